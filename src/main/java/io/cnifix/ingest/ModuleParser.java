@@ -1,0 +1,316 @@
+package io.cnifix.ingest;
+
+import io.cnifix.model.Cidr;
+import io.cnifix.model.Match;
+import io.cnifix.model.PortRange;
+import io.cnifix.model.Side;
+
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+
+/**
+ * Parses the options of one {@code -m MODULE}. A module cnifix models becomes a typed match; an unknown module,
+ * or a known one with an option cnifix does not model, is kept verbatim as {@link Match.Unknown}.
+ */
+final class ModuleParser {
+    private static final Set<String> CT_STATES = Set.of("INVALID", "NEW", "ESTABLISHED", "RELATED", "UNTRACKED", "SNAT", "DNAT");
+    private static final Set<String> CT_STATUSES = Set.of("NONE", "EXPECTED", "SEEN_REPLY", "ASSURED", "CONFIRMED");
+    private static final Set<String> STATES = Set.of("INVALID", "NEW", "ESTABLISHED", "RELATED", "UNTRACKED");
+    private static final Set<String> ADDR_TYPES = Set.of("UNSPEC", "UNICAST", "LOCAL", "BROADCAST", "ANYCAST",
+            "MULTICAST", "BLACKHOLE", "UNREACHABLE", "PROHIBIT", "THROW", "NAT", "XRESOLVE");
+    private static final String[] TCP_FLAGS = {"FIN", "SYN", "RST", "PSH", "ACK", "URG", "ECE", "CWR"};
+
+    private final RuleLineParser rule;
+    private final String module;
+    private final RuleTokens t;
+    private final int start;
+
+    ModuleParser(RuleLineParser rule, String module) {
+        this.rule = rule;
+        this.module = module;
+        this.t = rule.tokens();
+        this.start = rule.pos();
+    }
+
+    /** Signals an option this module's model does not cover: keep the whole module verbatim. */
+    private static final class NotModelled extends RuntimeException {
+        NotModelled() {
+            super(null, null, false, false);
+        }
+    }
+
+    Match parse() {
+        try {
+            Match m = switch (module) {
+                case "tcp", "udp", "sctp" -> ports();
+                case "multiport" -> multiport();
+                case "conntrack" -> conntrack();
+                case "state" -> state();
+                case "addrtype" -> addrtype();
+                case "comment" -> comment();
+                case "mark", "connmark" -> mark();
+                case "icmp", "icmp6" -> icmp();
+                default -> throw new NotModelled();
+            };
+            if (rule.isModuleOption(rule.pos())) {
+                throw new NotModelled();
+            }
+            return m;
+        } catch (NotModelled e) {
+            rule.pos(start);
+            List<String> raw = new ArrayList<>();
+            while (rule.isModuleOption(rule.pos())) {
+                int p = rule.pos();
+                raw.add(t.raws.get(p++));
+                while (p < t.size() && !t.raws.get(p).startsWith("--") && !isOptionStart(p)) {
+                    raw.add(t.raws.get(p++));
+                }
+                rule.pos(p);
+            }
+            return new Match.Unknown(module, raw);
+        }
+    }
+
+    private boolean isOptionStart(int p) {
+        String raw = t.raws.get(p);
+        if (raw.equals("!")) {
+            return true;
+        }
+        return raw.length() > 1 && raw.charAt(0) == '-' && !Character.isDigit(raw.charAt(1));
+    }
+
+    /** Reads "[!] --option" at the cursor; returns the option name, sets negated. */
+    private boolean negated;
+
+    private String option() {
+        int p = rule.pos();
+        negated = false;
+        if (t.values.get(p).equals("!")) {
+            negated = true;
+            p++;
+        }
+        rule.pos(p + 1);
+        return t.values.get(p);
+    }
+
+    private String arg(String option) {
+        int p = rule.pos();
+        if (p >= t.size()) {
+            throw rule.error("option " + option + " of -m " + module + " needs a value");
+        }
+        rule.pos(p + 1);
+        return t.values.get(p);
+    }
+
+    private PortRange range(String option, String text) {
+        try {
+            return PortRange.parse(text, ':');
+        } catch (IllegalArgumentException e) {
+            throw rule.error("bad port '" + text + "' for " + option + " of -m " + module + ": " + e.getMessage());
+        }
+    }
+
+    private Match ports() {
+        List<Match.PortCondition> conditions = new ArrayList<>();
+        while (rule.isModuleOption(rule.pos())) {
+            String o = option();
+            switch (o) {
+                case "--sport", "--source-port" -> conditions.add(new Match.PortIs(Side.SOURCE, range(o, arg(o)), negated));
+                case "--dport", "--destination-port" ->
+                        conditions.add(new Match.PortIs(Side.DESTINATION, range(o, arg(o)), negated));
+                case "--tcp-flags" -> {
+                    if (!module.equals("tcp")) {
+                        throw new NotModelled();
+                    }
+                    String mask = arg(o);
+                    String comp = arg(o);
+                    conditions.add(new Match.TcpFlags(flags(mask), flags(comp), mask, comp, negated));
+                }
+                case "--syn" -> {
+                    if (!module.equals("tcp")) {
+                        throw new NotModelled();
+                    }
+                    // iptables-save writes --syn as its --tcp-flags form.
+                    conditions.add(new Match.TcpFlags(0x17, 0x02, "FIN,SYN,RST,ACK", "SYN", negated));
+                }
+                default -> throw new NotModelled();
+            }
+        }
+        return new Match.Ports(module, conditions);
+    }
+
+    private int flags(String text) {
+        int bits = 0;
+        for (String f : text.split(",")) {
+            String up = f.toUpperCase(Locale.ROOT);
+            if (up.equals("ALL")) {
+                bits |= 0xff;
+            } else if (!up.equals("NONE")) {
+                int i = 0;
+                while (i < TCP_FLAGS.length && !TCP_FLAGS[i].equals(up)) {
+                    i++;
+                }
+                if (i == TCP_FLAGS.length) {
+                    throw rule.error("unknown TCP flag '" + f + "' in --tcp-flags");
+                }
+                bits |= 1 << i;
+            }
+        }
+        return bits;
+    }
+
+    private Match multiport() {
+        if (!rule.isModuleOption(rule.pos())) {
+            throw rule.error("-m multiport needs --sports, --dports or --ports");
+        }
+        String o = option();
+        Side side = switch (o) {
+            case "--sports", "--source-ports" -> Side.SOURCE;
+            case "--dports", "--destination-ports" -> Side.DESTINATION;
+            case "--ports" -> null;
+            default -> throw new NotModelled();
+        };
+        List<PortRange> ranges = new ArrayList<>();
+        for (String p : arg(o).split(",", -1)) {
+            ranges.add(range(o, p));
+        }
+        if (ranges.size() > 15) {
+            throw rule.error("-m multiport takes at most 15 ports, got " + ranges.size());
+        }
+        return new Match.Multiport(side, ranges, negated);
+    }
+
+    private Set<String> names(String option, String text, Set<String> allowed) {
+        Set<String> out = new LinkedHashSet<>();
+        for (String s : text.split(",", -1)) {
+            String up = s.toUpperCase(Locale.ROOT);
+            if (!allowed.contains(up)) {
+                throw rule.error("unknown value '" + s + "' for " + option + " (expected one of " + new java.util.TreeSet<>(allowed) + ")");
+            }
+            out.add(up);
+        }
+        return out;
+    }
+
+    private Match conntrack() {
+        List<Match.CtCondition> conditions = new ArrayList<>();
+        while (rule.isModuleOption(rule.pos())) {
+            String o = option();
+            switch (o) {
+                case "--ctstate" -> {
+                    String v = arg(o);
+                    conditions.add(new Match.CtStates(false, names(o, v, CT_STATES), v, negated));
+                }
+                case "--ctstatus" -> {
+                    String v = arg(o);
+                    conditions.add(new Match.CtStates(true, names(o, v, CT_STATUSES), v, negated));
+                }
+                case "--ctorigsrc", "--ctorigdst", "--ctreplsrc", "--ctrepldst" -> {
+                    Cidr c = rule.cidr(o, arg(o));
+                    conditions.add(new Match.CtAddress(o.startsWith("--ctrepl"), o.endsWith("src") ? Side.SOURCE : Side.DESTINATION, c, negated));
+                }
+                case "--ctorigsrcport", "--ctorigdstport", "--ctreplsrcport", "--ctrepldstport" -> {
+                    PortRange r = range(o, arg(o));
+                    conditions.add(new Match.CtPort(o.startsWith("--ctrepl"), o.contains("srcport") ? Side.SOURCE : Side.DESTINATION, r, negated));
+                }
+                case "--ctproto" -> {
+                    String p = arg(o);
+                    int n = Protocols.number(p);
+                    if (n < 0) {
+                        throw rule.error("unknown protocol '" + p + "' for --ctproto");
+                    }
+                    conditions.add(new Match.CtProto(p, n, negated));
+                }
+                case "--ctdir" -> {
+                    String d = arg(o).toUpperCase(Locale.ROOT);
+                    if (!d.equals("ORIGINAL") && !d.equals("REPLY")) {
+                        throw rule.error("--ctdir takes ORIGINAL or REPLY, got '" + d + "'");
+                    }
+                    conditions.add(new Match.CtDirection(d.equals("REPLY")));
+                }
+                default -> throw new NotModelled();
+            }
+        }
+        return new Match.Conntrack(conditions);
+    }
+
+    private Match state() {
+        if (!rule.isModuleOption(rule.pos())) {
+            throw rule.error("-m state needs --state");
+        }
+        String o = option();
+        if (!o.equals("--state")) {
+            throw new NotModelled();
+        }
+        String v = arg(o);
+        return new Match.State(names(o, v, STATES), v, negated);
+    }
+
+    private Match addrtype() {
+        String src = null;
+        String dst = null;
+        boolean srcNeg = false;
+        boolean dstNeg = false;
+        boolean in = false;
+        boolean out = false;
+        while (rule.isModuleOption(rule.pos())) {
+            String o = option();
+            switch (o) {
+                case "--src-type" -> {
+                    src = String.join(",", names(o, arg(o), ADDR_TYPES));
+                    srcNeg = negated;
+                }
+                case "--dst-type" -> {
+                    dst = String.join(",", names(o, arg(o), ADDR_TYPES));
+                    dstNeg = negated;
+                }
+                case "--limit-iface-in" -> in = true;
+                case "--limit-iface-out" -> out = true;
+                default -> throw new NotModelled();
+            }
+        }
+        return new Match.AddrType(src, srcNeg, dst, dstNeg, in, out);
+    }
+
+    private Match comment() {
+        if (!rule.isModuleOption(rule.pos())) {
+            throw rule.error("-m comment needs --comment");
+        }
+        String o = option();
+        if (!o.equals("--comment") || negated) {
+            throw new NotModelled();
+        }
+        String text = arg(o);
+        if (text.length() > 256) {
+            throw rule.error("comment longer than 256 characters");
+        }
+        return new Match.Comment(text);
+    }
+
+    private Match mark() {
+        if (!rule.isModuleOption(rule.pos())) {
+            throw rule.error("-m " + module + " needs --mark");
+        }
+        String o = option();
+        if (!o.equals("--mark")) {
+            throw new NotModelled();
+        }
+        long[] vm = MarkValues.parse(arg(o), rule, "--mark");
+        return new Match.Mark(module.equals("connmark"), vm[0], vm[1], negated);
+    }
+
+    private Match icmp() {
+        if (!rule.isModuleOption(rule.pos())) {
+            throw new NotModelled();
+        }
+        String o = option();
+        boolean v6 = module.equals("icmp6");
+        if (!o.equals(v6 ? "--icmpv6-type" : "--icmp-type")) {
+            throw new NotModelled();
+        }
+        return new Match.Icmp(v6, arg(o), negated);
+    }
+}

@@ -1,0 +1,197 @@
+package io.cnifix.ingest;
+
+import io.cnifix.model.Cidr;
+import io.cnifix.model.Family;
+import io.cnifix.model.Match;
+import io.cnifix.model.Side;
+import io.cnifix.model.Target;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+
+/** Turns the words after {@code -A CHAIN} into typed matches and a target. */
+final class RuleLineParser {
+    private static final Set<String> GLOBAL = Set.of("-s", "--source", "--src", "-d", "--destination", "--dst",
+            "-i", "--in-interface", "-o", "--out-interface", "-p", "--protocol", "-f", "--fragment", "-m", "--match",
+            "-j", "--jump", "-g", "--goto", "-c", "--set-counters", "-4", "--ipv4", "-6", "--ipv6");
+
+    private final String file;
+    private final int line;
+    private final Family family;
+    private final RuleTokens tokens;
+    private final Set<String> chains;
+    private int pos;
+    private String protocol;
+    final List<Match> matches = new ArrayList<>();
+    Target target = new Target.None();
+
+    RuleLineParser(String file, int line, Family family, RuleTokens tokens, int start, Set<String> chains) {
+        this.file = file;
+        this.line = line;
+        this.family = family;
+        this.tokens = tokens;
+        this.chains = chains;
+        this.pos = start;
+    }
+
+    InputException error(String message) {
+        return new InputException(file, line, message);
+    }
+
+    static boolean isGlobal(String word) {
+        return GLOBAL.contains(word);
+    }
+
+    /** True when the word at index i starts an option of some module (or a "!" that negates one). */
+    boolean isModuleOption(int i) {
+        if (i >= tokens.size()) {
+            return false;
+        }
+        String w = tokens.values.get(i);
+        if (w.equals("!")) {
+            return isModuleOption(i + 1);
+        }
+        return tokens.raws.get(i).startsWith("--") && !GLOBAL.contains(w);
+    }
+
+    void parse() {
+        boolean targetSeen = false;
+        while (pos < tokens.size()) {
+            String w = tokens.values.get(pos);
+            boolean negated = false;
+            if (w.equals("!")) {
+                negated = true;
+                pos++;
+                if (pos >= tokens.size()) {
+                    throw error("'!' at the end of the rule");
+                }
+                w = tokens.values.get(pos);
+            }
+            switch (w) {
+                case "-s", "--source", "--src" -> matches.add(new Match.Address(Side.SOURCE, cidr(w, value()), negated));
+                case "-d", "--destination", "--dst" ->
+                        matches.add(new Match.Address(Side.DESTINATION, cidr(w, value()), negated));
+                case "-i", "--in-interface" -> matches.add(new Match.Interface(Side.SOURCE, iface(w, value()), negated));
+                case "-o", "--out-interface" -> matches.add(new Match.Interface(Side.DESTINATION, iface(w, value()), negated));
+                case "-p", "--protocol" -> {
+                    String p = value();
+                    int number = Protocols.number(p);
+                    if (number < 0) {
+                        throw error("unknown protocol '" + p + "' for -p");
+                    }
+                    protocol = p.toLowerCase(java.util.Locale.ROOT);
+                    matches.add(new Match.Protocol(p, number, negated));
+                }
+                case "-f", "--fragment" -> {
+                    pos++;
+                    matches.add(new Match.Fragment(negated));
+                }
+                case "-m", "--match" -> {
+                    noNegation(negated, w);
+                    String module = value();
+                    matches.add(new ModuleParser(this, module).parse());
+                }
+                case "-j", "--jump", "-g", "--goto" -> {
+                    noNegation(negated, w);
+                    if (targetSeen) {
+                        throw error("more than one target in one rule");
+                    }
+                    targetSeen = true;
+                    String name = value();
+                    if (name.isEmpty()) {
+                        throw error("empty target name after " + w);
+                    }
+                    int argsStart = pos;
+                    while (isModuleOption(pos)) {
+                        pos++;
+                        while (pos < tokens.size() && !tokens.raws.get(pos).startsWith("-") && !tokens.values.get(pos).equals("!")) {
+                            pos++;
+                        }
+                    }
+                    List<String> values = tokens.values.subList(argsStart, pos);
+                    List<String> raws = tokens.raws.subList(argsStart, pos);
+                    boolean isGoto = w.equals("-g") || w.equals("--goto");
+                    target = new TargetParser(this, family).parse(name, isGoto, chains.contains(name), values, raws);
+                }
+                case "-c", "--set-counters" -> {
+                    pos += 3;
+                    if (pos > tokens.size()) {
+                        throw error("-c needs two counter values");
+                    }
+                }
+                case "-4", "--ipv4", "-6", "--ipv6" -> pos++;
+                default -> {
+                    if (tokens.raws.get(pos).startsWith("--") && protocol != null
+                            && (protocol.equals("tcp") || protocol.equals("udp") || protocol.equals("sctp"))) {
+                        // "-p tcp --dport 80" without "-m tcp": iptables loads the protocol's match by itself.
+                        if (negated) {
+                            pos--;
+                        }
+                        matches.add(new ModuleParser(this, protocol).parse());
+                    } else {
+                        throw error("unexpected '" + tokens.raws.get(pos) + "'"
+                                + (tokens.raws.get(pos).startsWith("-") ? " (an option with no -m module before it)" : ""));
+                    }
+                }
+            }
+        }
+    }
+
+    private void noNegation(boolean negated, String w) {
+        if (negated) {
+            throw error("'!' cannot negate " + w);
+        }
+    }
+
+    /** Consumes an option word and returns its value. */
+    String value() {
+        String option = tokens.values.get(pos);
+        pos++;
+        if (pos >= tokens.size()) {
+            throw error("option " + option + " needs a value");
+        }
+        return tokens.values.get(pos++);
+    }
+
+    RuleTokens tokens() {
+        return tokens;
+    }
+
+    int pos() {
+        return pos;
+    }
+
+    void pos(int p) {
+        pos = p;
+    }
+
+    String protocol() {
+        return protocol;
+    }
+
+    Family family() {
+        return family;
+    }
+
+    Cidr cidr(String option, String text) {
+        Cidr c;
+        try {
+            c = Cidr.parse(text);
+        } catch (IllegalArgumentException e) {
+            throw error("bad address '" + text + "' for " + option + ": " + e.getMessage());
+        }
+        if (c.family() != family) {
+            throw error("an " + (c.family() == Family.V4 ? "IPv4" : "IPv6") + " address '" + text + "' for " + option
+                    + " in an " + (family == Family.V4 ? "iptables" : "ip6tables") + " dump");
+        }
+        return c;
+    }
+
+    private String iface(String option, String name) {
+        if (name.isEmpty() || name.length() > 15 || name.indexOf('/') >= 0) {
+            throw error("bad interface name '" + name + "' for " + option);
+        }
+        return name;
+    }
+}

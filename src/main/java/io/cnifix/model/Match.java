@@ -1,0 +1,263 @@
+package io.cnifix.model;
+
+import java.util.List;
+import java.util.Set;
+
+/**
+ * One condition of a rule, typed where the simulator understands it. Each knows how iptables-save writes it,
+ * so a parsed ruleset can be written back and compared with its source.
+ */
+public sealed interface Match {
+
+    void render(StringBuilder out);
+
+    private static void neg(StringBuilder out, boolean negated) {
+        if (negated) {
+            out.append(" !");
+        }
+    }
+
+    /** {@code -s} or {@code -d}. */
+    record Address(Side side, Cidr cidr, boolean negated) implements Match {
+        public void render(StringBuilder out) {
+            neg(out, negated);
+            out.append(side == Side.SOURCE ? " -s " : " -d ").append(cidr);
+        }
+    }
+
+    /** {@code -i} or {@code -o}; a name ending in '+' matches every interface with that prefix. */
+    record Interface(Side side, String name, boolean negated) implements Match {
+        public boolean matches(String iface) {
+            if (iface == null) {
+                return false;
+            }
+            boolean hit = name.endsWith("+")
+                    ? iface.startsWith(name.substring(0, name.length() - 1))
+                    : iface.equals(name);
+            return hit != negated;
+        }
+
+        public void render(StringBuilder out) {
+            neg(out, negated);
+            out.append(side == Side.SOURCE ? " -i " : " -o ").append(name);
+        }
+    }
+
+    /** {@code -p}; number is the IANA protocol number, 0 for "all". */
+    record Protocol(String name, int number, boolean negated) implements Match {
+        public void render(StringBuilder out) {
+            neg(out, negated);
+            out.append(" -p ").append(name);
+        }
+    }
+
+    /** {@code -f}: non-first fragments. A connection's first packet is never one. */
+    record Fragment(boolean negated) implements Match {
+        public void render(StringBuilder out) {
+            neg(out, negated);
+            out.append(" -f");
+        }
+    }
+
+    /** {@code -m tcp|udp|sctp} with its port and flag conditions, in the order written. */
+    record Ports(String module, List<PortCondition> conditions) implements Match {
+        public Ports {
+            conditions = List.copyOf(conditions);
+        }
+
+        public void render(StringBuilder out) {
+            out.append(" -m ").append(module);
+            for (PortCondition c : conditions) {
+                c.render(out);
+            }
+        }
+    }
+
+    /** One condition inside {@link Ports}. */
+    sealed interface PortCondition {
+        void render(StringBuilder out);
+    }
+
+    record PortIs(Side side, PortRange range, boolean negated) implements PortCondition {
+        public void render(StringBuilder out) {
+            neg(out, negated);
+            out.append(side == Side.SOURCE ? " --sport " : " --dport ").append(range.render(':'));
+        }
+    }
+
+    /** {@code --tcp-flags mask comp}; flags as bits FIN=1 SYN=2 RST=4 PSH=8 ACK=16 URG=32 ECE=64 CWR=128. */
+    record TcpFlags(int mask, int compare, String maskText, String compareText, boolean negated) implements PortCondition {
+        public void render(StringBuilder out) {
+            neg(out, negated);
+            out.append(" --tcp-flags ").append(maskText).append(' ').append(compareText);
+        }
+    }
+
+    /** {@code -m multiport}; side null means {@code --ports} (either port). */
+    record Multiport(Side side, List<PortRange> ports, boolean negated) implements Match {
+        public Multiport {
+            ports = List.copyOf(ports);
+        }
+
+        public boolean contains(int port) {
+            for (PortRange r : ports) {
+                if (r.contains(port)) {
+                    return true;
+                }
+            }
+            return false;
+        }
+
+        public void render(StringBuilder out) {
+            out.append(" -m multiport");
+            neg(out, negated);
+            out.append(side == null ? " --ports " : side == Side.SOURCE ? " --sports " : " --dports ");
+            for (int i = 0; i < ports.size(); i++) {
+                if (i > 0) {
+                    out.append(',');
+                }
+                out.append(ports.get(i).render(':'));
+            }
+        }
+    }
+
+    /** {@code -m conntrack} with its conditions in the order written. */
+    record Conntrack(List<CtCondition> conditions) implements Match {
+        public Conntrack {
+            conditions = List.copyOf(conditions);
+        }
+
+        public void render(StringBuilder out) {
+            out.append(" -m conntrack");
+            for (CtCondition c : conditions) {
+                c.render(out);
+            }
+        }
+    }
+
+    /** One condition inside {@link Conntrack}. */
+    sealed interface CtCondition {
+        void render(StringBuilder out);
+    }
+
+    /** {@code --ctstate} (names as written, upper case) or {@code --ctstatus}. */
+    record CtStates(boolean status, Set<String> names, String text, boolean negated) implements CtCondition {
+        public CtStates {
+            names = Set.copyOf(names);
+        }
+
+        public void render(StringBuilder out) {
+            neg(out, negated);
+            out.append(status ? " --ctstatus " : " --ctstate ").append(text);
+        }
+    }
+
+    /** {@code --ctorigsrc/--ctorigdst/--ctreplsrc/--ctrepldst}. */
+    record CtAddress(boolean reply, Side side, Cidr cidr, boolean negated) implements CtCondition {
+        public void render(StringBuilder out) {
+            neg(out, negated);
+            out.append(" --ct").append(reply ? "repl" : "orig").append(side == Side.SOURCE ? "src " : "dst ").append(cidr);
+        }
+    }
+
+    /** {@code --ctorigsrcport/--ctorigdstport/--ctreplsrcport/--ctrepldstport}. */
+    record CtPort(boolean reply, Side side, PortRange range, boolean negated) implements CtCondition {
+        public void render(StringBuilder out) {
+            neg(out, negated);
+            out.append(" --ct").append(reply ? "repl" : "orig").append(side == Side.SOURCE ? "srcport " : "dstport ")
+                    .append(range.render(':'));
+        }
+    }
+
+    /** {@code --ctproto}. */
+    record CtProto(String name, int number, boolean negated) implements CtCondition {
+        public void render(StringBuilder out) {
+            neg(out, negated);
+            out.append(" --ctproto ").append(name);
+        }
+    }
+
+    /** {@code --ctdir ORIGINAL|REPLY}. */
+    record CtDirection(boolean reply) implements CtCondition {
+        public void render(StringBuilder out) {
+            out.append(" --ctdir ").append(reply ? "REPLY" : "ORIGINAL");
+        }
+    }
+
+    /** {@code -m state --state}. */
+    record State(Set<String> names, String text, boolean negated) implements Match {
+        public State {
+            names = Set.copyOf(names);
+        }
+
+        public void render(StringBuilder out) {
+            out.append(" -m state");
+            neg(out, negated);
+            out.append(" --state ").append(text);
+        }
+    }
+
+    /** {@code -m addrtype}; a null type means that side is not tested. */
+    record AddrType(String srcType, boolean srcNegated, String dstType, boolean dstNegated,
+                    boolean limitIfaceIn, boolean limitIfaceOut) implements Match {
+        public void render(StringBuilder out) {
+            out.append(" -m addrtype");
+            if (srcType != null) {
+                neg(out, srcNegated);
+                out.append(" --src-type ").append(srcType);
+            }
+            if (dstType != null) {
+                neg(out, dstNegated);
+                out.append(" --dst-type ").append(dstType);
+            }
+            if (limitIfaceIn) {
+                out.append(" --limit-iface-in");
+            }
+            if (limitIfaceOut) {
+                out.append(" --limit-iface-out");
+            }
+        }
+    }
+
+    /** {@code -m comment}: never affects a verdict. */
+    record Comment(String text) implements Match {
+        public void render(StringBuilder out) {
+            out.append(" -m comment --comment ").append(SaveText.quote(text));
+        }
+    }
+
+    /** {@code -m mark --mark} (packet mark) or {@code -m connmark --mark} (connection mark). */
+    record Mark(boolean connection, long value, long mask, boolean negated) implements Match {
+        public void render(StringBuilder out) {
+            out.append(connection ? " -m connmark" : " -m mark");
+            neg(out, negated);
+            out.append(" --mark 0x").append(Long.toHexString(value));
+            if (mask != 0xffffffffL) {
+                out.append("/0x").append(Long.toHexString(mask));
+            }
+        }
+    }
+
+    /** {@code -m icmp --icmp-type} or {@code -m icmp6 --icmpv6-type}; type as written. */
+    record Icmp(boolean v6, String type, boolean negated) implements Match {
+        public void render(StringBuilder out) {
+            out.append(v6 ? " -m icmp6" : " -m icmp");
+            neg(out, negated);
+            out.append(v6 ? " --icmpv6-type " : " --icmp-type ").append(type);
+        }
+    }
+
+    /** Anything else, kept verbatim (tokens as written) so nothing is lost; the simulator explores both ways. */
+    record Unknown(String module, List<String> rawArgs) implements Match {
+        public Unknown {
+            rawArgs = List.copyOf(rawArgs);
+        }
+
+        public void render(StringBuilder out) {
+            out.append(" -m ").append(module);
+            for (String a : rawArgs) {
+                out.append(' ').append(a);
+            }
+        }
+    }
+}
