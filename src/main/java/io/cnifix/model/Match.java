@@ -28,8 +28,9 @@ public sealed interface Match {
     /** {@code -i} or {@code -o}; a name ending in '+' matches every interface with that prefix. */
     record Interface(Side side, String name, boolean negated) implements Match {
         public boolean matches(String iface) {
-            if (iface == null) {
-                return false;
+            if (iface == null || iface.isEmpty()) {
+                // The kernel compares against an all-zero name when the hook has no such device.
+                return negated;
             }
             boolean hit = name.endsWith("+")
                     ? iface.startsWith(name.substring(0, name.length() - 1))

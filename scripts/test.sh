@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# Installs what the tests need and runs every test: unit, fuzz-corpus replay, kernel-backed tests in network
+# namespaces (as root), and the end-to-end scripts. CI runs exactly this (.ci/run).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/install-deps.sh test
+mvn -B -ntp verify

@@ -1,0 +1,75 @@
+package io.cnifix.cli;
+
+import io.cnifix.engine.compare.DiffReport;
+import io.cnifix.engine.compare.Exposure;
+import io.cnifix.engine.compare.Finding;
+import io.cnifix.engine.compare.PortReport;
+import io.cnifix.engine.compare.PortStatus;
+import io.cnifix.engine.compare.SourceGroup;
+import io.cnifix.model.Cidr;
+import io.cnifix.model.PortMapping;
+import io.cnifix.model.PortRange;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/** The JSON shape of {@code cnifix diff}; field names are a contract. */
+final class DiffJson {
+    private DiffJson() {
+    }
+
+    static Map<String, Object> report(DiffReport r) {
+        List<Object> ports = new ArrayList<>();
+        for (PortReport p : r.ports()) {
+            ports.add(port(p));
+        }
+        List<Object> exposures = new ArrayList<>();
+        for (Exposure e : r.exposures()) {
+            exposures.add(Json.obj("containerIp", e.containerIp().toString(), "protocol", e.protocol(), "ports", ranges(e.ports()),
+                    "sources", sources(e.sources()), "interfaces", e.interfaces(), "rule", RuleRefs.decider(e.acceptedBy())));
+        }
+        List<Object> findings = new ArrayList<>();
+        for (Finding f : r.findings()) {
+            findings.add(Json.obj("kind", f.kind(), "table", f.table(), "chain", f.chain(),
+                    "rule", f.rule() == null ? null : RuleRefs.rule(f.rule()), "detail", f.detail()));
+        }
+        Map<String, Object> summary = Json.obj("ok", r.count(PortStatus.OK), "gap", r.count(PortStatus.GAP),
+                "blocked", r.count(PortStatus.BLOCKED), "missingDnat", r.count(PortStatus.MISSING_DNAT),
+                "notExposed", r.count(PortStatus.NOT_EXPOSED), "unknown", r.count(PortStatus.UNKNOWN),
+                "exposures", (long) r.exposures().size());
+        return Json.obj("ports", ports, "exposures", exposures, "findings", findings, "summary", summary);
+    }
+
+    static Map<String, Object> port(PortReport p) {
+        PortMapping m = p.mapping();
+        List<Object> groups = new ArrayList<>();
+        for (SourceGroup g : p.sources()) {
+            groups.add(Json.obj("outcome", g.outcome(), "admin", g.admin(), "sources", sources(g.sources()),
+                    "interfaces", g.interfaces(), "destinations", g.destinations().stream().map(Object::toString).toList(),
+                    "decidedBy", RuleRefs.decider(g.decidedBy())));
+        }
+        return Json.obj("container", m.containerName(), "containerId", m.containerId(), "engine", m.engine().id(),
+                "network", m.network(), "bridge", p.bridge(), "protocol", m.protocol(),
+                "hostIp", m.hostIp() == null ? "" : m.hostIp().toString(), "hostPort", m.hostPort(),
+                "containerIp", m.containerIp() == null ? null : m.containerIp().toString(), "containerPort", m.containerPort(),
+                "status", p.status().id, "decidedBy", RuleRefs.decider(p.decidedBy()), "sources", groups, "why", p.why());
+    }
+
+    /** Port ranges as strings: "80" or "1-65535". */
+    static List<String> ranges(List<PortRange> ports) {
+        List<String> out = new ArrayList<>();
+        for (PortRange pr : ports) {
+            out.add(pr.first() == pr.last() ? Integer.toString(pr.first()) : pr.first() + "-" + pr.last());
+        }
+        return out;
+    }
+
+    /** Prefixes as strings, or ["any"] for every outside source. */
+    static List<String> sources(List<Cidr> cidrs) {
+        if (cidrs == null) {
+            return List.of("any");
+        }
+        return cidrs.stream().map(Cidr::toString).toList();
+    }
+}

@@ -1,0 +1,18 @@
+package io.cnifix.cli;
+
+/** The exit codes every command shares; scripts rely on them. */
+public final class ExitCodes {
+    private ExitCodes() {
+    }
+
+    /** Nothing to fix; with --apply, fixed and verified; for trace, the trace ran. */
+    public static final int OK = 0;
+    /** A gap, a missing DNAT or an exposure was found; for suggest without --apply, rules to propose. */
+    public static final int FOUND = 1;
+    /** Bad input or usage. */
+    public static final int BAD_INPUT = 2;
+    /** Environment: not root where root is needed, a required tool missing. */
+    public static final int ENVIRONMENT = 3;
+    /** An apply failed and was rolled back. */
+    public static final int ROLLED_BACK = 4;
+}

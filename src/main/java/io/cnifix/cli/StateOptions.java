@@ -1,0 +1,74 @@
+package io.cnifix.cli;
+
+import io.cnifix.ingest.HostStateBuilder;
+import io.cnifix.ingest.StateSources;
+import io.cnifix.model.HostState;
+import io.cnifix.system.LiveHost;
+import io.cnifix.system.StateFiles;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Where a command reads the host from: a snapshot, files, or (for anything not given) the live host.
+ */
+public final class StateOptions {
+    @Option(names = "--snapshot", paramLabel = "DIR", description = "A snapshot directory (see README: Snapshots).")
+    Path snapshot;
+
+    @Option(names = "--rules", paramLabel = "FILE", description = "iptables-save or ip6tables-save output (repeatable; - for stdin).")
+    List<String> rules = new ArrayList<>();
+
+    @Option(names = "--ports", paramLabel = "FILE", description = "podman ps --format json, podman inspect, docker inspect or a CNI cache result (repeatable).")
+    List<String> ports = new ArrayList<>();
+
+    @Option(names = "--networks", paramLabel = "FILE", description = "CNI conflist, netavark network JSON or docker network inspect (repeatable).")
+    List<String> networks = new ArrayList<>();
+
+    @Option(names = "--addresses", paramLabel = "FILE", description = "ip -j address output.")
+    List<String> addresses = new ArrayList<>();
+
+    @Option(names = "--routes", paramLabel = "FILE", description = "ip -j route output (repeatable, e.g. also ip -6 -j route).")
+    List<String> routes = new ArrayList<>();
+
+    @Option(names = "--offline", description = "Never read the live host: what no file gives stays empty.")
+    boolean offline;
+
+    boolean anyFiles() {
+        return snapshot != null || !rules.isEmpty() || !ports.isEmpty();
+    }
+
+    HostState load(CliContext ctx) {
+        return HostStateBuilder.build(sources(ctx));
+    }
+
+    StateSources sources(CliContext ctx) {
+        StateFiles files = new StateFiles(ctx.in());
+        StateSources s = StateSources.empty();
+        if (snapshot != null) {
+            if (!rules.isEmpty() || !ports.isEmpty() || !networks.isEmpty() || !addresses.isEmpty() || !routes.isEmpty()) {
+                throw new UsageException("--snapshot cannot be combined with --rules, --ports, --networks, --addresses or --routes");
+            }
+            return files.snapshot(snapshot);
+        }
+        s = s.plus(new StateSources(files.readAll(rules), files.readAll(ports), files.readAll(networks),
+                files.readAll(addresses), files.readAll(routes), List.of()));
+        LiveHost live = new LiveHost(ctx.runner());
+        if (rules.isEmpty()) {
+            if (offline) {
+                throw new UsageException("--offline needs --rules or --snapshot");
+            }
+            s = s.plus(live.rules());
+        }
+        if (addresses.isEmpty() && routes.isEmpty() && !anyFiles() && !offline) {
+            s = s.plus(live.addressesAndRoutes());
+        }
+        if (ports.isEmpty() && snapshot == null) {
+            s = s.plus(new StateSources(List.of(), List.of(), List.of(), List.of(), List.of(),
+                    List.of("no port mappings given (--ports): live container discovery is not built yet")));
+        }
+        return s;
+    }
+}

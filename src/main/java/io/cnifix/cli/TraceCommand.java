@@ -1,0 +1,176 @@
+package io.cnifix.cli;
+
+import io.cnifix.engine.HostNet;
+import io.cnifix.engine.Packet;
+import io.cnifix.engine.Simulator;
+import io.cnifix.engine.Trace;
+import io.cnifix.engine.TraceStep;
+import io.cnifix.model.Cidr;
+import io.cnifix.model.HostState;
+import io.cnifix.model.IpAddress;
+import io.cnifix.model.Ruleset;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+@Command(name = "trace", mixinStandardHelpOptions = true,
+        description = "Follow one packet through the ruleset, rule by rule, and print its outcome.")
+final class TraceCommand implements Callable<Integer> {
+    private final CliContext ctx;
+
+    @Mixin
+    StateOptions state;
+    @Mixin
+    OutputOptions output;
+
+    @Option(names = "--in", required = true, paramLabel = "IFACE", description = "Interface the packet arrives on.")
+    String in;
+    @Option(names = "--src", required = true, paramLabel = "IP", description = "Source address.")
+    String src;
+    @Option(names = "--dst", required = true, paramLabel = "IP", description = "Destination address.")
+    String dst;
+    @Option(names = "--proto", required = true, paramLabel = "PROTO", description = "tcp, udp, sctp or icmp.")
+    String proto;
+    @Option(names = "--sport", paramLabel = "N", description = "Source port (default ${DEFAULT-VALUE}).")
+    int sport = 40000;
+    @Option(names = "--dport", paramLabel = "N", description = "Destination port.")
+    Integer dport;
+    @Option(names = "--state", paramLabel = "STATE", description = "NEW (default), ESTABLISHED, RELATED or INVALID.")
+    String ctState = "NEW";
+    @Option(names = "--local", paramLabel = "IP", description = "Treat this address as the host's own (repeatable).")
+    List<String> locals = new ArrayList<>();
+    @Option(names = "--route", paramLabel = "CIDR=IFACE", description = "Add a route (repeatable).")
+    List<String> routes = new ArrayList<>();
+
+    TraceCommand(CliContext ctx) {
+        this.ctx = ctx;
+    }
+
+    @Override
+    public Integer call() {
+        output.requireFormat("text", "json");
+        Packet packet = packet();
+        HostState host = state.load(ctx);
+        Ruleset rules = host.ruleset(packet.family());
+        if (rules == null) {
+            throw new UsageException("no " + (packet.family() == io.cnifix.model.Family.V4 ? "iptables" : "ip6tables")
+                    + " dump given for a packet to " + dst);
+        }
+        Trace t = new Simulator(rules, HostNet.of(host, localAddresses(), extraRoutes())).trace(packet);
+        if (output.json()) {
+            ctx.out().println(Json.write(json(t)));
+        } else {
+            text(t);
+        }
+        return ExitCodes.OK;
+    }
+
+    private Packet packet() {
+        IpAddress s = address("--src", src);
+        IpAddress d = address("--dst", dst);
+        if (s.family() != d.family()) {
+            throw new UsageException("--src and --dst must both be IPv4 or both IPv6");
+        }
+        int p;
+        try {
+            p = Packet.protocolNumber(proto);
+        } catch (IllegalArgumentException e) {
+            throw new UsageException("--proto: " + e.getMessage());
+        }
+        if (p == 1 && !s.isV4()) {
+            p = 58;
+        }
+        boolean ports = p == 6 || p == 17 || p == 132;
+        if (ports && dport == null) {
+            throw new UsageException("--dport is required for --proto " + proto);
+        }
+        if (ports && (sport < 0 || sport > 65535 || dport < 0 || dport > 65535)) {
+            throw new UsageException("ports must be 0 to 65535");
+        }
+        String st = ctState.toUpperCase(Locale.ROOT);
+        if (!List.of("NEW", "ESTABLISHED", "RELATED", "INVALID").contains(st)) {
+            throw new UsageException("--state must be NEW, ESTABLISHED, RELATED or INVALID");
+        }
+        return new Packet(in, s, d, p, ports ? sport : 0, ports ? dport : 0, st, 0);
+    }
+
+    private static IpAddress address(String option, String text) {
+        try {
+            return IpAddress.parse(text);
+        } catch (IllegalArgumentException e) {
+            throw new UsageException(option + ": " + e.getMessage());
+        }
+    }
+
+    private List<IpAddress> localAddresses() {
+        List<IpAddress> out = new ArrayList<>();
+        for (String l : locals) {
+            out.add(address("--local", l));
+        }
+        return out;
+    }
+
+    private List<HostNet.RouteEntry> extraRoutes() {
+        List<HostNet.RouteEntry> out = new ArrayList<>();
+        for (String r : routes) {
+            int eq = r.indexOf('=');
+            if (eq <= 0 || eq == r.length() - 1) {
+                throw new UsageException("--route takes CIDR=IFACE, got '" + r + "'");
+            }
+            try {
+                out.add(new HostNet.RouteEntry(Cidr.parse(r.substring(0, eq)), r.substring(eq + 1), "unicast", 0, 2));
+            } catch (IllegalArgumentException e) {
+                throw new UsageException("--route " + r + ": " + e.getMessage());
+            }
+        }
+        return out;
+    }
+
+    static Map<String, Object> json(Trace t) {
+        List<Object> path = new ArrayList<>();
+        for (TraceStep s : t.path()) {
+            Map<String, Object> step = RuleRefs.rule(s.rule());
+            step.put("matched", s.matched());
+            step.put("action", s.action());
+            path.add(step);
+        }
+        Map<String, Object> dnat = t.dnatAddress() == null ? null
+                : Json.obj("address", t.dnatAddress().toString(), "port", t.dnatPort());
+        return Json.obj("verdict", t.verdict().name(), "delivery", t.delivery(), "dnat", dnat,
+                "outInterface", t.outInterface(), "decidedBy", RuleRefs.decider(t.decidedBy()), "path", path,
+                "unknownRules", RuleRefs.rules(t.unknownRules()));
+    }
+
+    private void text(Trace t) {
+        for (TraceStep s : t.path()) {
+            ctx.out().printf("%-6s %-22s %3d  line %-5d %-12s %-16s %s%n", s.rule().table(), s.rule().chain(),
+                    s.rule().number(), s.rule().line(), s.matched(), s.action(), s.rule().text());
+        }
+        StringBuilder sb = new StringBuilder().append(t.verdict());
+        if ("forward".equals(t.delivery())) {
+            sb.append(": forwarded out ").append(t.outInterface());
+        } else if ("local".equals(t.delivery())) {
+            sb.append(": delivered locally");
+        }
+        if (t.dnatAddress() != null) {
+            sb.append(", DNAT to ").append(t.dnatAddress()).append(t.dnatPort() == null ? "" : ":" + t.dnatPort());
+        }
+        if (t.decidedBy() != null) {
+            sb.append("; decided by ").append(t.decidedBy().describe());
+        }
+        if (!t.unknownRules().isEmpty()) {
+            sb.append("; undecidable rules: ");
+            for (int i = 0; i < t.unknownRules().size(); i++) {
+                var r = t.unknownRules().get(i);
+                sb.append(i == 0 ? "" : ", ").append(r.source()).append(':').append(r.line());
+            }
+        }
+        ctx.out().println(sb);
+    }
+}

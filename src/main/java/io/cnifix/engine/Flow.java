@@ -1,0 +1,57 @@
+package io.cnifix.engine;
+
+import io.cnifix.model.IpAddress;
+
+/**
+ * The packet as it changes on its way through the hooks of one explored branch: NAT rewrites, marks, the
+ * conntrack entry. Mutable on purpose and private to one simulation branch.
+ */
+final class Flow {
+    final Packet packet;
+    IpAddress source;
+    IpAddress destination;
+    int sourcePort;
+    int destinationPort;
+    String inInterface;
+    String outInterface;
+    long mark;
+    long connMark;
+    /** False in raw PREROUTING (conntrack runs after it) and for untracked or INVALID packets. */
+    boolean hasConntrack;
+    boolean untracked;
+    boolean destinationNatted;
+    boolean sourceNatted;
+    /** The hook being traversed; addrtype's --limit-iface-* and nat targets look at it. */
+    Hook hook;
+
+    Flow(Packet p) {
+        this.packet = p;
+        this.source = p.source();
+        this.destination = p.destination();
+        this.sourcePort = p.sourcePort();
+        this.destinationPort = p.destinationPort();
+        this.inInterface = p.inInterface();
+        this.mark = p.mark();
+    }
+
+    /** The conntrack state bit names this packet has now, as -m conntrack --ctstate sees them. */
+    boolean stateIs(String name) {
+        if (!hasConntrack) {
+            return name.equals(untracked ? "UNTRACKED" : "INVALID");
+        }
+        return switch (name) {
+            case "DNAT" -> destinationNatted;
+            case "SNAT" -> sourceNatted;
+            default -> name.equals(packet.state());
+        };
+    }
+
+    /** conntrack status bits among EXPECTED=1, SEEN_REPLY=2, ASSURED=4, CONFIRMED=8. */
+    int statusBits() {
+        return switch (packet.state()) {
+            case "ESTABLISHED" -> 2 | 4 | 8;
+            case "RELATED" -> 1 | 8;
+            default -> 0;
+        };
+    }
+}

@@ -1,0 +1,234 @@
+package io.cnifix.engine;
+
+import io.cnifix.model.IpAddress;
+import io.cnifix.model.Match;
+import io.cnifix.model.Rule;
+import io.cnifix.model.Side;
+
+import java.util.Locale;
+import java.util.Map;
+
+/** Decides each match of a rule against a flow, the way the kernel's match modules do. */
+final class MatchEvaluator {
+    private static final Map<String, Integer> ICMP_TYPES = Map.of("echo-reply", 0, "destination-unreachable", 3,
+            "echo-request", 8, "time-exceeded", 11, "parameter-problem", 12);
+    private static final Map<String, Integer> ICMP6_TYPES = Map.of("destination-unreachable", 1, "packet-too-big", 2,
+            "time-exceeded", 3, "parameter-problem", 4, "echo-request", 128, "echo-reply", 129);
+
+    private final HostNet net;
+
+    MatchEvaluator(HostNet net) {
+        this.net = net;
+    }
+
+    Tri rule(Rule r, Flow f) {
+        Tri result = Tri.TRUE;
+        for (Match m : r.matches()) {
+            Tri t = match(m, f);
+            if (t == Tri.FALSE) {
+                return Tri.FALSE;
+            }
+            result = result.and(t);
+        }
+        return result;
+    }
+
+    Tri match(Match m, Flow f) {
+        if (m instanceof Match.Address a) {
+            IpAddress ip = a.side() == Side.SOURCE ? f.source : f.destination;
+            return Tri.of(a.cidr().contains(ip) != a.negated());
+        }
+        if (m instanceof Match.Interface i) {
+            return Tri.of(i.matches(i.side() == Side.SOURCE ? f.inInterface : f.outInterface));
+        }
+        if (m instanceof Match.Protocol p) {
+            boolean hit = p.number() == 0 || p.number() == f.packet.protocol();
+            return Tri.of(hit != p.negated());
+        }
+        if (m instanceof Match.Fragment fr) {
+            return Tri.of(fr.negated());
+        }
+        if (m instanceof Match.Ports p) {
+            return ports(p, f);
+        }
+        if (m instanceof Match.Multiport mp) {
+            if (!f.packet.hasPorts()) {
+                return Tri.FALSE;
+            }
+            boolean hit = mp.side() == null ? mp.contains(f.sourcePort) || mp.contains(f.destinationPort)
+                    : mp.contains(mp.side() == Side.SOURCE ? f.sourcePort : f.destinationPort);
+            return Tri.of(hit != mp.negated());
+        }
+        if (m instanceof Match.Conntrack ct) {
+            return conntrack(ct, f);
+        }
+        if (m instanceof Match.State s) {
+            boolean hit = false;
+            for (String name : s.names()) {
+                // xt_state has no SNAT/DNAT virtual states.
+                hit |= !name.equals("SNAT") && !name.equals("DNAT") && f.stateIs(name);
+            }
+            return Tri.of(hit != s.negated());
+        }
+        if (m instanceof Match.AddrType at) {
+            return addrType(at, f);
+        }
+        if (m instanceof Match.Comment) {
+            return Tri.TRUE;
+        }
+        if (m instanceof Match.Mark mk) {
+            if (mk.connection() && !f.hasConntrack) {
+                return Tri.FALSE;
+            }
+            long v = mk.connection() ? f.connMark : f.mark;
+            return Tri.of(((v & mk.mask()) == mk.value()) != mk.negated());
+        }
+        if (m instanceof Match.Icmp ic) {
+            return icmp(ic, f);
+        }
+        return Tri.UNKNOWN;
+    }
+
+    private Tri ports(Match.Ports p, Flow f) {
+        int proto = switch (p.module()) {
+            case "tcp" -> 6;
+            case "udp" -> 17;
+            default -> 132;
+        };
+        if (f.packet.protocol() != proto) {
+            return Tri.FALSE;
+        }
+        for (Match.PortCondition c : p.conditions()) {
+            boolean hit;
+            boolean negated;
+            if (c instanceof Match.PortIs pi) {
+                hit = pi.range().contains(pi.side() == Side.SOURCE ? f.sourcePort : f.destinationPort);
+                negated = pi.negated();
+            } else {
+                Match.TcpFlags tf = (Match.TcpFlags) c;
+                int flags = f.packet.state().equals("NEW") ? 0x02 : 0x10;
+                hit = (flags & tf.mask()) == tf.compare();
+                negated = tf.negated();
+            }
+            if (hit == negated) {
+                return Tri.FALSE;
+            }
+        }
+        return Tri.TRUE;
+    }
+
+    private Tri conntrack(Match.Conntrack ct, Flow f) {
+        boolean hasState = false;
+        for (Match.CtCondition c : ct.conditions()) {
+            if (c instanceof Match.CtStates s && !s.status()) {
+                hasState = true;
+                boolean hit = false;
+                for (String name : s.names()) {
+                    hit |= f.stateIs(name);
+                }
+                if (hit == s.negated()) {
+                    return Tri.FALSE;
+                }
+            }
+        }
+        if (!f.hasConntrack) {
+            // The kernel stops here: without a conntrack entry only a state test can match.
+            return Tri.of(hasState);
+        }
+        for (Match.CtCondition c : ct.conditions()) {
+            boolean hit;
+            boolean negated;
+            if (c instanceof Match.CtStates s) {
+                if (!s.status()) {
+                    continue;
+                }
+                int mask = 0;
+                for (String name : s.names()) {
+                    mask |= switch (name) {
+                        case "EXPECTED" -> 1;
+                        case "SEEN_REPLY" -> 2;
+                        case "ASSURED" -> 4;
+                        case "CONFIRMED" -> 8;
+                        default -> 0;
+                    };
+                }
+                hit = (mask & f.statusBits()) != 0;
+                negated = s.negated();
+            } else if (c instanceof Match.CtAddress a) {
+                IpAddress ip = a.reply()
+                        ? (a.side() == Side.SOURCE ? f.destination : f.packet.source())
+                        : (a.side() == Side.SOURCE ? f.packet.source() : f.packet.destination());
+                hit = a.cidr().contains(ip);
+                negated = a.negated();
+            } else if (c instanceof Match.CtPort p) {
+                if (!f.packet.hasPorts()) {
+                    return Tri.FALSE;
+                }
+                int port = p.reply()
+                        ? (p.side() == Side.SOURCE ? f.destinationPort : f.packet.sourcePort())
+                        : (p.side() == Side.SOURCE ? f.packet.sourcePort() : f.packet.destinationPort());
+                hit = p.range().contains(port);
+                negated = p.negated();
+            } else if (c instanceof Match.CtProto p) {
+                hit = p.number() == f.packet.protocol();
+                negated = p.negated();
+            } else {
+                hit = !((Match.CtDirection) c).reply();
+                negated = false;
+            }
+            if (hit == negated) {
+                return Tri.FALSE;
+            }
+        }
+        return Tri.TRUE;
+    }
+
+    private Tri addrType(Match.AddrType at, Flow f) {
+        if (at.srcType() != null) {
+            String dev = at.limitIfaceIn() ? f.inInterface : at.limitIfaceOut() ? f.outInterface : null;
+            if (typeIn(net.addressType(f.source, dev), at.srcType()) == at.srcNegated()) {
+                return Tri.FALSE;
+            }
+        }
+        if (at.dstType() != null) {
+            String dev = at.limitIfaceIn() ? f.inInterface : at.limitIfaceOut() ? f.outInterface : null;
+            if (typeIn(net.addressType(f.destination, dev), at.dstType()) == at.dstNegated()) {
+                return Tri.FALSE;
+            }
+        }
+        return Tri.TRUE;
+    }
+
+    private static boolean typeIn(String type, String list) {
+        for (String t : list.split(",")) {
+            if (t.equals(type)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private Tri icmp(Match.Icmp ic, Flow f) {
+        int proto = ic.v6() ? 58 : 1;
+        if (f.packet.protocol() != proto) {
+            return Tri.FALSE;
+        }
+        String type = ic.type().toLowerCase(Locale.ROOT);
+        if (type.equals("any")) {
+            return Tri.of(!ic.negated());
+        }
+        int slash = type.indexOf('/');
+        String head = slash < 0 ? type : type.substring(0, slash);
+        Integer code = (ic.v6() ? ICMP6_TYPES : ICMP_TYPES).get(head);
+        if (code == null) {
+            try {
+                code = Integer.parseInt(head);
+            } catch (NumberFormatException e) {
+                return Tri.UNKNOWN;
+            }
+        }
+        // A trace's ICMP packet is an echo request, code 0.
+        boolean hit = code == (ic.v6() ? 128 : 8) && (slash < 0 || type.substring(slash + 1).equals("0"));
+        return Tri.of(hit != ic.negated());
+    }
+}

@@ -1,0 +1,331 @@
+package io.cnifix.engine.compare;
+
+import io.cnifix.engine.Decider;
+import io.cnifix.engine.HostNet;
+import io.cnifix.engine.Packet;
+import io.cnifix.engine.Simulator;
+import io.cnifix.engine.Trace;
+import io.cnifix.engine.Verdict;
+import io.cnifix.model.Cidr;
+import io.cnifix.model.Family;
+import io.cnifix.model.HostState;
+import io.cnifix.model.IpAddress;
+import io.cnifix.model.Network;
+import io.cnifix.model.PortMapping;
+import io.cnifix.model.PortRange;
+import io.cnifix.model.Ruleset;
+
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * Judges every published port against Docker's behaviour, for every outside source, interface and port class,
+ * finds what reaches containers that Docker would keep out, and notes structural problems.
+ */
+public final class Comparer {
+    /** Admin chains that exist on every host cnifix knows. */
+    public static final Set<String> DEFAULT_ADMIN_CHAINS = Set.of("DOCKER-USER", "CNI-ADMIN");
+
+    private final HostState host;
+    private final DockerModel model;
+    private final Set<String> adminChains = new LinkedHashSet<>(DEFAULT_ADMIN_CHAINS);
+    private final Map<Family, FamilyView> views = new EnumMap<>(Family.class);
+
+    public Comparer(HostState host, DockerModel model, Set<String> extraAdminChains) {
+        this.host = host;
+        this.model = model;
+        adminChains.addAll(extraAdminChains);
+        for (Network n : host.networks()) {
+            if (n.adminChain() != null && !n.adminChain().isEmpty()) {
+                adminChains.add(n.adminChain());
+            }
+        }
+    }
+
+    /** Everything one family's ruleset needs, built once. */
+    private final class FamilyView {
+        final Ruleset rules;
+        final OutsideWorld outside;
+        final Simulator simulator;
+        final AdminRules admin;
+
+        FamilyView(Ruleset rules, Family family) {
+            this.rules = rules;
+            this.outside = new OutsideWorld(host, rules, family);
+            List<IpAddress> extraLocals = outside.standIn ? outside.destinations : List.of();
+            this.simulator = new Simulator(rules, HostNet.of(host, extraLocals, List.of()));
+            this.admin = new AdminRules(rules, adminChains);
+        }
+    }
+
+    private FamilyView view(Family f) {
+        Ruleset r = host.ruleset(f);
+        if (r == null) {
+            return null;
+        }
+        return views.computeIfAbsent(f, k -> new FamilyView(r, k));
+    }
+
+    public DiffReport compare() {
+        List<PortReport> ports = new ArrayList<>();
+        for (PortMapping m : host.mappings()) {
+            ports.add(judge(m));
+        }
+        List<Exposure> exposures = exposures();
+        List<Finding> findings = new Findings(host, adminChains).all();
+        if (!host.mappings().isEmpty()) {
+            for (FamilyView v : views.values()) {
+                if (v.outside.standIn) {
+                    findings.add(new Finding("note", null, null, null, "the host's own addresses are not known (no ip -j address):"
+                            + " judged packets sent to a stand-in address " + v.outside.destinations.get(0) + " on eth0"));
+                }
+            }
+        }
+        return new DiffReport(ports, exposures, findings);
+    }
+
+    public String bridgeOf(PortMapping m) {
+        if (m.containerIp() == null) {
+            return null;
+        }
+        for (Network n : host.networks()) {
+            if (n.contains(m.containerIp()) && n.bridge() != null) {
+                return n.bridge();
+            }
+        }
+        return null;
+    }
+
+    PortReport judge(PortMapping m) {
+        String bridge = bridgeOf(m);
+        if (m.hostIp() != null && m.hostIp().isLoopback()) {
+            return new PortReport(m, bridge, PortStatus.NOT_EXPOSED, null, "bound to " + m.hostIp() + ": not reachable from outside", List.of());
+        }
+        if (m.containerIp() == null) {
+            return new PortReport(m, bridge, PortStatus.UNKNOWN, null, "the container's address is not known", List.of());
+        }
+        if (m.hostIp() != null && m.hostIp().family() != m.containerIp().family()) {
+            return new PortReport(m, bridge, PortStatus.UNKNOWN, null,
+                    "host address " + m.hostIp() + " and container address differ in family (a user-space proxy, not iptables)", List.of());
+        }
+        FamilyView v = view(m.containerIp().family());
+        if (v == null) {
+            return new PortReport(m, bridge, PortStatus.UNKNOWN, null, "no " + (m.containerIp().isV4() ? "iptables" : "ip6tables") + " rules given", List.of());
+        }
+        int proto = Packet.protocolNumber(m.protocol());
+        List<IpAddress> dests = m.hostIp() != null ? List.of(m.hostIp()) : v.outside.destinations;
+        List<Box> start = new ArrayList<>();
+        for (String iface : v.outside.interfaces) {
+            for (IpAddress d : dests) {
+                for (Interval s : v.outside.sources) {
+                    start.add(new Box(s, new PortRange(1024, 65535), PortRange.of(m.hostPort()), iface, d));
+                }
+            }
+        }
+        Explorer ex = new Explorer(v.simulator, proto, false);
+        List<Region> regions = ex.explore(start);
+        if (regions == null) {
+            return new PortReport(m, bridge, PortStatus.UNKNOWN, null, "too many packet classes to judge (over " + Explorer.MAX_TRACES + ")", List.of());
+        }
+        Map<List<Object>, List<Region>> groups = new LinkedHashMap<>();
+        for (Region r : regions) {
+            String outcome = outcome(r.trace(), m, bridge);
+            boolean admin = r.trace().decidedBy() instanceof Decider.ByRule br && v.admin.isAdmin(br.rule());
+            groups.computeIfAbsent(List.of(outcome, admin, Objects.toString(r.trace().decidedBy())), k -> new ArrayList<>()).add(r);
+        }
+        List<SourceGroup> sources = new ArrayList<>();
+        for (Map.Entry<List<Object>, List<Region>> e : groups.entrySet()) {
+            sources.add(group((String) e.getKey().get(0), (Boolean) e.getKey().get(1), e.getValue(), v.outside));
+        }
+        return summarize(m, bridge, sources);
+    }
+
+    private static String outcome(Trace t, PortMapping m, String bridge) {
+        if (t.verdict() == Verdict.UNKNOWN) {
+            return "unknown";
+        }
+        boolean toContainer = m.containerIp().equals(t.dnatAddress()) && Objects.equals(t.dnatPort(), m.containerPort());
+        if (!toContainer) {
+            return "no-dnat";
+        }
+        if (t.verdict() == Verdict.ACCEPT) {
+            return "forward".equals(t.delivery()) && (bridge == null || bridge.equals(t.outInterface())) ? "accept" : "misrouted";
+        }
+        return t.verdict() == Verdict.DROP ? "drop" : "reject";
+    }
+
+    private static SourceGroup group(String outcome, boolean admin, List<Region> regions, OutsideWorld outside) {
+        List<Interval> ranges = new ArrayList<>();
+        Set<String> ifaces = new LinkedHashSet<>();
+        Set<IpAddress> dests = new LinkedHashSet<>();
+        for (Region r : regions) {
+            ranges.add(r.box().sources());
+            ifaces.add(r.box().inInterface());
+            dests.add(r.box().destination());
+        }
+        List<Cidr> cidrs = null;
+        if (!outside.coversAll(ranges)) {
+            cidrs = new ArrayList<>();
+            for (Interval i : Interval.merge(ranges)) {
+                cidrs.addAll(i.toCidrs());
+            }
+        }
+        return new SourceGroup(outcome, admin, regions.get(0).trace().decidedBy(), cidrs, new ArrayList<>(ifaces), new ArrayList<>(dests));
+    }
+
+    private static PortReport summarize(PortMapping m, String bridge, List<SourceGroup> groups) {
+        SourceGroup gap = null;
+        SourceGroup unknown = null;
+        SourceGroup blocked = null;
+        int noDnat = 0;
+        for (SourceGroup g : groups) {
+            switch (g.outcome()) {
+                case "drop", "reject", "misrouted" -> {
+                    if (g.admin() && !g.outcome().equals("misrouted")) {
+                        blocked = blocked == null ? g : blocked;
+                    } else {
+                        gap = gap == null ? g : gap;
+                    }
+                }
+                case "unknown" -> unknown = unknown == null ? g : unknown;
+                case "no-dnat" -> noDnat++;
+                default -> {
+                }
+            }
+        }
+        if (noDnat == groups.size()) {
+            SourceGroup g = groups.get(0);
+            return new PortReport(m, bridge, PortStatus.MISSING_DNAT, g.decidedBy(),
+                    "no DNAT takes " + (m.hostIp() == null ? "" : m.hostIp()) + ":" + m.hostPort() + "/" + m.protocol()
+                            + " to " + m.containerIp() + ":" + m.containerPort(), groups);
+        }
+        if (gap != null || noDnat > 0) {
+            SourceGroup g = gap != null ? gap : groups.stream().filter(x -> x.outcome().equals("no-dnat")).findFirst().orElseThrow();
+            String who = g.sources() == null ? "every outside source" : "sources " + g.sources();
+            String why = switch (g.outcome()) {
+                case "no-dnat" -> "not DNATed to the container for " + who;
+                case "misrouted" -> "accepted but not forwarded to " + bridge + " for " + who;
+                default -> (g.outcome().equals("drop") ? "dropped" : "rejected") + " for " + who + " by " + describe(g.decidedBy());
+            };
+            return new PortReport(m, bridge, PortStatus.GAP, g.decidedBy(), why, groups);
+        }
+        if (unknown != null) {
+            return new PortReport(m, bridge, PortStatus.UNKNOWN, unknown.decidedBy(),
+                    "the outcome hangs on a rule cnifix does not understand: " + describe(unknown.decidedBy()), groups);
+        }
+        if (blocked != null) {
+            String who = blocked.sources() == null ? "every outside source" : "sources " + blocked.sources();
+            return new PortReport(m, bridge, PortStatus.BLOCKED, blocked.decidedBy(),
+                    "an admin rule drops " + who + ": " + describe(blocked.decidedBy()), groups);
+        }
+        return new PortReport(m, bridge, PortStatus.OK, groups.isEmpty() ? null : groups.get(0).decidedBy(),
+                "accepted from every outside source" + (groups.isEmpty() ? "" : " by " + describe(groups.get(0).decidedBy())), groups);
+    }
+
+    static String describe(Decider d) {
+        return d == null ? "nothing" : d.describe();
+    }
+
+    private List<Exposure> exposures() {
+        Map<IpAddress, Map<String, Set<Integer>>> published = new LinkedHashMap<>();
+        for (PortMapping m : host.mappings()) {
+            if (m.containerIp() != null) {
+                published.computeIfAbsent(m.containerIp(), k -> new LinkedHashMap<>())
+                        .computeIfAbsent(m.protocol(), k -> new TreeSet<>()).add(m.containerPort());
+            }
+        }
+        List<Exposure> out = new ArrayList<>();
+        for (Map.Entry<IpAddress, Map<String, Set<Integer>>> e : published.entrySet()) {
+            IpAddress ip = e.getKey();
+            FamilyView v = view(ip.family());
+            if (v == null) {
+                continue;
+            }
+            Set<String> protocols = new LinkedHashSet<>(List.of("tcp", "udp"));
+            protocols.addAll(e.getValue().keySet());
+            for (String proto : protocols) {
+                Set<Integer> allowed = model == DockerModel.CLASSIC ? e.getValue().getOrDefault(proto, Set.of()) : Set.of();
+                out.addAll(exposuresOf(v, ip, proto, allowed, e.getValue().getOrDefault(proto, Set.of())));
+            }
+        }
+        return out;
+    }
+
+    private List<Exposure> exposuresOf(FamilyView v, IpAddress ip, String proto, Set<Integer> allowed, Set<Integer> published) {
+        TreeSet<Integer> cuts = new TreeSet<>();
+        for (int p : published) {
+            cuts.add(p);
+            cuts.add(p + 1);
+        }
+        List<Box> start = new ArrayList<>();
+        for (String iface : v.outside.interfaces) {
+            for (Interval s : v.outside.sources) {
+                int from = 1;
+                for (int c : cuts.subSet(2, true, 65535, true)) {
+                    start.add(new Box(s, new PortRange(1024, 65535), new PortRange(from, c - 1), iface, ip));
+                    from = c;
+                }
+                start.add(new Box(s, new PortRange(1024, 65535), new PortRange(from, 65535), iface, ip));
+            }
+        }
+        List<Region> regions = new Explorer(v.simulator, Packet.protocolNumber(proto), true).explore(start);
+        if (regions == null) {
+            return List.of();
+        }
+        Map<String, List<Region>> byRule = new LinkedHashMap<>();
+        Set<Integer> seenAllowed = new HashSet<>();
+        for (Region r : regions) {
+            Trace t = r.trace();
+            if (t.verdict() != Verdict.ACCEPT || !"forward".equals(t.delivery()) || t.dnatAddress() != null) {
+                continue;
+            }
+            PortRange ports = r.box().destinationPorts();
+            if (ports.first() == ports.last() && allowed.contains(ports.first())) {
+                seenAllowed.add(ports.first());
+                continue;
+            }
+            byRule.computeIfAbsent(Objects.toString(t.decidedBy()), k -> new ArrayList<>()).add(r);
+        }
+        List<Exposure> out = new ArrayList<>();
+        for (List<Region> rs : byRule.values()) {
+            TreeSet<Integer> firsts = new TreeSet<>();
+            Map<Integer, Integer> lastOf = new LinkedHashMap<>();
+            List<Interval> sources = new ArrayList<>();
+            Set<String> ifaces = new LinkedHashSet<>();
+            for (Region r : rs) {
+                PortRange p = r.box().destinationPorts();
+                firsts.add(p.first());
+                lastOf.merge(p.first(), p.last(), Math::max);
+                sources.add(r.box().sources());
+                ifaces.add(r.box().inInterface());
+            }
+            List<PortRange> ports = new ArrayList<>();
+            for (int f : firsts) {
+                int l = lastOf.get(f);
+                if (!ports.isEmpty() && ports.get(ports.size() - 1).last() + 1 >= f) {
+                    PortRange prev = ports.remove(ports.size() - 1);
+                    ports.add(new PortRange(prev.first(), Math.max(prev.last(), l)));
+                } else {
+                    ports.add(new PortRange(f, l));
+                }
+            }
+            List<Cidr> cidrs = null;
+            if (!v.outside.coversAll(sources)) {
+                cidrs = new ArrayList<>();
+                for (Interval i : Interval.merge(sources)) {
+                    cidrs.addAll(i.toCidrs());
+                }
+            }
+            out.add(new Exposure(ip, proto, ports, cidrs, new ArrayList<>(ifaces), rs.get(0).trace().decidedBy()));
+        }
+        return out;
+    }
+}

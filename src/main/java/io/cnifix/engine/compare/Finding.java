@@ -1,0 +1,11 @@
+package io.cnifix.engine.compare;
+
+import io.cnifix.model.Rule;
+
+/**
+ * A structural problem: {@code kind} is "unreferenced-chain" (an engine or admin chain nothing jumps to),
+ * "unreferenced-dnat-chain", "stale-dnat" or "stale-accept" (rules for an address and port no published
+ * container holds), or "note". {@code rule} may be null.
+ */
+public record Finding(String kind, String table, String chain, Rule rule, String detail) {
+}

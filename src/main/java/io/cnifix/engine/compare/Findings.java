@@ -1,0 +1,158 @@
+package io.cnifix.engine.compare;
+
+import io.cnifix.model.Chain;
+import io.cnifix.model.HostState;
+import io.cnifix.model.IpAddress;
+import io.cnifix.model.Match;
+import io.cnifix.model.PortMapping;
+import io.cnifix.model.Rule;
+import io.cnifix.model.Ruleset;
+import io.cnifix.model.Side;
+import io.cnifix.model.Table;
+import io.cnifix.model.Target;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Structural problems that make ports fail in ways a single trace does not explain: engine chains nothing jumps
+ * to (after a firewall reload, say) and rules left behind for containers that are gone.
+ */
+final class Findings {
+    private final HostState host;
+    private final Set<String> adminChains;
+
+    Findings(HostState host, Set<String> adminChains) {
+        this.host = host;
+        this.adminChains = adminChains;
+    }
+
+    List<Finding> all() {
+        List<Finding> out = new ArrayList<>();
+        for (Ruleset rs : host.rulesets()) {
+            unreferenced(rs, "filter", List.of("FORWARD", "INPUT", "OUTPUT"), "unreferenced-chain", out);
+            unreferenced(rs, "nat", List.of("PREROUTING", "OUTPUT", "INPUT", "POSTROUTING"), "unreferenced-dnat-chain", out);
+            stale(rs, out);
+        }
+        return out;
+    }
+
+    private static Set<String> reachable(Table t, List<String> roots) {
+        Set<String> seen = new HashSet<>();
+        Deque<String> todo = new ArrayDeque<>();
+        for (String r : roots) {
+            if (t.chain(r) != null) {
+                todo.add(r);
+            }
+        }
+        while (!todo.isEmpty()) {
+            String c = todo.pop();
+            if (!seen.add(c)) {
+                continue;
+            }
+            for (Rule r : t.chain(c).rules()) {
+                String callee = AdminRules.callee(r);
+                if (callee != null) {
+                    todo.add(callee);
+                }
+            }
+        }
+        return seen;
+    }
+
+    private void unreferenced(Ruleset rs, String tableName, List<String> roots, String kind, List<Finding> out) {
+        Table t = rs.table(tableName);
+        if (t == null) {
+            return;
+        }
+        Set<String> reach = reachable(t, roots);
+        for (Chain c : t.chains().values()) {
+            boolean watched = AdminRules.isEngineChain(c.name()) || adminChains.contains(c.name());
+            if (c.builtin() || reach.contains(c.name()) || !watched) {
+                continue;
+            }
+            if (c.rules().isEmpty() && !adminChains.contains(c.name())) {
+                continue;
+            }
+            String hint = tableName.equals("nat") ? "its DNAT rules never apply" : adminChains.contains(c.name())
+                    ? "admin rules in it never apply" : "its accept rules never apply";
+            out.add(new Finding(kind, tableName, c.name(), null, "chain " + c.name() + " (" + c.rules().size()
+                    + " rules) exists but nothing jumps to it from " + String.join("/", roots.subList(0, 1)) + ": " + hint));
+        }
+    }
+
+    private boolean published(IpAddress ip, Integer port) {
+        for (PortMapping m : host.mappings()) {
+            if (ip.equals(m.containerIp()) && (port == null || port == m.containerPort())) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** DNATs and per-port accepts for a container address and port that no published mapping holds. */
+    private void stale(Ruleset rs, List<Finding> out) {
+        if (host.mappings().isEmpty()) {
+            return;
+        }
+        for (Table t : rs.tables().values()) {
+            for (Chain c : t.chains().values()) {
+                for (Rule r : c.rules()) {
+                    if (t.name().equals("nat") && r.target() instanceof Target.Nat n && n.destination() && n.firstAddress() != null
+                            && inContainerNetwork(n.firstAddress()) && !published(n.firstAddress(), n.ports() == null ? null : n.ports().first())) {
+                        out.add(new Finding("stale-dnat", t.name(), c.name(), r, "DNAT to " + n.spec()
+                                + ", which no published container holds"));
+                    } else if (t.name().equals("filter") && r.target() instanceof Target.Accept && perPortAccept(r)) {
+                        IpAddress ip = hostDestination(r);
+                        Integer port = destinationPort(r);
+                        if (ip != null && port != null && inContainerNetwork(ip) && !published(ip, port)) {
+                            out.add(new Finding("stale-accept", t.name(), c.name(), r, "accepts " + ip + " port " + port
+                                    + ", which no published container holds"));
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    private boolean inContainerNetwork(IpAddress ip) {
+        for (var n : host.networks()) {
+            if (n.contains(ip)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Docker's and cnifix's per-port shape: a host destination and one destination port. */
+    private static boolean perPortAccept(Rule r) {
+        return hostDestination(r) != null && destinationPort(r) != null;
+    }
+
+    private static IpAddress hostDestination(Rule r) {
+        for (Match m : r.matches()) {
+            if (m instanceof Match.Address a && a.side() == Side.DESTINATION && !a.negated() && a.cidr().isHost()) {
+                return a.cidr().base();
+            }
+        }
+        return null;
+    }
+
+    private static Integer destinationPort(Rule r) {
+        for (Match m : r.matches()) {
+            if (m instanceof Match.Ports p) {
+                for (Match.PortCondition c : p.conditions()) {
+                    if (c instanceof Match.PortIs pi && pi.side() == Side.DESTINATION && !pi.negated()
+                            && pi.range().first() == pi.range().last()) {
+                        return pi.range().first();
+                    }
+                }
+            }
+        }
+        return null;
+    }
+}

@@ -1,0 +1,76 @@
+package io.cnifix.engine.compare;
+
+import io.cnifix.model.Cidr;
+import io.cnifix.model.Family;
+import io.cnifix.model.IpAddress;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/** An inclusive range of addresses of one family. */
+record Interval(IpAddress first, IpAddress last) {
+
+    static Interval of(Cidr c) {
+        return new Interval(c.base(), c.last());
+    }
+
+    static Interval all(Family f) {
+        return of(Cidr.all(f));
+    }
+
+    /** Sorted, with overlapping and adjacent ranges joined. */
+    static List<Interval> merge(List<Interval> in) {
+        List<Interval> sorted = new ArrayList<>(in);
+        sorted.sort(java.util.Comparator.comparing(Interval::first));
+        List<Interval> out = new ArrayList<>();
+        for (Interval i : sorted) {
+            if (!out.isEmpty()) {
+                Interval prev = out.get(out.size() - 1);
+                IpAddress top = Cidr.all(prev.last().family()).last();
+                if (prev.last().equals(top) || i.first().compareTo(prev.last().plus(1)) <= 0) {
+                    if (i.last().compareTo(prev.last()) > 0) {
+                        out.set(out.size() - 1, new Interval(prev.first(), i.last()));
+                    }
+                    continue;
+                }
+            }
+            out.add(i);
+        }
+        return out;
+    }
+
+    boolean contains(IpAddress a) {
+        return first.compareTo(a) <= 0 && a.compareTo(last) <= 0;
+    }
+
+    /** The smallest set of prefixes that covers exactly this range. */
+    List<Cidr> toCidrs() {
+        List<Cidr> out = new ArrayList<>();
+        IpAddress cur = first;
+        int bits = first.family().bits();
+        while (cur.compareTo(last) <= 0) {
+            int prefix = bits;
+            // Widen the block while it stays aligned and inside the range.
+            while (prefix > 0) {
+                Cidr wider = new Cidr(cur, prefix - 1);
+                if (!wider.base().equals(cur) || wider.last().compareTo(last) > 0) {
+                    break;
+                }
+                prefix--;
+            }
+            Cidr block = new Cidr(cur, prefix);
+            out.add(block);
+            IpAddress end = block.last();
+            if (end.equals(Cidr.all(first.family()).last())) {
+                break;
+            }
+            cur = end.plus(1);
+        }
+        return out;
+    }
+
+    @Override
+    public String toString() {
+        return first.equals(last) ? first.toString() : first + "-" + last;
+    }
+}

@@ -1,0 +1,129 @@
+package io.cnifix.system;
+
+import io.cnifix.ingest.InputException;
+import io.cnifix.ingest.InputText;
+import io.cnifix.ingest.StateSources;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+
+/**
+ * Reads state files from disk: a snapshot directory, or single files named on the command line ("-" is
+ * standard input). The snapshot layout is documented in the README.
+ */
+public final class StateFiles {
+    public static final String RULES_V4 = "iptables-save.txt";
+    public static final String RULES_V6 = "ip6tables-save.txt";
+    public static final String ADDRESSES = "ip-address.json";
+    public static final String ROUTES_V4 = "ip-route.json";
+    public static final String ROUTES_V6 = "ip6-route.json";
+    public static final String PORTS_DIR = "ports";
+    public static final String NETWORKS_DIR = "networks";
+    public static final String NFT = "nft-ruleset.json";
+    public static final String MANIFEST = "manifest.json";
+
+    private final InputStream stdin;
+    private boolean stdinUsed;
+
+    public StateFiles(InputStream stdin) {
+        this.stdin = stdin;
+    }
+
+    public StateSources snapshot(Path dir) {
+        if (!Files.isDirectory(dir)) {
+            throw new InputException(dir.toString(), 0, "not a snapshot directory (expected a directory holding "
+                    + RULES_V4 + ", " + PORTS_DIR + "/, ...)");
+        }
+        List<InputText> rules = new ArrayList<>();
+        optional(dir.resolve(RULES_V4), rules);
+        optional(dir.resolve(RULES_V6), rules);
+        if (rules.isEmpty()) {
+            throw new InputException(dir.toString(), 0, "snapshot has neither " + RULES_V4 + " nor " + RULES_V6);
+        }
+        List<InputText> addresses = new ArrayList<>();
+        optional(dir.resolve(ADDRESSES), addresses);
+        List<InputText> routes = new ArrayList<>();
+        optional(dir.resolve(ROUTES_V4), routes);
+        optional(dir.resolve(ROUTES_V6), routes);
+        return new StateSources(rules, tree(dir.resolve(PORTS_DIR)), tree(dir.resolve(NETWORKS_DIR)), addresses,
+                routes, List.of());
+    }
+
+    public InputText read(String name) {
+        if (name.equals("-")) {
+            if (stdinUsed) {
+                throw new InputException("-", 0, "standard input can be given only once");
+            }
+            stdinUsed = true;
+            try {
+                return new InputText("-", new String(stdin.readAllBytes(), StandardCharsets.UTF_8));
+            } catch (IOException e) {
+                throw new InputException("-", 0, "cannot read standard input: " + e.getMessage());
+            }
+        }
+        Path p = Path.of(name);
+        if (Files.isDirectory(p)) {
+            throw new InputException(name, 0, "is a directory, expected a file (use --snapshot for a snapshot directory)");
+        }
+        try {
+            return new InputText(name, Files.readString(p, StandardCharsets.UTF_8));
+        } catch (java.nio.charset.MalformedInputException e) {
+            throw new InputException(name, 0, "not UTF-8 text");
+        } catch (IOException e) {
+            throw new InputException(name, 0, "cannot read: " + describe(e));
+        }
+    }
+
+    public List<InputText> readAll(List<String> names) {
+        List<InputText> out = new ArrayList<>();
+        for (String n : names) {
+            Path p = Path.of(n);
+            if (!n.equals("-") && Files.isDirectory(p)) {
+                out.addAll(tree(p));
+            } else {
+                out.add(read(n));
+            }
+        }
+        return out;
+    }
+
+    private static String describe(IOException e) {
+        if (e instanceof java.nio.file.NoSuchFileException) {
+            return "no such file";
+        }
+        if (e instanceof java.nio.file.AccessDeniedException) {
+            return "permission denied";
+        }
+        return e.getMessage();
+    }
+
+    private void optional(Path p, List<InputText> into) {
+        if (Files.isRegularFile(p)) {
+            into.add(read(p.toString()));
+        }
+    }
+
+    /** Every regular file below {@code dir} in name order; none when it does not exist. */
+    private List<InputText> tree(Path dir) {
+        List<InputText> out = new ArrayList<>();
+        if (!Files.isDirectory(dir)) {
+            return out;
+        }
+        try (Stream<Path> s = Files.walk(dir)) {
+            for (Path p : s.filter(Files::isRegularFile).sorted().toList()) {
+                if (!p.getFileName().toString().equals("README.md")) {
+                    out.add(read(p.toString()));
+                }
+            }
+        } catch (IOException e) {
+            throw new InputException(dir.toString(), 0, "cannot list: " + describe(e));
+        }
+        return out;
+    }
+}
