@@ -22,8 +22,18 @@ public final class IptablesSaveParser {
     private IptablesSaveParser() {
     }
 
-    /** Parses with the family taken from the header, or else from the first address in the text. */
+    /**
+     * Parses with the family taken from the input's name when it says (ip6tables-save.txt, iptables-save), else
+     * from the header, else from the first address in the text.
+     */
     public static Ruleset parse(InputText input) {
+        String base = input.name().substring(input.name().lastIndexOf('/') + 1);
+        if (base.startsWith("ip6tables")) {
+            return parse(input, Family.V6);
+        }
+        if (base.startsWith("iptables")) {
+            return parse(input, Family.V4);
+        }
         return parse(input, detectFamily(input.content()));
     }
 

@@ -4,11 +4,11 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Splits one iptables-save line into words the way iptables-restore does: blanks separate, double or single
- * quotes group, and a backslash inside quotes escapes the next character. Keeps each word's raw text too,
+ * Splits one iptables-save line into words the way iptables-restore does: blanks separate, double quotes
+ * group, and a backslash inside quotes escapes the next character (single quotes are plain characters there). Keeps each word's raw text too,
  * so unknown options can be written back exactly.
  */
-final class RuleTokens {
+public final class RuleTokens {
     final List<String> values = new ArrayList<>();
     final List<String> raws = new ArrayList<>();
 
@@ -41,7 +41,7 @@ final class RuleTokens {
                     }
                     value.append(c);
                     i++;
-                } else if (c == '"' || c == '\'') {
+                } else if (c == '"') {
                     quote = c;
                     i++;
                 } else if (c == ' ' || c == '\t') {
@@ -58,6 +58,11 @@ final class RuleTokens {
             t.raws.add(line.substring(start, i));
         }
         return t;
+    }
+
+    /** The words of a rule as iptables-restore would split them (quotes removed, escapes resolved). */
+    public static java.util.List<String> words(String line) {
+        return split(line, "rule", 0).values;
     }
 
     int size() {

@@ -16,11 +16,11 @@ import java.util.Set;
  * CNI admin chain or a chain named with --admin-chain (and chains they call), and rules in filter FORWARD above
  * the first jump to an engine chain.
  */
-final class AdminRules {
+public final class AdminRules {
     private final Set<String> adminChains = new HashSet<>();
     private int firstEngineJump = Integer.MAX_VALUE;
 
-    AdminRules(Ruleset rules, Set<String> named) {
+    public AdminRules(Ruleset rules, Set<String> named) {
         for (Table t : rules.tables().values()) {
             Deque<String> todo = new ArrayDeque<>();
             for (String n : named) {
@@ -53,7 +53,7 @@ final class AdminRules {
         }
     }
 
-    static String callee(Rule r) {
+    public static String callee(Rule r) {
         if (r.target() instanceof Target.Jump j) {
             return j.chain();
         }
@@ -64,13 +64,13 @@ final class AdminRules {
     }
 
     /** Chains the container engines (and cnifix) create and manage. */
-    static boolean isEngineChain(String name) {
+    public static boolean isEngineChain(String name) {
         return (name.startsWith("DOCKER") && !name.equals("DOCKER-USER"))
                 || (name.startsWith("CNI-") && !name.equals("CNI-ADMIN"))
                 || name.startsWith("NETAVARK");
     }
 
-    boolean isAdmin(Rule r) {
+    public boolean isAdmin(Rule r) {
         if (adminChains.contains(r.table() + "/" + r.chain())) {
             return true;
         }

@@ -92,6 +92,26 @@ public final class Comparer {
         return new DiffReport(ports, exposures, findings);
     }
 
+    /** The admin-rule test for one family's rules, or null when there are none. */
+    public AdminRules admin(Family f) {
+        FamilyView v = view(f);
+        return v == null ? null : v.admin;
+    }
+
+    /** Every chain counted as an admin chain (defaults, the networks' CNI admin chains, --admin-chain). */
+    public Set<String> adminChains() {
+        return Set.copyOf(adminChains);
+    }
+
+    /** Re-traces, with its path, one packet of a group of a judged port: what remedies place their rules by. */
+    public Trace traceOf(PortMapping m, SourceGroup g) {
+        FamilyView v = view(m.containerIp().family());
+        IpAddress src = g.sources() == null ? v.outside.sources.get(0).first() : g.sources().get(0).base();
+        Packet p = Packet.newConnection(g.interfaces().get(0), src, g.destinations().get(0),
+                Packet.protocolNumber(m.protocol()), 1024, m.hostPort());
+        return v.simulator.trace(p, true);
+    }
+
     public String bridgeOf(PortMapping m) {
         if (m.containerIp() == null) {
             return null;

@@ -1,0 +1,86 @@
+package io.cnifix.cli;
+
+import io.cnifix.model.Family;
+import io.cnifix.model.PortMapping;
+import io.cnifix.remedy.Plan;
+import io.cnifix.remedy.Proposal;
+import io.cnifix.remedy.Removal;
+import io.cnifix.remedy.Scripts;
+
+import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/** How a plan is printed: text, iptables commands, iptables-restore input, or JSON. */
+final class PlanOutput {
+    private PlanOutput() {
+    }
+
+    static void print(PrintStream out, Plan plan, String format, Map<String, Object> extra) {
+        switch (format) {
+            case "json" -> {
+                Map<String, Object> j = json(plan);
+                j.putAll(extra);
+                out.println(Json.write(j));
+            }
+            case "iptables" -> Scripts.commands(plan).forEach(out::println);
+            case "restore" -> {
+                boolean both = plan.touches(Family.V4) && plan.touches(Family.V6);
+                for (Family f : Family.values()) {
+                    if (plan.touches(f)) {
+                        if (both) {
+                            out.println("# " + (f == Family.V4 ? "iptables-restore" : "ip6tables-restore") + " --noflush");
+                        }
+                        out.print(Scripts.restore(plan, f));
+                    }
+                }
+            }
+            default -> text(out, plan);
+        }
+    }
+
+    private static void text(PrintStream out, Plan plan) {
+        if (plan.empty()) {
+            out.println("Nothing to do: no gap that a rule can close" + (plan.untouched().isEmpty() ? "." : " (see below)."));
+        }
+        for (Proposal p : plan.additions()) {
+            PortMapping m = p.fixes();
+            out.printf("+ %s %s %d: %s%n    opens %s %s/%d to %s:%d; now %s%n", p.family() == Family.V4 ? "iptables" : "ip6tables",
+                    p.chain(), p.position(), p.spec(), m.containerName(), m.protocol(), m.hostPort(), m.containerIp(),
+                    m.containerPort(), p.why());
+        }
+        for (Removal r : plan.removals()) {
+            out.printf("- %s %s: %s%n    %s%n", r.family() == Family.V4 ? "iptables" : "ip6tables", r.rule().chain(),
+                    r.rule().text(), r.why());
+        }
+        for (String u : plan.untouched()) {
+            out.println("  left alone: " + u);
+        }
+        for (String p : plan.proofProblems()) {
+            out.println("! proof failed: " + p);
+        }
+    }
+
+    static Map<String, Object> json(Plan plan) {
+        List<Object> rules = new ArrayList<>();
+        for (Proposal p : plan.additions()) {
+            PortMapping m = p.fixes();
+            rules.add(Json.obj("family", p.family() == Family.V4 ? "ipv4" : "ipv6", "table", p.table(), "chain", p.chain(),
+                    "position", p.position(), "rule", p.spec(), "line", p.line(),
+                    "fixes", Json.obj("container", m.containerName(), "containerId", m.containerId(), "protocol", m.protocol(),
+                            "hostIp", m.hostIp() == null ? "" : m.hostIp().toString(), "hostPort", m.hostPort(),
+                            "containerIp", m.containerIp().toString(), "containerPort", m.containerPort()),
+                    "why", p.why()));
+        }
+        List<Object> removals = new ArrayList<>();
+        for (Removal r : plan.removals()) {
+            Map<String, Object> ref = RuleRefs.rule(r.rule());
+            ref.put("family", r.family() == Family.V4 ? "ipv4" : "ipv6");
+            ref.put("why", r.why());
+            removals.add(ref);
+        }
+        return Json.obj("rules", rules, "removals", removals, "untouched", plan.untouched(), "proven", plan.proven(),
+                "problems", plan.proofProblems());
+    }
+}

@@ -1,0 +1,76 @@
+package io.cnifix.remedy;
+
+import io.cnifix.model.IpAddress;
+import io.cnifix.model.Match;
+import io.cnifix.model.PortMapping;
+import io.cnifix.model.Rule;
+import io.cnifix.model.Side;
+
+/**
+ * The mark cnifix puts on every rule it adds, and how it reads its own rules back: the comment
+ * "cnifix: NAME PROTO/HOSTPORT", plus the rule's container address and port.
+ */
+public final class OwnedRule {
+    public static final String PREFIX = "cnifix: ";
+    private static final int MAX_COMMENT = 255;
+
+    private OwnedRule() {
+    }
+
+    /** The comment text for a mapping; control characters become '?' and the text is cut to what iptables keeps. */
+    public static String comment(PortMapping m) {
+        String name = m.containerName() == null || m.containerName().isEmpty()
+                ? (m.containerId() == null ? "unnamed" : m.containerId().substring(0, Math.min(12, m.containerId().length())))
+                : m.containerName();
+        StringBuilder clean = new StringBuilder();
+        name.codePoints().forEach(c -> clean.appendCodePoint(Character.isISOControl(c) ? '?' : c));
+        String suffix = " " + m.protocol() + "/" + m.hostPort();
+        int room = MAX_COMMENT - PREFIX.length() - suffix.length();
+        String n = clean.toString();
+        while (n.getBytes(java.nio.charset.StandardCharsets.UTF_8).length > room) {
+            n = n.substring(0, n.length() - 1);
+        }
+        return PREFIX + n + suffix;
+    }
+
+    public static boolean isOwned(Rule r) {
+        String c = r.comment();
+        return c != null && c.startsWith(PREFIX);
+    }
+
+    /** The container address, protocol, container port and (if present) original host port an owned rule opens. */
+    public record Key(IpAddress containerIp, String protocol, Integer containerPort, Integer hostPort) {
+        public boolean covers(PortMapping m) {
+            return containerIp.equals(m.containerIp()) && protocol.equals(m.protocol())
+                    && containerPort != null && containerPort == m.containerPort()
+                    && (hostPort == null || hostPort == m.hostPort());
+        }
+    }
+
+    public static Key key(Rule r) {
+        IpAddress ip = null;
+        String proto = null;
+        Integer port = null;
+        Integer hostPort = null;
+        for (Match m : r.matches()) {
+            if (m instanceof Match.Address a && a.side() == Side.DESTINATION && !a.negated() && a.cidr().isHost()) {
+                ip = a.cidr().base();
+            } else if (m instanceof Match.Protocol p && !p.negated()) {
+                proto = p.name();
+            } else if (m instanceof Match.Ports p) {
+                for (Match.PortCondition c : p.conditions()) {
+                    if (c instanceof Match.PortIs pi && pi.side() == Side.DESTINATION && !pi.negated()) {
+                        port = pi.range().first();
+                    }
+                }
+            } else if (m instanceof Match.Conntrack ct) {
+                for (Match.CtCondition c : ct.conditions()) {
+                    if (c instanceof Match.CtPort cp && !cp.reply() && cp.side() == Side.DESTINATION) {
+                        hostPort = cp.range().first();
+                    }
+                }
+            }
+        }
+        return ip == null || proto == null ? null : new Key(ip, proto, port, hostPort);
+    }
+}

@@ -1,0 +1,30 @@
+package io.cnifix.remedy;
+
+import io.cnifix.model.Family;
+
+import java.util.List;
+
+/**
+ * What cnifix would change: rules to add, own rules to remove, ports it will not touch (with the reason), and
+ * the outcome of proving the change on the in-memory ruleset.
+ */
+public record Plan(List<Proposal> additions, List<Removal> removals, List<String> untouched, List<String> proofProblems) {
+    public Plan {
+        additions = List.copyOf(additions);
+        removals = List.copyOf(removals);
+        untouched = List.copyOf(untouched);
+        proofProblems = List.copyOf(proofProblems);
+    }
+
+    public boolean empty() {
+        return additions.isEmpty() && removals.isEmpty();
+    }
+
+    public boolean proven() {
+        return proofProblems.isEmpty();
+    }
+
+    public boolean touches(Family f) {
+        return additions.stream().anyMatch(a -> a.family() == f) || removals.stream().anyMatch(r -> r.family() == f);
+    }
+}

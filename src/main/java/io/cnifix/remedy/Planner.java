@@ -1,0 +1,277 @@
+package io.cnifix.remedy;
+
+import io.cnifix.engine.Trace;
+import io.cnifix.engine.TraceStep;
+import io.cnifix.engine.compare.AdminRules;
+import io.cnifix.engine.compare.Comparer;
+import io.cnifix.engine.compare.DiffReport;
+import io.cnifix.engine.compare.DockerModel;
+import io.cnifix.engine.compare.PortReport;
+import io.cnifix.engine.compare.PortStatus;
+import io.cnifix.engine.compare.SourceGroup;
+import io.cnifix.model.Chain;
+import io.cnifix.model.Family;
+import io.cnifix.model.HostState;
+import io.cnifix.model.Match;
+import io.cnifix.model.Network;
+import io.cnifix.model.PortMapping;
+import io.cnifix.model.Rule;
+import io.cnifix.model.Ruleset;
+import io.cnifix.model.Target;
+
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Turns the gaps of a diff into the smallest set of Docker-shaped ACCEPTs, placed after every admin rule on the
+ * packets' path, and (with prune) the removal of cnifix's own rules that no published port needs any more; then
+ * proves the plan on the in-memory ruleset before anyone sees it.
+ */
+public final class Planner {
+    /** Where --chain/--position put the rules instead of the automatic placement; position null means "top". */
+    public record ChainOverride(String chain, Integer position) {
+    }
+
+    private final HostState host;
+    private final DockerModel model;
+    private final Set<String> extraAdmin;
+    private final ChainOverride override;
+
+    public Planner(HostState host, DockerModel model, Set<String> extraAdmin, ChainOverride override) {
+        this.host = host;
+        this.model = model;
+        this.extraAdmin = extraAdmin;
+        this.override = override;
+    }
+
+    /** An addition before positions are fixed: insert after {@code anchor} (null: at the top, or at a forced position). */
+    private record Draft(Family family, String chain, Rule anchor, Integer forced, String spec, PortMapping fixes, String why) {
+    }
+
+    public Plan plan(boolean add, boolean prune) {
+        Comparer comparer = new Comparer(host, model, extraAdmin);
+        DiffReport before = comparer.compare();
+        List<Draft> drafts = new ArrayList<>();
+        List<String> untouched = new ArrayList<>();
+        if (add) {
+            for (PortReport p : before.ports()) {
+                draft(comparer, p, drafts, untouched);
+            }
+        }
+        List<Removal> removals = prune ? stale() : List.of();
+        List<Proposal> additions = position(drafts, removals);
+        List<String> problems = additions.isEmpty() && removals.isEmpty() ? List.of()
+                : new Proof(host, model, extraAdmin).check(before, additions, removals);
+        return new Plan(additions, removals, untouched, problems);
+    }
+
+    private void draft(Comparer comparer, PortReport p, List<Draft> drafts, List<String> untouched) {
+        PortMapping m = p.mapping();
+        String label = m.containerName() + " " + m.protocol() + "/" + m.hostPort();
+        switch (p.status()) {
+            case OK, NOT_EXPOSED -> {
+                return;
+            }
+            case BLOCKED -> {
+                untouched.add(label + ": blocked by an admin rule, left as the admin wants it");
+                return;
+            }
+            case MISSING_DNAT -> {
+                untouched.add(label + ": " + p.why() + " (an ACCEPT cannot fix that: the engine's DNAT rules are missing;"
+                        + " restart the container or run 'podman network reload')");
+                return;
+            }
+            case UNKNOWN -> {
+                untouched.add(label + ": " + p.why());
+                return;
+            }
+            default -> {
+            }
+        }
+        SourceGroup gap = null;
+        for (SourceGroup g : p.sources()) {
+            if ((g.outcome().equals("drop") || g.outcome().equals("reject")) && !g.admin()) {
+                gap = g;
+                break;
+            }
+        }
+        if (gap == null || p.bridge() == null) {
+            untouched.add(label + ": " + p.why() + (p.bridge() == null ? " (the container's bridge is not known)" : ""));
+            return;
+        }
+        String spec = RuleShape.spec(m, p.bridge(), model);
+        Family family = m.containerIp().family();
+        for (Draft d : drafts) {
+            if (d.spec().equals(spec) && d.family() == family) {
+                return;
+            }
+        }
+        Ruleset rules = host.ruleset(family);
+        for (Chain c : rules.table("filter").chains().values()) {
+            for (Rule r : c.rules()) {
+                if (r.text().equals("-A " + c.name() + " " + spec)) {
+                    untouched.add(label + ": cnifix's rule is in " + c.name() + " already, yet the port is still closed: " + p.why());
+                    return;
+                }
+            }
+        }
+        Trace t = comparer.traceOf(m, gap);
+        drafts.add(placed(family, rules, comparer.admin(family), comparer.adminChains(), t, spec, m, p.why()));
+    }
+
+    private Draft placed(Family family, Ruleset rules, AdminRules admin, Set<String> adminChains, Trace t, String spec,
+                         PortMapping m, String why) {
+        if (override != null) {
+            if (rules.chain("filter", override.chain()) == null) {
+                throw new IllegalArgumentException("--chain " + override.chain() + ": no such chain in the filter table");
+            }
+            return new Draft(family, override.chain(), null, override.position() == null ? 1 : override.position(), spec, m, why);
+        }
+        List<TraceStep> steps = new ArrayList<>();
+        for (TraceStep s : t.path()) {
+            if (s.rule().table().equals("filter")) {
+                steps.add(s);
+            }
+        }
+        String preferred = preferredChain(m, rules, steps);
+        int engineEnd = -1;
+        int lastAdmin = -1;
+        for (int i = 0; i < steps.size(); i++) {
+            Rule r = steps.get(i).rule();
+            if (r.chain().equals(preferred)) {
+                engineEnd = i;
+            }
+            String callee = AdminRules.callee(r);
+            if (admin.isAdmin(r) || (callee != null && adminChains.contains(callee))) {
+                lastAdmin = i;
+            }
+        }
+        boolean adminAfterEngine = lastAdmin > engineEnd && !steps.get(lastAdmin).rule().chain().equals(preferred);
+        if (preferred != null && engineEnd >= 0 && !adminAfterEngine) {
+            return new Draft(family, preferred, anchorIn(rules.chain("filter", preferred), adminChains), null, spec, m, why);
+        }
+        Rule anchor = null;
+        for (int i = 0; i <= lastAdmin; i++) {
+            if (steps.get(i).rule().chain().equals("FORWARD")) {
+                anchor = steps.get(i).rule();
+            }
+        }
+        return new Draft(family, "FORWARD", anchor, null, spec, m, why);
+    }
+
+    /** The engine chain the port's network uses, if the packet passed through it. */
+    private String preferredChain(PortMapping m, Ruleset rules, List<TraceStep> steps) {
+        String backend = null;
+        for (Network n : host.networks()) {
+            if (n.contains(m.containerIp())) {
+                backend = n.backend();
+            }
+        }
+        List<String> candidates = "netavark".equals(backend) ? List.of("NETAVARK_FORWARD", "CNI-FORWARD")
+                : List.of("CNI-FORWARD", "NETAVARK_FORWARD");
+        for (String c : candidates) {
+            if (rules.chain("filter", c) != null && steps.stream().anyMatch(s -> s.rule().chain().equals(c))) {
+                return c;
+            }
+        }
+        return null;
+    }
+
+    /** In CNI-FORWARD: after the jump to the admin chain. In NETAVARK_FORWARD: after the INVALID drop. Else the top. */
+    private static Rule anchorIn(Chain chain, Set<String> adminChains) {
+        Rule anchor = null;
+        for (Rule r : chain.rules()) {
+            String callee = AdminRules.callee(r);
+            if (callee != null && adminChains.contains(callee)) {
+                anchor = r;
+            }
+            if (r.target() instanceof Target.Drop && isInvalidOnly(r)) {
+                anchor = anchor == null || anchor.number() < r.number() ? r : anchor;
+            }
+        }
+        return anchor;
+    }
+
+    private static boolean isInvalidOnly(Rule r) {
+        for (Match m : r.matches()) {
+            if (m instanceof Match.Conntrack ct) {
+                for (Match.CtCondition c : ct.conditions()) {
+                    if (c instanceof Match.CtStates s && !s.status() && !s.negated() && s.names().equals(Set.of("INVALID"))) {
+                        return true;
+                    }
+                }
+            }
+        }
+        return false;
+    }
+
+    /** cnifix's own rules that open an address and port no published mapping has now. */
+    private List<Removal> stale() {
+        List<Removal> out = new ArrayList<>();
+        for (Ruleset rs : host.rulesets()) {
+            if (rs.table("filter") == null) {
+                continue;
+            }
+            for (Chain c : rs.table("filter").chains().values()) {
+                for (Rule r : c.rules()) {
+                    if (!OwnedRule.isOwned(r)) {
+                        continue;
+                    }
+                    OwnedRule.Key key = OwnedRule.key(r);
+                    boolean needed = key != null && host.mappings().stream().anyMatch(key::covers);
+                    if (!needed) {
+                        out.add(new Removal(rs.family(), r, key == null ? "cannot tell what it opens"
+                                : "no published port maps to " + key.containerIp() + " " + key.protocol() + "/" + key.containerPort()
+                                + (key.hostPort() == null ? "" : " from host port " + key.hostPort())));
+                    }
+                }
+            }
+        }
+        return out;
+    }
+
+    /** Fixes each draft's 1-based position in its chain as it will be after the removals and earlier insertions. */
+    private List<Proposal> position(List<Draft> drafts, List<Removal> removals) {
+        Set<Rule> removed = new HashSet<>();
+        removals.forEach(r -> removed.add(r.rule()));
+        List<int[]> order = new ArrayList<>();
+        for (int i = 0; i < drafts.size(); i++) {
+            order.add(new int[] {i, base(drafts.get(i), removed)});
+        }
+        order.sort((a, b) -> Integer.compare(a[1], b[1]));
+        Map<String, Integer> placedIn = new LinkedHashMap<>();
+        Proposal[] out = new Proposal[drafts.size()];
+        for (int[] o : order) {
+            Draft d = drafts.get(o[0]);
+            String key = d.family() + "/" + d.chain();
+            int before = placedIn.merge(key, 1, Integer::sum) - 1;
+            out[o[0]] = new Proposal(d.family(), "filter", d.chain(), o[1] + before, d.spec(), d.fixes(), d.why());
+        }
+        List<Proposal> list = new ArrayList<>(List.of(out));
+        list.sort((a, b) -> a.chain().equals(b.chain()) ? Integer.compare(a.position(), b.position()) : 0);
+        return list;
+    }
+
+    private int base(Draft d, Set<Rule> removed) {
+        if (d.forced() != null) {
+            return d.forced();
+        }
+        if (d.anchor() == null) {
+            return 1;
+        }
+        int kept = 0;
+        for (Rule r : host.ruleset(d.family()).chain("filter", d.chain()).rules()) {
+            if (!removed.contains(r)) {
+                kept++;
+            }
+            if (r.equals(d.anchor())) {
+                break;
+            }
+        }
+        return kept + 1;
+    }
+}

@@ -1,0 +1,13 @@
+package io.cnifix.remedy;
+
+import io.cnifix.model.Family;
+import io.cnifix.model.PortMapping;
+
+/** One rule to insert: where (family, table, chain, 1-based position), the rule words, the port it opens and why. */
+public record Proposal(Family family, String table, String chain, int position, String spec, PortMapping fixes, String why) {
+
+    /** The iptables-save line the rule reads back as. */
+    public String line() {
+        return "-A " + chain + " " + spec;
+    }
+}

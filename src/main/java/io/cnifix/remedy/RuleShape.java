@@ -1,0 +1,34 @@
+package io.cnifix.remedy;
+
+import io.cnifix.engine.compare.DockerModel;
+import io.cnifix.model.PortMapping;
+import io.cnifix.model.SaveText;
+
+/**
+ * The ACCEPT cnifix proposes for one published port, in Docker's shape and in iptables-save's canonical order,
+ * so that it reads back exactly as written. Current Docker: only connections that came through the published
+ * host port (conntrack DNAT with that original port, and address when bound to one). Classic: Docker's rule.
+ */
+public final class RuleShape {
+    private RuleShape() {
+    }
+
+    /** The rule's words after "-A CHAIN" (or "-I CHAIN N"). */
+    public static String spec(PortMapping m, String bridge, DockerModel model) {
+        boolean v4 = m.containerIp().isV4();
+        StringBuilder sb = new StringBuilder();
+        sb.append("-d ").append(m.containerIp()).append(v4 ? "/32" : "/128");
+        sb.append(" ! -i ").append(bridge).append(" -o ").append(bridge);
+        sb.append(" -p ").append(m.protocol()).append(" -m ").append(m.protocol()).append(" --dport ").append(m.containerPort());
+        if (model == DockerModel.CURRENT) {
+            sb.append(" -m conntrack --ctstate DNAT");
+            if (m.hostIp() != null) {
+                sb.append(" --ctorigdst ").append(m.hostIp()).append(v4 ? "/32" : "/128");
+            }
+            sb.append(" --ctorigdstport ").append(m.hostPort());
+        }
+        sb.append(" -m comment --comment ").append(SaveText.quote(OwnedRule.comment(m)));
+        sb.append(" -j ACCEPT");
+        return sb.toString();
+    }
+}

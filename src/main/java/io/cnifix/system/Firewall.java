@@ -1,0 +1,81 @@
+package io.cnifix.system;
+
+import io.cnifix.ingest.InputText;
+import io.cnifix.model.Family;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The live firewall, through the process runner only: dump, back up (0600), apply one --noflush transaction,
+ * and restore a backup whole.
+ */
+public final class Firewall {
+    private final ProcessRunner runner;
+    private final Duration wait;
+    private final Map<String, String> env;
+
+    public Firewall(ProcessRunner runner, Duration wait, Map<String, String> env) {
+        this.runner = runner;
+        this.wait = wait;
+        this.env = env;
+    }
+
+    private static String save(Family f) {
+        return f == Family.V4 ? "iptables-save" : "ip6tables-save";
+    }
+
+    private static String restore(Family f) {
+        return f == Family.V4 ? "iptables-restore" : "ip6tables-restore";
+    }
+
+    public InputText dump(Family f) {
+        ProcessRunner.Result r = runner.run(List.of(save(f)), null, Duration.ofSeconds(60));
+        if (!r.ok()) {
+            throw new EnvironmentException(r.describe());
+        }
+        return new InputText(save(f), r.stdout());
+    }
+
+    /** Writes the dumps to a new 0600 file per family in {@code dir} (made 0700); returns the v4 path. */
+    public Path backup(Path dir, Map<Family, String> dumps) {
+        try {
+            if (!Files.isDirectory(dir)) {
+                Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+            }
+            String stamp = LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss-SSS"));
+            Path first = null;
+            for (Map.Entry<Family, String> e : dumps.entrySet()) {
+                Path p = dir.resolve("cnifix-" + stamp + (e.getKey() == Family.V4 ? ".v4" : ".v6") + ".rules");
+                Files.createFile(p, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+                Files.writeString(p, e.getValue(), StandardCharsets.UTF_8);
+                first = first == null ? p : first;
+            }
+            return first;
+        } catch (IOException e) {
+            throw new EnvironmentException("cannot write the backup in " + dir + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Applies a --noflush transaction; the command can be replaced (CNIFIX_IPTABLES_RESTORE) to test failures. */
+    public ProcessRunner.Result applyNoflush(Family f, String script) {
+        String override = env.get(f == Family.V4 ? "CNIFIX_IPTABLES_RESTORE" : "CNIFIX_IP6TABLES_RESTORE");
+        String cmd = override != null && !override.isEmpty() ? override : restore(f);
+        return runner.run(List.of(cmd, "--noflush", "--wait", Long.toString(Math.max(1, wait.toSeconds()))), script,
+                Duration.ofSeconds(60).plus(wait));
+    }
+
+    /** Puts a whole earlier dump back (every table in it is replaced atomically by the kernel). */
+    public ProcessRunner.Result restoreWhole(Family f, String dump) {
+        return runner.run(List.of(restore(f), "--wait", Long.toString(Math.max(1, wait.toSeconds()))), dump,
+                Duration.ofSeconds(60).plus(wait));
+    }
+}
