@@ -24,6 +24,7 @@ public final class Simulator {
     private static final int MAX_STEPS = 1_000_000;
 
     private final Ruleset rules;
+    private final Map<Chain, ChainIndex> indexes = new IdentityHashMap<>();
     private final MatchEvaluator matcher;
     private final HostNet net;
 
@@ -33,12 +34,23 @@ public final class Simulator {
         this.matcher = new MatchEvaluator(net);
     }
 
+    /** How much of the way a trace keeps: every step with its action, only the rules visited, or nothing. */
+    public enum Detail { PATH, RULES, NONE }
+
     public Trace trace(Packet packet) {
-        return trace(packet, true);
+        return trace(packet, Detail.PATH, null, false);
     }
 
-    /** {@code recordPath} false skips the per-rule path, for callers that only need the outcome. */
-    public Trace trace(Packet packet, boolean recordPath) {
+    public Trace trace(Packet packet, Detail detail) {
+        return trace(packet, detail, null, false);
+    }
+
+    /**
+     * With a {@code scope}, long chains skip (and do not list) rules that no packet from the scope's sources to this
+     * destination can match; with {@code onePort} also rules whose port test excludes this destination port. The
+     * skipped rules can match no packet the caller speaks for, so their boundaries do not matter to it.
+     */
+    public Trace trace(Packet packet, Detail detail, SourceScope scope, boolean onePort) {
         Deque<Map<Rule, Boolean>> pending = new ArrayDeque<>();
         pending.add(new IdentityHashMap<>());
         Trace first = null;
@@ -48,7 +60,7 @@ public final class Simulator {
         while (!pending.isEmpty()) {
             Map<Rule, Boolean> assumptions = pending.pollFirst();
             try {
-                Trace t = new Run(packet, assumptions, recordPath).run();
+                Trace t = new Run(packet, assumptions, detail, scope, onePort).run();
                 branches++;
                 if (first == null) {
                     first = t;
@@ -81,14 +93,18 @@ public final class Simulator {
             }
         }
         if (first == null) {
-            return new Trace(Verdict.UNKNOWN, "none", null, null, null, null, List.of(), forked);
+            return new Trace(Verdict.UNKNOWN, "none", null, null, null, null, List.of(), List.of(), forked);
         }
         if (disagree) {
             return new Trace(Verdict.UNKNOWN, first.delivery(), first.dnatAddress(), first.dnatPort(),
-                    first.outInterface(), first.decidedBy(), first.path(), forked);
+                    first.outInterface(), first.decidedBy(), first.path(), first.visited(), forked);
         }
         return new Trace(first.verdict(), first.delivery(), first.dnatAddress(), first.dnatPort(), first.outInterface(),
-                first.decidedBy(), first.path(), forked);
+                first.decidedBy(), first.path(), first.visited(), forked);
+    }
+
+    private synchronized ChainIndex indexOf(Chain c) {
+        return indexes.computeIfAbsent(c, ChainIndex::new);
     }
 
     private static boolean sameOutcome(Trace a, Trace b) {
@@ -117,13 +133,19 @@ public final class Simulator {
         private final Flow flow;
         private final Map<Rule, Boolean> assumptions;
         private final List<TraceStep> path;
+        private final List<Rule> visited;
+        private final SourceScope scope;
+        private final boolean onePort;
         private int steps;
         private Decider accepted;
 
-        Run(Packet p, Map<Rule, Boolean> assumptions, boolean recordPath) {
+        Run(Packet p, Map<Rule, Boolean> assumptions, Detail detail, SourceScope scope, boolean onePort) {
             this.flow = new Flow(p);
             this.assumptions = assumptions;
-            this.path = recordPath ? new ArrayList<>() : null;
+            this.path = detail == Detail.PATH ? new ArrayList<>() : null;
+            this.visited = detail == Detail.RULES ? new ArrayList<>() : null;
+            this.scope = scope;
+            this.onePort = onePort;
         }
 
         Trace run() {
@@ -196,14 +218,14 @@ public final class Simulator {
             }
             if (o.verdict() == Verdict.UNKNOWN) {
                 return new Trace(Verdict.UNKNOWN, delivery, dnatAddress(), dnatPort(), flow.outInterface, o.decider(),
-                        path == null ? List.of() : path, List.of(o.unknown()));
+                        path == null ? List.of() : path, visited == null ? List.of() : visited, List.of(o.unknown()));
             }
             return done(o.verdict(), "none", o.decider());
         }
 
         private Trace done(Verdict v, String delivery, Decider decider) {
             return new Trace(v, delivery, dnatAddress(), dnatPort(), v == Verdict.ACCEPT ? flow.outInterface : null,
-                    decider, path == null ? List.of() : path, List.of());
+                    decider, path == null ? List.of() : path, visited == null ? List.of() : visited, List.of());
         }
 
         private io.cnifix.model.IpAddress dnatAddress() {
@@ -217,6 +239,8 @@ public final class Simulator {
         private void step(Rule r, String matched, String action) {
             if (path != null) {
                 path.add(new TraceStep(r, matched, action));
+            } else if (visited != null) {
+                visited.add(r);
             }
         }
 
@@ -224,6 +248,8 @@ public final class Simulator {
             Deque<Object[]> stack = new ArrayDeque<>();
             Chain chain = builtin;
             int index = 0;
+            int[] only = candidates(chain);
+            int at = 0;
             while (true) {
                 if (++steps > MAX_STEPS) {
                     throw new IllegalStateException("more than " + MAX_STEPS + " rule evaluations: a loop in the ruleset?");
@@ -235,7 +261,19 @@ public final class Simulator {
                     Object[] frame = stack.pop();
                     chain = (Chain) frame[0];
                     index = (Integer) frame[1];
+                    only = candidates(chain);
+                    at = 0;
                     continue;
+                }
+                if (only != null) {
+                    while (at < only.length && only[at] < index) {
+                        at++;
+                    }
+                    if (at >= only.length) {
+                        index = chain.rules().size();
+                        continue;
+                    }
+                    index = only[at];
                 }
                 Rule r = chain.rules().get(index);
                 Tri m = matcher.rule(r, flow);
@@ -275,6 +313,8 @@ public final class Simulator {
                     step(r, shown, "RETURN to " + ((Chain) frame[0]).name());
                     chain = (Chain) frame[0];
                     index = (Integer) frame[1];
+                    only = candidates(chain);
+                    at = 0;
                     continue;
                 }
                 if (t instanceof Target.Jump j) {
@@ -282,12 +322,16 @@ public final class Simulator {
                     stack.push(new Object[] {chain, index + 1});
                     chain = table.chain(j.chain());
                     index = 0;
+                    only = candidates(chain);
+                    at = 0;
                     continue;
                 }
                 if (t instanceof Target.Goto g) {
                     step(r, shown, "goto " + g.chain());
                     chain = table.chain(g.chain());
                     index = 0;
+                    only = candidates(chain);
+                    at = 0;
                     continue;
                 }
                 if (t instanceof Target.Nat nat) {
@@ -322,6 +366,14 @@ public final class Simulator {
                 }
                 index++;
             }
+        }
+
+        /** The rules of a long chain worth testing for this packet, or null to test them all. */
+        private int[] candidates(Chain chain) {
+            if (scope == null || chain.rules().size() < ChainIndex.MIN_RULES) {
+                return null;
+            }
+            return indexOf(chain).candidates(scope, flow.destination, onePort ? flow.destinationPort : -1);
         }
 
         private TableOutcome nat(Rule r, Target.Nat nat, String shown) {

@@ -16,7 +16,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 
 /**
  * Parses every source of one host and joins them: a mapping from {@code podman ps} learns its container address
@@ -168,9 +167,14 @@ public final class HostStateBuilder {
         }
         List<PortMapping> out = new ArrayList<>(unique.values());
         // A mapping without an address is kept only when no sibling with an address says the same.
-        out.removeIf(m -> m.containerIp() == null && out.stream().anyMatch(o -> o != m && o.containerIp() != null
-                && Objects.equals(o.containerId(), m.containerId()) && o.protocol().equals(m.protocol())
-                && o.hostPort() == m.hostPort() && o.containerPort() == m.containerPort()));
+        java.util.Set<List<Object>> addressed = new java.util.HashSet<>();
+        for (PortMapping m : out) {
+            if (m.containerIp() != null) {
+                addressed.add(List.of(String.valueOf(m.containerId()), m.protocol(), m.hostPort(), m.containerPort()));
+            }
+        }
+        out.removeIf(m -> m.containerIp() == null
+                && addressed.contains(List.of(String.valueOf(m.containerId()), m.protocol(), m.hostPort(), m.containerPort())));
         for (PortMapping m : out) {
             if (m.containerIp() == null) {
                 notes.add("no address known for container " + m.containerName() + " (" + m.source()

@@ -53,7 +53,16 @@ public record Cidr(IpAddress base, int prefix) {
     }
 
     public boolean contains(IpAddress a) {
-        return a.family() == base.family() && mask(a, prefix).equals(base);
+        if (a.family() != base.family()) {
+            return false;
+        }
+        if (a.isV4()) {
+            long m = prefix == 0 ? 0 : (0xffffffffL << (32 - prefix)) & 0xffffffffL;
+            return (a.lo() & m) == base.lo();
+        }
+        long hiMask = prefix >= 64 ? -1L : (prefix == 0 ? 0 : -1L << (64 - prefix));
+        long loMask = prefix <= 64 ? 0 : (prefix == 128 ? -1L : -1L << (128 - prefix));
+        return (a.hi() & hiMask) == base.hi() && (a.lo() & loMask) == base.lo();
     }
 
     public boolean isHost() {

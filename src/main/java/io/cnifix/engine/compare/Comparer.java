@@ -56,6 +56,9 @@ public final class Comparer {
         final OutsideWorld outside;
         final Simulator simulator;
         final AdminRules admin;
+        final SourceSet outsideSources;
+        final Splits throughHostPort;
+        final Splits direct;
 
         FamilyView(Ruleset rules, Family family) {
             this.rules = rules;
@@ -63,6 +66,9 @@ public final class Comparer {
             List<IpAddress> extraLocals = outside.standIn ? outside.destinations : List.of();
             this.simulator = new Simulator(rules, HostNet.of(host, extraLocals, List.of()));
             this.admin = new AdminRules(rules, adminChains);
+            this.outsideSources = new SourceSet(outside.sources);
+            this.throughHostPort = new Splits(outsideSources, false);
+            this.direct = new Splits(outsideSources, true);
         }
     }
 
@@ -109,7 +115,7 @@ public final class Comparer {
         IpAddress src = g.sources() == null ? v.outside.sources.get(0).first() : g.sources().get(0).base();
         Packet p = Packet.newConnection(g.interfaces().get(0), src, g.destinations().get(0),
                 Packet.protocolNumber(m.protocol()), 1024, m.hostPort());
-        return v.simulator.trace(p, true);
+        return v.simulator.trace(p);
     }
 
     public String bridgeOf(PortMapping m) {
@@ -145,12 +151,10 @@ public final class Comparer {
         List<Box> start = new ArrayList<>();
         for (String iface : v.outside.interfaces) {
             for (IpAddress d : dests) {
-                for (Interval s : v.outside.sources) {
-                    start.add(new Box(s, new PortRange(1024, 65535), PortRange.of(m.hostPort()), iface, d));
-                }
+                start.add(new Box(v.outsideSources, new PortRange(1024, 65535), PortRange.of(m.hostPort()), iface, d));
             }
         }
-        Explorer ex = new Explorer(v.simulator, proto, false);
+        Explorer ex = new Explorer(v.simulator, v.throughHostPort, proto);
         List<Region> regions = ex.explore(start);
         if (regions == null) {
             return new PortReport(m, bridge, PortStatus.UNKNOWN, null, "too many packet classes to judge (over " + Explorer.MAX_TRACES + ")", List.of());
@@ -187,7 +191,7 @@ public final class Comparer {
         Set<String> ifaces = new LinkedHashSet<>();
         Set<IpAddress> dests = new LinkedHashSet<>();
         for (Region r : regions) {
-            ranges.add(r.box().sources());
+            ranges.addAll(r.box().sources().ranges());
             ifaces.add(r.box().inInterface());
             dests.add(r.box().destination());
         }
@@ -287,16 +291,14 @@ public final class Comparer {
         }
         List<Box> start = new ArrayList<>();
         for (String iface : v.outside.interfaces) {
-            for (Interval s : v.outside.sources) {
-                int from = 1;
-                for (int c : cuts.subSet(2, true, 65535, true)) {
-                    start.add(new Box(s, new PortRange(1024, 65535), new PortRange(from, c - 1), iface, ip));
-                    from = c;
-                }
-                start.add(new Box(s, new PortRange(1024, 65535), new PortRange(from, 65535), iface, ip));
+            int from = 1;
+            for (int c : cuts.subSet(2, true, 65535, true)) {
+                start.add(new Box(v.outsideSources, new PortRange(1024, 65535), new PortRange(from, c - 1), iface, ip));
+                from = c;
             }
+            start.add(new Box(v.outsideSources, new PortRange(1024, 65535), new PortRange(from, 65535), iface, ip));
         }
-        List<Region> regions = new Explorer(v.simulator, Packet.protocolNumber(proto), true).explore(start);
+        List<Region> regions = new Explorer(v.simulator, v.direct, Packet.protocolNumber(proto)).explore(start);
         if (regions == null) {
             return List.of();
         }
@@ -324,7 +326,7 @@ public final class Comparer {
                 PortRange p = r.box().destinationPorts();
                 firsts.add(p.first());
                 lastOf.merge(p.first(), p.last(), Math::max);
-                sources.add(r.box().sources());
+                sources.addAll(r.box().sources().ranges());
                 ifaces.add(r.box().inInterface());
             }
             List<PortRange> ports = new ArrayList<>();

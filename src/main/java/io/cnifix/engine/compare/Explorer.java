@@ -3,8 +3,10 @@ package io.cnifix.engine.compare;
 import io.cnifix.engine.Packet;
 import io.cnifix.engine.Simulator;
 import io.cnifix.engine.Trace;
+import io.cnifix.model.Cidr;
 import io.cnifix.model.IpAddress;
 import io.cnifix.model.PortRange;
+import io.cnifix.model.Rule;
 
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -20,14 +22,14 @@ final class Explorer {
     static final int MAX_TRACES = 20_000;
 
     private final Simulator simulator;
+    private final Splits splits;
     private final int protocol;
-    private final boolean direct;
     int traces;
 
-    Explorer(Simulator simulator, int protocol, boolean direct) {
+    Explorer(Simulator simulator, Splits splits, int protocol) {
         this.simulator = simulator;
+        this.splits = splits;
         this.protocol = protocol;
-        this.direct = direct;
     }
 
     /** Returns null when the search was cut short. */
@@ -41,9 +43,9 @@ final class Explorer {
             Box b = todo.pop();
             Packet p = Packet.newConnection(b.inInterface(), b.sources().first(), b.destination(), protocol,
                     b.sourcePorts().first(), b.destinationPorts().first());
-            Trace t = simulator.trace(p, true);
-            Splits s = Splits.of(t.path(), direct);
-            List<Box> pieces = split(b, s);
+            boolean onePort = b.destinationPorts().first() == b.destinationPorts().last();
+            Trace t = simulator.trace(p, Simulator.Detail.RULES, b.sources(), onePort);
+            List<Box> pieces = split(b, t.visited());
             if (pieces == null) {
                 out.add(new Region(b, t));
             } else {
@@ -55,38 +57,57 @@ final class Explorer {
         return out;
     }
 
-    private static List<Box> split(Box b, Splits s) {
-        IpAddress cut = s.addresses.higher(b.sources().first());
-        if (cut != null && cut.compareTo(b.sources().last()) <= 0) {
-            List<Box> out = new ArrayList<>();
-            IpAddress from = b.sources().first();
-            for (IpAddress c : s.addresses.subSet(b.sources().first(), false, b.sources().last(), true)) {
-                out.add(new Box(new Interval(from, c.plus(-1)), b.sourcePorts(), b.destinationPorts(), b.inInterface(), b.destination()));
-                from = c;
+    /** Splits at the first boundary that cuts the box, or returns null when none does. */
+    private List<Box> split(Box b, List<Rule> visited) {
+        for (Rule r : visited) {
+            Splits.OfRule o = splits.of(r);
+            if (o == Splits.OfRule.NONE) {
+                continue;
             }
-            out.add(new Box(new Interval(from, b.sources().last()), b.sourcePorts(), b.destinationPorts(), b.inInterface(), b.destination()));
-            return out;
+            for (Cidr c : o.sources()) {
+                List<Box> pieces = cutSources(b, c.base());
+                if (pieces == null && !c.last().equals(Cidr.all(c.family()).last())) {
+                    pieces = cutSources(b, c.last().plus(1));
+                }
+                if (pieces != null) {
+                    return pieces;
+                }
+            }
+            for (PortRange pr : o.sourcePorts()) {
+                List<Box> pieces = cutPorts(b, b.sourcePorts(), pr, true);
+                if (pieces != null) {
+                    return pieces;
+                }
+            }
+            for (PortRange pr : o.destinationPorts()) {
+                List<Box> pieces = cutPorts(b, b.destinationPorts(), pr, false);
+                if (pieces != null) {
+                    return pieces;
+                }
+            }
         }
-        List<Box> bySport = splitPorts(b, b.sourcePorts(), s.sourcePorts, true);
-        if (bySport != null) {
-            return bySport;
-        }
-        return splitPorts(b, b.destinationPorts(), s.destinationPorts, false);
+        return null;
     }
 
-    private static List<Box> splitPorts(Box b, PortRange range, java.util.TreeSet<Integer> cuts, boolean source) {
-        var inside = cuts.subSet(range.first(), false, range.last(), true);
-        if (inside.isEmpty()) {
+    private static List<Box> cutSources(Box b, IpAddress cut) {
+        if (cut.compareTo(b.sources().first()) <= 0 || cut.compareTo(b.sources().last()) > 0) {
             return null;
         }
-        List<Box> out = new ArrayList<>();
-        int from = range.first();
-        for (int c : inside) {
-            out.add(with(b, new PortRange(from, c - 1), source));
-            from = c;
+        SourceSet[] parts = b.sources().split(cut);
+        if (parts[0] == null || parts[1] == null) {
+            return null;
         }
-        out.add(with(b, new PortRange(from, range.last()), source));
-        return out;
+        return List.of(new Box(parts[0], b.sourcePorts(), b.destinationPorts(), b.inInterface(), b.destination()),
+                new Box(parts[1], b.sourcePorts(), b.destinationPorts(), b.inInterface(), b.destination()));
+    }
+
+    private static List<Box> cutPorts(Box b, PortRange range, PortRange rule, boolean source) {
+        for (int cut : new int[] {rule.first(), rule.last() + 1}) {
+            if (cut > range.first() && cut <= range.last()) {
+                return List.of(with(b, new PortRange(range.first(), cut - 1), source), with(b, new PortRange(cut, range.last()), source));
+            }
+        }
+        return null;
     }
 
     private static Box with(Box b, PortRange r, boolean source) {

@@ -85,13 +85,19 @@ final class Findings {
         }
     }
 
+    private Set<List<Object>> publishedKeys;
+
     private boolean published(IpAddress ip, Integer port) {
-        for (PortMapping m : host.mappings()) {
-            if (ip.equals(m.containerIp()) && (port == null || port == m.containerPort())) {
-                return true;
+        if (publishedKeys == null) {
+            publishedKeys = new HashSet<>();
+            for (PortMapping m : host.mappings()) {
+                if (m.containerIp() != null) {
+                    publishedKeys.add(List.of(m.containerIp(), m.containerPort()));
+                    publishedKeys.add(List.of(m.containerIp()));
+                }
             }
         }
-        return false;
+        return publishedKeys.contains(port == null ? List.of(ip) : List.of(ip, port));
     }
 
     /** DNATs and per-port accepts for a container address and port that no published mapping holds. */

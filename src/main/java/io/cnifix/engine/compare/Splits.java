@@ -1,81 +1,86 @@
 package io.cnifix.engine.compare;
 
-import io.cnifix.engine.TraceStep;
 import io.cnifix.model.Cidr;
-import io.cnifix.model.IpAddress;
 import io.cnifix.model.Match;
 import io.cnifix.model.PortRange;
+import io.cnifix.model.Rule;
 import io.cnifix.model.Side;
 
+import java.util.ArrayList;
+import java.util.IdentityHashMap;
 import java.util.List;
-import java.util.TreeSet;
+import java.util.Map;
 
 /**
- * The boundaries the rules on a packet's path draw across sources, source ports and destination ports. A box that
- * no boundary cuts is treated alike by every rule its representative met, so its representative speaks for all.
+ * The boundaries each rule draws across sources, source ports and destination ports, worked out once per rule.
+ * A box that no visited rule's boundary cuts is treated alike by every rule its representative met.
  */
 final class Splits {
-    final TreeSet<IpAddress> addresses = new TreeSet<>();
-    final TreeSet<Integer> sourcePorts = new TreeSet<>();
-    final TreeSet<Integer> destinationPorts = new TreeSet<>();
+    /** One rule's boundaries; source prefixes that no outside source falls in are dropped up front. */
+    record OfRule(List<Cidr> sources, List<PortRange> sourcePorts, List<PortRange> destinationPorts) {
+        static final OfRule NONE = new OfRule(List.of(), List.of(), List.of());
 
-    /** {@code directDestination}: the packet's destination port is not rewritten, so ctorigdstport cuts it too. */
-    static Splits of(List<TraceStep> path, boolean directDestination) {
-        Splits s = new Splits();
-        for (TraceStep step : path) {
-            for (Match m : step.rule().matches()) {
-                s.add(m, directDestination);
-            }
+        boolean empty() {
+            return sources.isEmpty() && sourcePorts.isEmpty() && destinationPorts.isEmpty();
         }
-        return s;
     }
 
-    private void add(Match m, boolean direct) {
-        if (m instanceof Match.Address a && a.side() == Side.SOURCE) {
-            cidr(a.cidr());
-        } else if (m instanceof Match.Ports p) {
-            for (Match.PortCondition c : p.conditions()) {
-                if (c instanceof Match.PortIs pi) {
-                    range(pi.side() == Side.SOURCE ? sourcePorts : destinationPorts, pi.range());
+    private final Map<Rule, OfRule> cache = new IdentityHashMap<>();
+    private final SourceSet outside;
+    private final boolean direct;
+
+    /** {@code direct}: the destination port is not rewritten, so --ctorigdstport cuts it as well. */
+    Splits(SourceSet outside, boolean direct) {
+        this.outside = outside;
+        this.direct = direct;
+    }
+
+    OfRule of(Rule r) {
+        OfRule o = cache.get(r);
+        if (o == null) {
+            o = compute(r);
+            cache.put(r, o);
+        }
+        return o;
+    }
+
+    private OfRule compute(Rule r) {
+        List<Cidr> src = new ArrayList<>();
+        List<PortRange> sp = new ArrayList<>();
+        List<PortRange> dp = new ArrayList<>();
+        for (Match m : r.matches()) {
+            if (m instanceof Match.Address a && a.side() == Side.SOURCE) {
+                src.add(a.cidr());
+            } else if (m instanceof Match.Ports p) {
+                for (Match.PortCondition c : p.conditions()) {
+                    if (c instanceof Match.PortIs pi) {
+                        (pi.side() == Side.SOURCE ? sp : dp).add(pi.range());
+                    }
                 }
-            }
-        } else if (m instanceof Match.Multiport mp) {
-            for (PortRange r : mp.ports()) {
+            } else if (m instanceof Match.Multiport mp) {
                 if (mp.side() != Side.DESTINATION) {
-                    range(sourcePorts, r);
+                    sp.addAll(mp.ports());
                 }
                 if (mp.side() != Side.SOURCE) {
-                    range(destinationPorts, r);
+                    dp.addAll(mp.ports());
                 }
-            }
-        } else if (m instanceof Match.Conntrack ct) {
-            for (Match.CtCondition c : ct.conditions()) {
-                if (c instanceof Match.CtAddress a && (a.reply() ? a.side() == Side.DESTINATION : a.side() == Side.SOURCE)) {
-                    cidr(a.cidr());
-                } else if (c instanceof Match.CtPort p) {
-                    boolean source = p.reply() ? p.side() == Side.DESTINATION : p.side() == Side.SOURCE;
-                    if (source) {
-                        range(sourcePorts, p.range());
-                    } else if (direct) {
-                        range(destinationPorts, p.range());
+            } else if (m instanceof Match.Conntrack ct) {
+                for (Match.CtCondition c : ct.conditions()) {
+                    if (c instanceof Match.CtAddress a && (a.reply() ? a.side() == Side.DESTINATION : a.side() == Side.SOURCE)) {
+                        src.add(a.cidr());
+                    } else if (c instanceof Match.CtPort p) {
+                        boolean source = p.reply() ? p.side() == Side.DESTINATION : p.side() == Side.SOURCE;
+                        if (source) {
+                            sp.add(p.range());
+                        } else if (direct) {
+                            dp.add(p.range());
+                        }
                     }
                 }
             }
         }
-    }
-
-    private void cidr(Cidr c) {
-        addresses.add(c.base());
-        IpAddress last = c.last();
-        if (!last.equals(Cidr.all(last.family()).last())) {
-            addresses.add(last.plus(1));
-        }
-    }
-
-    private static void range(TreeSet<Integer> into, PortRange r) {
-        into.add(r.first());
-        if (r.last() < 65535) {
-            into.add(r.last() + 1);
-        }
+        src.removeIf(c -> c.family() != outside.first().family() || !outside.intersects(Interval.of(c)));
+        OfRule o = new OfRule(List.copyOf(src), List.copyOf(sp), List.copyOf(dp));
+        return o.empty() ? OfRule.NONE : o;
     }
 }
