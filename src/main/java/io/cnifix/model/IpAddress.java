@@ -1,8 +1,5 @@
 package io.cnifix.model;
 
-import java.net.InetAddress;
-import java.net.UnknownHostException;
-
 /**
  * An IPv4 or IPv6 address as two longs, so that CIDR tests and class splitting are plain arithmetic.
  * IPv4 addresses live in the low 32 bits of {@code lo}.
@@ -21,23 +18,66 @@ public record IpAddress(Family family, long hi, long lo) implements Comparable<I
         if (zone >= 0) {
             literal = literal.substring(0, zone);
         }
-        for (int i = 0; i < literal.length(); i++) {
-            char c = literal.charAt(i);
-            // Only hex digits, colons and dots: guarantees InetAddress never does a DNS lookup.
-            if (!(Character.digit(c, 16) >= 0 || c == ':' || c == '.')) {
-                throw new IllegalArgumentException("not an IPv6 address: " + text);
-            }
+        long[] words = parseV6(literal, text);
+        return new IpAddress(Family.V6, words[0], words[1]);
+    }
+
+    /** RFC 4291 text form, with "::" and an optional dotted IPv4 tail; never consults a resolver. */
+    private static long[] parseV6(String s, String original) {
+        int[] groups = new int[8];
+        int gap = s.indexOf("::");
+        if (gap >= 0 && s.indexOf("::", gap + 1) >= 0) {
+            throw new IllegalArgumentException("not an IPv6 address: " + original);
         }
-        try {
-            byte[] b = InetAddress.getByName(literal).getAddress();
-            if (b.length == 4) {
-                // ::ffff:a.b.c.d comes back as IPv4 from InetAddress; keep it as IPv6.
-                return new IpAddress(Family.V6, 0, 0xffff00000000L | toLong(b, 0, 4));
-            }
-            return new IpAddress(Family.V6, toLong(b, 0, 8), toLong(b, 8, 8));
-        } catch (UnknownHostException e) {
-            throw new IllegalArgumentException("not an IPv6 address: " + text);
+        java.util.List<Integer> head = groups(gap < 0 ? s : s.substring(0, gap), original, gap < 0);
+        java.util.List<Integer> tail = gap < 0 ? java.util.List.of() : groups(s.substring(gap + 2), original, true);
+        int total = head.size() + tail.size();
+        if ((gap < 0 && total != 8) || (gap >= 0 && total > 7)) {
+            throw new IllegalArgumentException("not an IPv6 address: " + original);
         }
+        for (int i = 0; i < head.size(); i++) {
+            groups[i] = head.get(i);
+        }
+        for (int i = 0; i < tail.size(); i++) {
+            groups[8 - tail.size() + i] = tail.get(i);
+        }
+        long hi = 0;
+        long lo = 0;
+        for (int i = 0; i < 4; i++) {
+            hi = (hi << 16) | groups[i];
+            lo = (lo << 16) | groups[4 + i];
+        }
+        return new long[] {hi, lo};
+    }
+
+    private static java.util.List<Integer> groups(String part, String original, boolean mayEndInV4) {
+        java.util.List<Integer> out = new java.util.ArrayList<>();
+        if (part.isEmpty()) {
+            return out;
+        }
+        String[] pieces = part.split(":", -1);
+        for (int i = 0; i < pieces.length; i++) {
+            String p = pieces[i];
+            if (i == pieces.length - 1 && mayEndInV4 && p.indexOf('.') >= 0) {
+                long v4 = parseV4(p);
+                out.add((int) (v4 >>> 16));
+                out.add((int) (v4 & 0xffff));
+                continue;
+            }
+            if (p.isEmpty() || p.length() > 4) {
+                throw new IllegalArgumentException("not an IPv6 address: " + original);
+            }
+            int v = 0;
+            for (int k = 0; k < p.length(); k++) {
+                int d = Character.digit(p.charAt(k), 16);
+                if (d < 0) {
+                    throw new IllegalArgumentException("not an IPv6 address: " + original);
+                }
+                v = v * 16 + d;
+            }
+            out.add(v);
+        }
+        return out;
     }
 
     public static IpAddress v4(long value) {
@@ -75,14 +115,6 @@ public record IpAddress(Family family, long hi, long lo) implements Comparable<I
             throw new IllegalArgumentException("not an IPv4 address: " + text);
         }
         return value;
-    }
-
-    private static long toLong(byte[] b, int off, int len) {
-        long v = 0;
-        for (int i = 0; i < len; i++) {
-            v = (v << 8) | (b[off + i] & 0xff);
-        }
-        return v;
     }
 
     public boolean isV4() {

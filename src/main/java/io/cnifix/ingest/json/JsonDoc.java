@@ -48,7 +48,9 @@ final class JsonDoc {
         return parse(in.name(), in.content() == null ? "" : in.content());
     }
 
-    static JsonDoc parse(String name, String text) {
+    static JsonDoc parse(String name, String content) {
+        // A byte-order mark from an editor is not part of the document.
+        String text = content.startsWith("\uFEFF") ? content.substring(1) : content;
         JsonReader r = reader(text);
         Map<JsonElement, Integer> tokens = new IdentityHashMap<>();
         try {
@@ -380,43 +382,5 @@ final class JsonDoc {
     static String cut(String s) {
         String one = s.replaceAll("[\\p{Cntrl}]", "?");
         return one.length() <= 60 ? one : one.substring(0, 57) + "...";
-    }
-
-    /** A JSON number kept as its source text, so that 8080 and "8080" read the same way. */
-    static final class NumberText extends Number {
-        private final String text;
-
-        NumberText(String text) {
-            this.text = text;
-        }
-
-        @Override
-        public int intValue() {
-            return (int) doubleValue();
-        }
-
-        @Override
-        public long longValue() {
-            return (long) doubleValue();
-        }
-
-        @Override
-        public float floatValue() {
-            return (float) doubleValue();
-        }
-
-        @Override
-        public double doubleValue() {
-            try {
-                return Double.parseDouble(text);
-            } catch (NumberFormatException e) {
-                return Double.NaN;
-            }
-        }
-
-        @Override
-        public String toString() {
-            return text;
-        }
     }
 }
