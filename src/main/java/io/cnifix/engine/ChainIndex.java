@@ -26,7 +26,17 @@ final class ChainIndex {
     private record Guard(Cidr destination, Cidr source, int[] ports) {
     }
 
+    /** Scopes are compared by identity: a caller reuses one scope object for many packets. */
     private record Key(SourceScope scope, IpAddress destination, int port) {
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Key k && k.scope == scope && java.util.Objects.equals(k.destination, destination) && k.port == port;
+        }
+
+        @Override
+        public int hashCode() {
+            return (System.identityHashCode(scope) * 31 + java.util.Objects.hashCode(destination)) * 31 + port;
+        }
     }
 
     private final Guard[] guards;
@@ -34,8 +44,8 @@ final class ChainIndex {
     private final int[] rest;
     private final int[] restAnyPort;
     private final Map<Integer, int[]> restByPort = new HashMap<>();
-    private final Map<Key, int[]> cache = new HashMap<>();
-    private final Map<Key, int[]> scopedRest = new HashMap<>();
+    private final Map<Key, int[]> cache = new java.util.concurrent.ConcurrentHashMap<>();
+    private final Map<Key, int[]> scopedRest = new java.util.concurrent.ConcurrentHashMap<>();
 
     ChainIndex(Chain chain) {
         List<Rule> rules = chain.rules();
@@ -106,7 +116,7 @@ final class ChainIndex {
     }
 
     /** Rule positions, ascending, that may match; {@code port} -1 when the caller explores several ports. */
-    synchronized int[] candidates(SourceScope scope, IpAddress destination, int port) {
+    int[] candidates(SourceScope scope, IpAddress destination, int port) {
         return cache.computeIfAbsent(new Key(scope, destination, port), this::compute);
     }
 

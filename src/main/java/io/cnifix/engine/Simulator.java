@@ -24,7 +24,7 @@ public final class Simulator {
     private static final int MAX_STEPS = 1_000_000;
 
     private final Ruleset rules;
-    private final Map<Chain, ChainIndex> indexes = new IdentityHashMap<>();
+    private final Map<Chain, ChainIndex> indexes = java.util.Collections.synchronizedMap(new IdentityHashMap<>());
     private final MatchEvaluator matcher;
     private final HostNet net;
 
@@ -103,8 +103,14 @@ public final class Simulator {
                 first.decidedBy(), first.path(), first.visited(), forked);
     }
 
-    private synchronized ChainIndex indexOf(Chain c) {
-        return indexes.computeIfAbsent(c, ChainIndex::new);
+    private ChainIndex indexOf(Chain c) {
+        ChainIndex i = indexes.get(c);
+        if (i == null) {
+            i = new ChainIndex(c);
+            ChainIndex raced = indexes.putIfAbsent(c, i);
+            i = raced != null ? raced : i;
+        }
+        return i;
     }
 
     private static boolean sameOutcome(Trace a, Trace b) {

@@ -2,12 +2,14 @@ package io.cnifix.ingest;
 
 import io.cnifix.ingest.json.IpJsonReader;
 import io.cnifix.ingest.json.NetworksReader;
+import io.cnifix.ingest.json.NftReader;
 import io.cnifix.ingest.json.PortsReader;
 import io.cnifix.model.Container;
 import io.cnifix.model.HostAddress;
 import io.cnifix.model.HostState;
 import io.cnifix.model.IpAddress;
 import io.cnifix.model.Network;
+import io.cnifix.model.NftTable;
 import io.cnifix.model.PortMapping;
 import io.cnifix.model.Route;
 import io.cnifix.model.Ruleset;
@@ -28,17 +30,9 @@ public final class HostStateBuilder {
     }
 
     public static HostState build(StateSources s) {
-        List<Ruleset> rulesets = new ArrayList<>();
-        for (InputText t : s.rules()) {
-            Ruleset r = IptablesSaveParser.parse(t);
-            for (Ruleset other : rulesets) {
-                if (other.family() == r.family()) {
-                    throw new InputException(t.name(), 0, "a second " + (r.family() == io.cnifix.model.Family.V4
-                            ? "iptables" : "ip6tables") + " dump (the first was " + other.source() + ")");
-                }
-            }
-            rulesets.add(r);
-        }
+        // Rules and JSON are independent: parse the (usually large) dumps on another core meanwhile.
+        java.util.concurrent.CompletableFuture<List<Ruleset>> parsed =
+                java.util.concurrent.CompletableFuture.supplyAsync(() -> parseRules(s.rules()));
         List<Network> networks = new ArrayList<>();
         for (InputText t : s.networks()) {
             networks.addAll(NetworksReader.read(t));
@@ -59,6 +53,15 @@ public final class HostStateBuilder {
         for (InputText t : s.routes()) {
             routes.addAll(IpJsonReader.routes(t));
         }
+        List<Ruleset> rulesets;
+        try {
+            rulesets = parsed.join();
+        } catch (java.util.concurrent.CompletionException e) {
+            if (e.getCause() instanceof RuntimeException re) {
+                throw re;
+            }
+            throw e;
+        }
         List<String> notes = new ArrayList<>(s.notes());
         List<Network> joinedNetworks = joinNetworks(networks, addresses);
         List<PortMapping> joinedMappings = joinMappings(mappings, joinedNetworks, addresses, notes);
@@ -69,7 +72,26 @@ public final class HostStateBuilder {
             named.add(net == null || net.equals(m.network()) ? m : m.withContainerIp(m.containerIp(), net));
         }
         joinedMappings = named;
-        return new HostState(rulesets, joinedNetworks, joinContainers(containers), joinedMappings, addresses, routes, notes);
+        List<NftTable> nft = new ArrayList<>();
+        for (InputText t : s.nft()) {
+            nft.addAll(NftReader.read(t));
+        }
+        return new HostState(rulesets, joinedNetworks, joinContainers(containers), joinedMappings, addresses, routes, notes, nft);
+    }
+
+    private static List<Ruleset> parseRules(List<InputText> texts) {
+        List<Ruleset> rulesets = new ArrayList<>();
+        for (InputText t : texts) {
+            Ruleset r = IptablesSaveParser.parse(t);
+            for (Ruleset other : rulesets) {
+                if (other.family() == r.family()) {
+                    throw new InputException(t.name(), 0, "a second " + (r.family() == io.cnifix.model.Family.V4
+                            ? "iptables" : "ip6tables") + " dump (the first was " + other.source() + ")");
+                }
+            }
+            rulesets.add(r);
+        }
+        return rulesets;
     }
 
     private static List<Network> joinNetworks(List<Network> all, List<HostAddress> addresses) {

@@ -67,12 +67,12 @@ public final class Comparer {
             this.simulator = new Simulator(rules, HostNet.of(host, extraLocals, List.of()));
             this.admin = new AdminRules(rules, adminChains);
             this.outsideSources = new SourceSet(outside.sources);
-            this.throughHostPort = new Splits(outsideSources, false);
-            this.direct = new Splits(outsideSources, true);
+            this.throughHostPort = new Splits(outsideSources, false, rules);
+            this.direct = new Splits(outsideSources, true, rules);
         }
     }
 
-    private FamilyView view(Family f) {
+    private synchronized FamilyView view(Family f) {
         Ruleset r = host.ruleset(f);
         if (r == null) {
             return null;
@@ -81,10 +81,11 @@ public final class Comparer {
     }
 
     public DiffReport compare() {
-        List<PortReport> ports = new ArrayList<>();
-        for (PortMapping m : host.mappings()) {
-            ports.add(judge(m));
+        for (Family f : Family.values()) {
+            view(f);
         }
+        // Ports are judged independently; the views and caches they share are safe to read from several threads.
+        List<PortReport> ports = host.mappings().parallelStream().map(this::judge).toList();
         List<Exposure> exposures = exposures();
         List<Finding> findings = new Findings(host, adminChains).all();
         if (!host.mappings().isEmpty()) {
@@ -192,7 +193,7 @@ public final class Comparer {
         Set<IpAddress> dests = new LinkedHashSet<>();
         for (Region r : regions) {
             ranges.addAll(r.box().sources().ranges());
-            ifaces.add(r.box().inInterface());
+            ifaces.addAll(outside.alike.get(r.box().inInterface()));
             dests.add(r.box().destination());
         }
         List<Cidr> cidrs = null;
@@ -266,19 +267,20 @@ public final class Comparer {
                         .computeIfAbsent(m.protocol(), k -> new TreeSet<>()).add(m.containerPort());
             }
         }
+        return published.entrySet().parallelStream().flatMap(e -> exposuresOf(e.getKey(), e.getValue()).stream()).toList();
+    }
+
+    private List<Exposure> exposuresOf(IpAddress ip, Map<String, Set<Integer>> published) {
         List<Exposure> out = new ArrayList<>();
-        for (Map.Entry<IpAddress, Map<String, Set<Integer>>> e : published.entrySet()) {
-            IpAddress ip = e.getKey();
-            FamilyView v = view(ip.family());
-            if (v == null) {
-                continue;
-            }
-            Set<String> protocols = new LinkedHashSet<>(List.of("tcp", "udp"));
-            protocols.addAll(e.getValue().keySet());
-            for (String proto : protocols) {
-                Set<Integer> allowed = model == DockerModel.CLASSIC ? e.getValue().getOrDefault(proto, Set.of()) : Set.of();
-                out.addAll(exposuresOf(v, ip, proto, allowed, e.getValue().getOrDefault(proto, Set.of())));
-            }
+        FamilyView v = view(ip.family());
+        if (v == null) {
+            return out;
+        }
+        Set<String> protocols = new LinkedHashSet<>(List.of("tcp", "udp"));
+        protocols.addAll(published.keySet());
+        for (String proto : protocols) {
+            Set<Integer> allowed = model == DockerModel.CLASSIC ? published.getOrDefault(proto, Set.of()) : Set.of();
+            out.addAll(exposuresOf(v, ip, proto, allowed, published.getOrDefault(proto, Set.of())));
         }
         return out;
     }
@@ -327,7 +329,7 @@ public final class Comparer {
                 firsts.add(p.first());
                 lastOf.merge(p.first(), p.last(), Math::max);
                 sources.addAll(r.box().sources().ranges());
-                ifaces.add(r.box().inInterface());
+                ifaces.addAll(v.outside.alike.get(r.box().inInterface()));
             }
             List<PortRange> ports = new ArrayList<>();
             for (int f : firsts) {

@@ -30,7 +30,9 @@ final class OutsideWorld {
     static final IpAddress STAND_IN_V6 = IpAddress.parse("2001:db8:ffff::1");
 
     final List<Interval> sources;
+    /** One interface per class of interfaces the rules cannot tell apart; {@link #alike} lists each class. */
     final List<String> interfaces;
+    final java.util.Map<String, List<String>> alike = new java.util.LinkedHashMap<>();
     final List<IpAddress> destinations;
     final boolean standIn;
 
@@ -63,7 +65,18 @@ final class OutsideWorld {
             }
         }
         ifaces.add(unnamed(named));
-        this.interfaces = List.copyOf(ifaces);
+        boolean limitIface = usesLimitIface(rules);
+        java.util.Map<List<Boolean>, String> byBehaviour = new java.util.LinkedHashMap<>();
+        for (String i : ifaces) {
+            List<Boolean> behaviour = new ArrayList<>();
+            for (String n : named) {
+                behaviour.add(new Match.Interface(Side.SOURCE, n, false).matches(i));
+            }
+            // --limit-iface-in makes addrtype depend on which interface holds an address: keep them all apart.
+            String rep = limitIface ? i : byBehaviour.computeIfAbsent(behaviour, k -> i);
+            alike.computeIfAbsent(rep, k -> new ArrayList<>()).add(i);
+        }
+        this.interfaces = List.copyOf(alike.keySet());
         this.destinations = List.copyOf(dests);
         this.sources = sources(host, family, dests);
     }
@@ -74,6 +87,21 @@ final class OutsideWorld {
 
     static boolean external(String iface, Set<String> bridges) {
         return !iface.equals("lo") && !bridges.contains(iface) && !iface.startsWith("veth") && !iface.startsWith("vnet");
+    }
+
+    private static boolean usesLimitIface(Ruleset rules) {
+        for (Table t : rules.tables().values()) {
+            for (Chain c : t.chains().values()) {
+                for (Rule r : c.rules()) {
+                    for (Match m : r.matches()) {
+                        if (m instanceof Match.AddrType a && (a.limitIfaceIn() || a.limitIfaceOut())) {
+                            return true;
+                        }
+                    }
+                }
+            }
+        }
+        return false;
     }
 
     private static Set<String> namedInputInterfaces(Ruleset rules) {

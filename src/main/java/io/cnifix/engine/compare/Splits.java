@@ -29,19 +29,25 @@ final class Splits {
     private final SourceSet outside;
     private final boolean direct;
 
-    /** {@code direct}: the destination port is not rewritten, so --ctorigdstport cuts it as well. */
-    Splits(SourceSet outside, boolean direct) {
+    /**
+     * {@code direct}: the destination port is not rewritten, so --ctorigdstport cuts it as well. Every rule is
+     * worked out here, so that lookups from several threads only read.
+     */
+    Splits(SourceSet outside, boolean direct, io.cnifix.model.Ruleset rules) {
         this.outside = outside;
         this.direct = direct;
+        for (var t : rules.tables().values()) {
+            for (var c : t.chains().values()) {
+                for (Rule r : c.rules()) {
+                    cache.put(r, compute(r));
+                }
+            }
+        }
     }
 
     OfRule of(Rule r) {
         OfRule o = cache.get(r);
-        if (o == null) {
-            o = compute(r);
-            cache.put(r, o);
-        }
-        return o;
+        return o == null ? OfRule.NONE : o;
     }
 
     private OfRule compute(Rule r) {
