@@ -5,10 +5,12 @@ import java.util.List;
 
 /**
  * The raw texts that describe one host, before parsing: iptables dumps, port mappings, network configs,
- * {@code ip -j address} and {@code ip -j route} output, and notes about what could not be read.
+ * {@code ip -j address} and {@code ip -j route} output, notes about what could not be read, and
+ * {@code nft -j list ruleset} output (native nftables tables that iptables-save does not show).
  */
 public record StateSources(List<InputText> rules, List<InputText> ports, List<InputText> networks,
-                           List<InputText> addresses, List<InputText> routes, List<String> notes) {
+                           List<InputText> addresses, List<InputText> routes, List<String> notes,
+                           List<InputText> nft) {
 
     public StateSources {
         rules = List.copyOf(rules);
@@ -17,6 +19,13 @@ public record StateSources(List<InputText> rules, List<InputText> ports, List<In
         addresses = List.copyOf(addresses);
         routes = List.copyOf(routes);
         notes = List.copyOf(notes);
+        nft = List.copyOf(nft);
+    }
+
+    /** Sources without nftables output. */
+    public StateSources(List<InputText> rules, List<InputText> ports, List<InputText> networks,
+                        List<InputText> addresses, List<InputText> routes, List<String> notes) {
+        this(rules, ports, networks, addresses, routes, notes, List.of());
     }
 
     public static StateSources empty() {
@@ -26,7 +35,7 @@ public record StateSources(List<InputText> rules, List<InputText> ports, List<In
     /** This state with every list of {@code other} appended. */
     public StateSources plus(StateSources other) {
         return new StateSources(join(rules, other.rules), join(ports, other.ports), join(networks, other.networks),
-                join(addresses, other.addresses), join(routes, other.routes), join(notes, other.notes));
+                join(addresses, other.addresses), join(routes, other.routes), join(notes, other.notes), join(nft, other.nft));
     }
 
     private static <T> List<T> join(List<T> a, List<T> b) {

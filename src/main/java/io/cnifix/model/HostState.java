@@ -5,11 +5,12 @@ import java.util.List;
 
 /**
  * One host as read from a snapshot, files or the live system: rules of both families, networks, containers,
- * their published ports, addresses and routes, and notes about what was skipped or kept as unknown.
+ * their published ports, addresses and routes, notes about what was skipped or kept as unknown, and the
+ * native nftables tables (those iptables-save does not show can also filter forwarded packets).
  */
 public record HostState(List<Ruleset> rulesets, List<Network> networks, List<Container> containers,
                         List<PortMapping> mappings, List<HostAddress> addresses, List<Route> routes,
-                        List<String> notes) {
+                        List<String> notes, List<NftTable> nftTables) {
 
     public HostState {
         rulesets = List.copyOf(rulesets);
@@ -19,6 +20,13 @@ public record HostState(List<Ruleset> rulesets, List<Network> networks, List<Con
         addresses = List.copyOf(addresses);
         routes = List.copyOf(routes);
         notes = List.copyOf(notes);
+        nftTables = List.copyOf(nftTables);
+    }
+
+    /** A host whose nftables ruleset is not known. */
+    public HostState(List<Ruleset> rulesets, List<Network> networks, List<Container> containers,
+                     List<PortMapping> mappings, List<HostAddress> addresses, List<Route> routes, List<String> notes) {
+        this(rulesets, networks, containers, mappings, addresses, routes, notes, List.of());
     }
 
     public Ruleset ruleset(Family family) {
@@ -31,12 +39,12 @@ public record HostState(List<Ruleset> rulesets, List<Network> networks, List<Con
     }
 
     public HostState withRulesets(List<Ruleset> replaced) {
-        return new HostState(replaced, networks, containers, mappings, addresses, routes, notes);
+        return new HostState(replaced, networks, containers, mappings, addresses, routes, notes, nftTables);
     }
 
     public HostState withNote(String note) {
         List<String> n = new ArrayList<>(notes);
         n.add(note);
-        return new HostState(rulesets, networks, containers, mappings, addresses, routes, n);
+        return new HostState(rulesets, networks, containers, mappings, addresses, routes, n, nftTables);
     }
 }

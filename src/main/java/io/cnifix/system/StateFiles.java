@@ -51,8 +51,10 @@ public final class StateFiles {
         List<InputText> routes = new ArrayList<>();
         optional(dir.resolve(ROUTES_V4), routes);
         optional(dir.resolve(ROUTES_V6), routes);
+        List<InputText> nft = new ArrayList<>();
+        optional(dir.resolve(NFT), nft);
         return new StateSources(rules, tree(dir.resolve(PORTS_DIR)), tree(dir.resolve(NETWORKS_DIR)), addresses,
-                routes, List.of());
+                routes, List.of(), nft);
     }
 
     public InputText read(String name) {
