@@ -1,5 +1,6 @@
 package io.cnifix.cli;
 
+import io.cnifix.engine.compare.Against;
 import io.cnifix.engine.compare.Comparer;
 import io.cnifix.engine.compare.DiffReport;
 import io.cnifix.engine.compare.Exposure;
@@ -26,6 +27,10 @@ final class DiffCommand implements Callable<Integer> {
     @Mixin
     OutputOptions output;
 
+    @picocli.CommandLine.Option(names = "--against", paramLabel = "DOCKER_SNAPSHOT",
+            description = "A Docker host's snapshot: pair containers by name and container port and report what was reachable there and is not here, and the reverse.")
+    java.nio.file.Path against;
+
     DiffCommand(CliContext ctx) {
         this.ctx = ctx;
     }
@@ -35,10 +40,29 @@ final class DiffCommand implements Callable<Integer> {
         output.requireFormat("text", "json");
         HostState host = state.load(ctx);
         DiffReport report = new Comparer(host, reference.model(), reference.admin()).compare();
+        java.util.List<Against.Pairing> pairs = null;
+        if (against != null) {
+            HostState docker = io.cnifix.ingest.HostStateBuilder.build(new io.cnifix.system.StateFiles(ctx.in()).snapshot(against));
+            pairs = Against.pair(report, new Comparer(docker, reference.model(), reference.admin()).compare());
+        }
         if (output.json()) {
-            ctx.out().println(Json.write(DiffJson.report(report)));
+            java.util.Map<String, Object> j = DiffJson.report(report);
+            if (pairs != null) {
+                j.put("against", DiffJson.against(pairs));
+            }
+            ctx.out().println(Json.write(j));
         } else {
             new DiffText(ctx.out(), output.color(ctx)).print(report);
+            if (pairs != null) {
+                ctx.out().println();
+                ctx.out().println("Against " + against + " (paired by container name and container port):");
+                for (Against.Pairing p : pairs) {
+                    if (!p.change().equals("same")) {
+                        ctx.out().printf("  %-18s %s/%d: %s (there %s, here %s)%n", p.container(), p.protocol(), p.containerPort(),
+                                p.change(), p.there() == null ? "-" : p.there().status().id, p.here() == null ? "-" : p.here().status().id);
+                    }
+                }
+            }
             if (!output.quiet) {
                 for (String n : host.notes()) {
                     ctx.err().println("note: " + n);

@@ -56,6 +56,18 @@ final class DiffJson {
                 "status", p.status().id, "decidedBy", RuleRefs.decider(p.decidedBy()), "sources", groups, "why", p.why());
     }
 
+    static List<Object> against(List<io.cnifix.engine.compare.Against.Pairing> pairs) {
+        List<Object> out = new ArrayList<>();
+        for (var p : pairs) {
+            out.add(Json.obj("container", p.container(), "protocol", p.protocol(), "containerPort", p.containerPort(),
+                    "change", p.change(), "here", p.here() == null ? null : p.here().status().id,
+                    "there", p.there() == null ? null : p.there().status().id,
+                    "hostPortHere", p.here() == null ? null : p.here().mapping().hostPort(),
+                    "hostPortThere", p.there() == null ? null : p.there().mapping().hostPort()));
+        }
+        return out;
+    }
+
     /** Port ranges as strings: "80" or "1-65535". */
     static List<String> ranges(List<PortRange> ports) {
         List<String> out = new ArrayList<>();

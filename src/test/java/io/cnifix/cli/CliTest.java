@@ -146,4 +146,17 @@ class CliTest {
         assertTrue(j.get("proven").getAsBoolean());
         assertEquals(0, run("suggest", "--snapshot", "fixtures/docker28").code());
     }
+
+    @Test
+    void againstADockerSnapshotPairsByNameAndContainerPort() {
+        Run r = run("diff", "--snapshot", "fixtures/podman4-cni", "--against", "fixtures/docker20-classic", "--format", "json");
+        assertEquals(1, r.code(), r.err());
+        var pairs = JsonParser.parseString(r.out()).getAsJsonObject().getAsJsonArray("against");
+        assertEquals(4, pairs.size());
+        for (var e : pairs) {
+            JsonObject p = e.getAsJsonObject();
+            String expected = p.get("container").getAsString().equals("local") ? "same" : "lost";
+            assertEquals(expected, p.get("change").getAsString(), p.toString());
+        }
+    }
 }
