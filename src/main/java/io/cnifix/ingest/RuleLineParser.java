@@ -90,6 +90,9 @@ final class RuleLineParser {
                 case "-m", "--match" -> {
                     noNegation(negated, w);
                     String module = value();
+                    if (!module.matches("[A-Za-z0-9_]+")) {
+                        throw error("bad match module name '" + module + "'");
+                    }
                     matches.add(new ModuleParser(this, module).parse());
                 }
                 case "-j", "--jump", "-g", "--goto" -> {
@@ -99,8 +102,8 @@ final class RuleLineParser {
                     }
                     targetSeen = true;
                     String name = value();
-                    if (name.isEmpty()) {
-                        throw error("empty target name after " + w);
+                    if (name.isEmpty() || !name.matches("[^\\s\"'!]+")) {
+                        throw error("bad target or chain name '" + name + "' after " + w);
                     }
                     int argsStart = pos;
                     while (isModuleOption(pos)) {
