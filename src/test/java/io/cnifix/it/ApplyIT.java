@@ -55,6 +55,18 @@ class ApplyIT {
         return a;
     }
 
+    /** A copy of the fixture's port files with one piece of text replaced. */
+    private Path editedPorts(Path fixture, String from, String to) throws Exception {
+        Path ports = tmp.resolve("ports");
+        Files.createDirectories(ports);
+        try (Stream<Path> s = Files.walk(fixture.resolve("ports"))) {
+            for (Path p : s.filter(Files::isRegularFile).toList()) {
+                Files.writeString(ports.resolve(p.getFileName().toString()), Files.readString(p).replace(from, to));
+            }
+        }
+        return ports;
+    }
+
     private static CnifixProcess.Result cnifix(KernelLab lab, Map<String, String> env, List<String> args) throws Exception {
         return CnifixProcess.run(lab.hostNetns(), env, args.toArray(String[]::new));
     }
@@ -164,13 +176,7 @@ class ApplyIT {
             // The engine re-created its rules for the new address; cnifix's old rule stayed behind.
             lab.loadRules(original.replace("10.88.0.11", "10.88.0.12").replace("-A CNI-FORWARD -d 10.88.0.12/32",
                     oldRule + "\n-A CNI-FORWARD -d 10.88.0.12/32"), null);
-            Path ports = tmp.resolve("ports");
-            Files.createDirectories(ports);
-            try (Stream<Path> s = Files.walk(fixture.resolve("ports"))) {
-                for (Path p : s.filter(Files::isRegularFile).toList()) {
-                    Files.writeString(ports.resolve(p.getFileName().toString()), Files.readString(p).replace("10.88.0.11", "10.88.0.12"));
-                }
-            }
+            Path ports = editedPorts(fixture, "10.88.0.11", "10.88.0.12");
             CnifixProcess.Result listed = cnifix(lab, Map.of(), apply(fixture, ports, "prune"));
             assertEquals(1, listed.code(), listed.toString());
             assertTrue(listed.out().contains("10.88.0.11/32"), listed.toString());
@@ -192,14 +198,7 @@ class ApplyIT {
         HostState h = Fixtures.host("centos7-podman-cni");
         try (KernelLab lab = KernelLab.create(LabHost.of(h, List.of()))) {
             lab.loadRules(Files.readString(fixture.resolve("iptables-save.txt")), null);
-            Path ports = tmp.resolve("ports");
-            Files.createDirectories(ports);
-            try (Stream<Path> s = Files.walk(fixture.resolve("ports"))) {
-                for (Path p : s.filter(Files::isRegularFile).toList()) {
-                    Files.writeString(ports.resolve(p.getFileName().toString()),
-                            Files.readString(p).replace("\"web\"", "\"we\\\"b $(touch /tmp/pwned) `id` 'x' \\\\ ;|&\""));
-                }
-            }
+            Path ports = editedPorts(fixture, "\"web\"", "\"we\\\"b $(touch /tmp/pwned) `id` 'x' \\\\ ;|&\"");
             CnifixProcess.Result r = cnifix(lab, Map.of(), apply(fixture, ports, "suggest", "--apply"));
             assertEquals(0, r.code(), r.toString());
             String line = rules(lab).lines().filter(l -> l.contains("cnifix: ")).findFirst().orElseThrow();
