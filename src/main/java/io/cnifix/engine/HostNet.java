@@ -24,7 +24,8 @@ public final class HostNet {
     }
 
     private final Map<IpAddress, String> locals = new HashMap<>();
-    private final List<Cidr> broadcasts = new ArrayList<>();
+    /** IPv4 broadcast routes of the local table, with the device each is on (null when not known). */
+    private final List<RouteEntry> broadcasts = new ArrayList<>();
     private final List<RouteEntry> routes = new ArrayList<>();
 
     public HostNet(List<HostAddress> addresses, List<Route> routeList, List<Network> networks,
@@ -34,7 +35,7 @@ public final class HostNet {
             if (!a.address().isLoopback() && a.prefix() < a.address().family().bits()) {
                 routes.add(new RouteEntry(a.subnet(), a.iface(), "unicast", 0, 1));
                 if (a.address().isV4() && a.prefix() < 31) {
-                    broadcasts.add(Cidr.host(a.subnet().last()));
+                    broadcasts.add(new RouteEntry(Cidr.host(a.subnet().last()), a.iface(), "broadcast", 0, 0));
                 }
             }
         }
@@ -57,7 +58,7 @@ public final class HostNet {
                 continue;
             }
             if ("broadcast".equals(r.type())) {
-                broadcasts.add(r.destination());
+                broadcasts.add(new RouteEntry(r.destination(), r.device(), "broadcast", 0, 0));
                 continue;
             }
             if (r.table() != null && !r.table().equals("main") && !r.table().equals("254")) {
@@ -91,6 +92,67 @@ public final class HostNet {
         return dev != null ? dev : a.isLoopback() ? "lo" : null;
     }
 
+    /**
+     * Why the kernel throws away, on receipt, a packet that came in by {@code in} from {@code src} to {@code dst}
+     * before any netfilter hook sees it (IPv6: ip6_rcv_core, RFC 4291 2.5.3, 2.5.5.2 and 2.7), or null.
+     */
+    public String droppedOnReceipt(IpAddress src, IpAddress dst, String in) {
+        if (src.isV4() || "lo".equals(in)) {
+            return null;
+        }
+        if (src.isLoopback() || dst.isLoopback()) {
+            return "IPv6 loopback address from outside the host";
+        }
+        if ((src.hi() >>> 56) == 0xff) {
+            return "IPv6 multicast source";
+        }
+        if (src.hi() == 0 && (src.lo() >>> 32) == 0xffffL) {
+            return "IPv4-mapped IPv6 source";
+        }
+        return null;
+    }
+
+    /**
+     * Why the routing decision after PREROUTING (ip_route_input_slow, ip6_route_input) drops a packet that came in
+     * by {@code in} from {@code src} to the (possibly DNATed) {@code dst}, or null. IPv4: multicast, limited
+     * broadcast, 0.0.0.0/8 and loopback sources and the host's own addresses as source are martian sources;
+     * 0.0.0.0/8 and loopback destinations are martian destinations (route_localnet and accept_local are taken to
+     * be off, their defaults). IPv6: ::1 is only reachable on lo.
+     */
+    public String martian(IpAddress src, IpAddress dst, String in) {
+        if ("lo".equals(in)) {
+            return null;
+        }
+        if (!src.isV4()) {
+            return dst.isLoopback() ? "loopback destination " + dst + " from outside the host" : null;
+        }
+        long s = src.lo();
+        long d = dst.lo();
+        // In ip_route_input_slow's order: a limited broadcast is let in before the 0.0.0.0/8 source test.
+        if ((s >>> 28) == 0xe || s == 0xffffffffL) {
+            return "martian source " + src;
+        }
+        if (d == 0xffffffffL) {
+            return null;
+        }
+        if ((s >>> 24) == 0) {
+            return "martian source " + src;
+        }
+        if ((d >>> 24) == 0) {
+            return "martian destination " + dst;
+        }
+        if (dst.isLoopback()) {
+            return "martian destination " + dst + " (route_localnet is off)";
+        }
+        if (src.isLoopback()) {
+            return "martian source " + src + " (route_localnet is off)";
+        }
+        if (locals.containsKey(src)) {
+            return "martian source " + src + ": an address of this host";
+        }
+        return null;
+    }
+
     /** The route a forwarded packet to {@code dst} takes, or null when there is none. */
     public RouteEntry route(IpAddress dst) {
         for (RouteEntry e : routes) {
@@ -102,42 +164,65 @@ public final class HostNet {
     }
 
     /**
-     * The kernel's address type, as -m addrtype sees it. IPv4 consults only the local table (so an address
-     * without any route is still UNICAST); IPv6 does a full route lookup (no route is UNREACHABLE).
-     * {@code limitDevice} non-null restricts LOCAL to addresses configured on that device.
+     * The kernel's IPv4 address type, as -m addrtype sees it (inet_dev_addr_type): only the local table counts, so
+     * an address without any route is still UNICAST. {@code limitDevice} non-null (--limit-iface-in/out) keeps the
+     * local table's type only when its entry is on that device; otherwise the address is UNICAST.
      */
     public String addressType(IpAddress a, String limitDevice) {
-        if (a.isV4()) {
-            long v = a.lo();
-            if (v == 0 || v == 0xffffffffL) {
-                return "BROADCAST";
-            }
-            if ((v >>> 28) == 0xe) {
-                return "MULTICAST";
-            }
-            String dev = localInterface(a);
-            if (dev != null) {
-                return limitDevice == null || limitDevice.equals(dev) ? "LOCAL" : "UNICAST";
-            }
-            for (Cidr b : broadcasts) {
-                if (b.contains(a)) {
-                    return "BROADCAST";
-                }
-            }
-            return "UNICAST";
+        if (!a.isV4()) {
+            throw new IllegalArgumentException("IPv6 address types are a mask: see addressTypes6");
         }
-        if ((a.hi() >>> 56) == 0xff) {
+        long v = a.lo();
+        if (v == 0 || v == 0xffffffffL) {
+            return "BROADCAST";
+        }
+        if ((v >>> 28) == 0xe) {
             return "MULTICAST";
         }
         String dev = localInterface(a);
         if (dev != null) {
             return limitDevice == null || limitDevice.equals(dev) ? "LOCAL" : "UNICAST";
         }
-        RouteEntry r = route(a);
-        if (r == null || r.device() == null) {
-            return "UNREACHABLE";
+        for (RouteEntry b : broadcasts) {
+            if (b.destination().contains(a)) {
+                return limitDevice == null || b.device() == null || limitDevice.equals(b.device()) ? "BROADCAST"
+                        : "UNICAST";
+            }
         }
         return "UNICAST";
+    }
+
+    /**
+     * What xt_addrtype's route lookup (match_lookup_rt6) says of an IPv6 address, as a set of LOCAL, ANYCAST and
+     * UNREACHABLE. Without a device: a full lookup, LOCAL for the host's addresses, UNREACHABLE with no route or a
+     * discarding one, ANYCAST for a subnet-router anycast address (the base of a prefix routed on a link). With a
+     * device (--limit-iface-*), only LOCAL is modelled: the address must sit on that very device; null is returned
+     * when the caller needs ANYCAST or UNREACHABLE too, which then hang on an interface-bound output lookup.
+     */
+    public java.util.Set<String> lookupTypes6(IpAddress a, String limitDevice, boolean needsRouteTypes) {
+        java.util.Set<String> out = new java.util.HashSet<>();
+        if (limitDevice != null) {
+            if (needsRouteTypes) {
+                return null;
+            }
+            if (limitDevice.equals(localInterface(a))) {
+                out.add("LOCAL");
+            }
+            return out;
+        }
+        if (isLocal(a)) {
+            out.add("LOCAL");
+            return out;
+        }
+        RouteEntry r = route(a);
+        if (r == null || r.device() == null) {
+            out.add("UNREACHABLE");
+            return out;
+        }
+        if (r.destination().prefix() > 0 && r.destination().prefix() < 127 && r.destination().base().equals(a)) {
+            out.add("ANYCAST");
+        }
+        return out;
     }
 
     public List<RouteEntry> routes() {

@@ -184,19 +184,49 @@ final class MatchEvaluator {
     }
 
     private Tri addrType(Match.AddrType at, Flow f) {
+        String dev = at.limitIfaceIn() ? f.inInterface : at.limitIfaceOut() ? f.outInterface : null;
+        Tri result = Tri.TRUE;
         if (at.srcType() != null) {
-            String dev = at.limitIfaceIn() ? f.inInterface : at.limitIfaceOut() ? f.outInterface : null;
-            if (typeIn(net.addressType(f.source, dev), at.srcType()) == at.srcNegated()) {
-                return Tri.FALSE;
-            }
+            result = result.and(addrTypeOf(f.source, at.srcType(), dev).xor(at.srcNegated()));
         }
         if (at.dstType() != null) {
-            String dev = at.limitIfaceIn() ? f.inInterface : at.limitIfaceOut() ? f.outInterface : null;
-            if (typeIn(net.addressType(f.destination, dev), at.dstType()) == at.dstNegated()) {
-                return Tri.FALSE;
+            result = result.and(addrTypeOf(f.destination, at.dstType(), dev).xor(at.dstNegated()));
+        }
+        return result;
+    }
+
+    /**
+     * IPv4 (match_type): the address's one type is among those listed. IPv6 (match_type6) reads the list as a
+     * mask that must all hold: MULTICAST and UNICAST and UNSPEC test the address's form, and if any of LOCAL,
+     * ANYCAST, UNREACHABLE is listed, one of those must come out of the route lookup. So "LOCAL,UNICAST" is LOCAL
+     * and a local address is UNICAST too.
+     */
+    private Tri addrTypeOf(IpAddress a, String types, String dev) {
+        if (a.isV4()) {
+            return Tri.of(typeIn(net.addressType(a, dev), types));
+        }
+        java.util.Set<String> mask = java.util.Set.of(types.split(","));
+        boolean multicast = (a.hi() >>> 56) == 0xff;
+        boolean any = a.hi() == 0 && a.lo() == 0;
+        boolean mapped = a.hi() == 0 && (a.lo() >>> 32) == 0xffffL;
+        if (mask.contains("MULTICAST") && !multicast || mask.contains("UNICAST") && (multicast || any || mapped)
+                || mask.contains("UNSPEC") && !any) {
+            return Tri.FALSE;
+        }
+        boolean routeTypes = mask.contains("ANYCAST") || mask.contains("UNREACHABLE");
+        if (!routeTypes && !mask.contains("LOCAL")) {
+            return Tri.TRUE;
+        }
+        java.util.Set<String> got = net.lookupTypes6(a, dev, routeTypes);
+        if (got == null) {
+            return Tri.UNKNOWN;
+        }
+        for (String t : got) {
+            if (mask.contains(t)) {
+                return Tri.TRUE;
             }
         }
-        return Tri.TRUE;
+        return Tri.FALSE;
     }
 
     private static boolean typeIn(String type, String list) {

@@ -1,6 +1,7 @@
 package io.cnifix.engine;
 
 import io.cnifix.model.Chain;
+import io.cnifix.model.PortRange;
 import io.cnifix.model.Rule;
 import io.cnifix.model.Ruleset;
 import io.cnifix.model.Table;
@@ -156,6 +157,10 @@ public final class Simulator {
 
         Trace run() {
             boolean newConnection = flow.packet.state().equals("NEW");
+            String refused = net.droppedOnReceipt(flow.source, flow.destination, flow.inInterface);
+            if (refused != null) {
+                return done(Verdict.DROP, "none", new Decider.ByRouting(refused));
+            }
             for (String table : Hook.PREROUTING.tables) {
                 if (table.equals("mangle")) {
                     // Conntrack (priority -200) runs between raw (-300) and mangle (-150).
@@ -168,6 +173,10 @@ public final class Simulator {
                 if (stop != null) {
                     return stop;
                 }
+            }
+            String martian = net.martian(flow.source, flow.destination, flow.inInterface);
+            if (martian != null) {
+                return done(Verdict.DROP, "none", new Decider.ByRouting(martian));
             }
             if (net.isLocal(flow.destination)) {
                 flow.outInterface = null;
@@ -384,19 +393,48 @@ public final class Simulator {
 
         private TableOutcome nat(Rule r, Target.Nat nat, String shown) {
             if (nat.destination()) {
+                boolean addressRange = nat.firstAddress() != null && !nat.firstAddress().equals(nat.lastAddress());
+                boolean randomPort = nat.ports() != null && nat.ports().first() != nat.ports().last()
+                        && (nat.flags().contains("--random") || nat.flags().contains("--random-fully"));
+                if (addressRange || randomPort) {
+                    // The kernel picks the address by a hash of the source (find_best_ips_proto), the port at random:
+                    // no single answer holds for a class of packets.
+                    step(r, shown, "DNAT to " + (addressRange ? "one of an address range" : "a random port"));
+                    return new TableOutcome(Verdict.UNKNOWN, new Decider.ByRule(r), r);
+                }
+                io.cnifix.model.IpAddress before = flow.destination;
+                int beforePort = flow.destinationPort;
                 if (nat.firstAddress() != null) {
                     flow.destination = nat.firstAddress();
                 }
                 if (flow.packet.hasPorts()) {
-                    flow.destinationPort = nat.mapPort(flow.destinationPort);
+                    flow.destinationPort = natPort(nat, flow.destinationPort);
                 }
-                flow.destinationNatted = true;
+                // nf_nat_setup_info sets IPS_DST_NAT (what --ctstate DNAT tests) only when the tuple changes.
+                flow.destinationNatted |= !before.equals(flow.destination) || beforePort != flow.destinationPort;
                 step(r, shown, "DNAT to " + flow.destination + (flow.packet.hasPorts() ? ":" + flow.destinationPort : ""));
             } else {
                 flow.sourceNatted = true;
                 step(r, shown, "SNAT");
             }
             return new TableOutcome(Verdict.ACCEPT, new Decider.ByRule(r), null);
+        }
+
+        /**
+         * The port a new connection's DNAT picks, as nf_nat_core's get_unique_tuple does for the first connection of
+         * its tuple: with a /base offset, {@code first + ((port - base) mod 65536) mod size}; otherwise the original
+         * port when the range holds it, else the range's first port.
+         */
+        private int natPort(Target.Nat nat, int original) {
+            PortRange ports = nat.ports();
+            if (ports == null) {
+                return original;
+            }
+            int size = ports.last() - ports.first() + 1;
+            if (nat.basePort() != null) {
+                return ports.first() + ((original - nat.basePort()) & 0xffff) % size;
+            }
+            return ports.contains(original) ? original : ports.first();
         }
 
         private void connMark(Target.ConnMark cm) {

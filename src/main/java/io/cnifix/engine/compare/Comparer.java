@@ -7,6 +7,7 @@ import io.cnifix.engine.Simulator;
 import io.cnifix.engine.Trace;
 import io.cnifix.engine.Verdict;
 import io.cnifix.model.Cidr;
+import io.cnifix.model.Container;
 import io.cnifix.model.Family;
 import io.cnifix.model.HostState;
 import io.cnifix.model.IpAddress;
@@ -38,6 +39,10 @@ public final class Comparer {
     private final DockerModel model;
     private final Set<String> adminChains = new LinkedHashSet<>(DEFAULT_ADMIN_CHAINS);
     private final Map<Family, FamilyView> views = new EnumMap<>(Family.class);
+    /** Native nftables tables iptables-save does not show; ports they could decide are unknown. */
+    private final NativeNft nativeNft;
+    /** Rootless Podman containers by id: their ports go through a user-space listener, not FORWARD. */
+    private final Map<String, Container> rootless = new LinkedHashMap<>();
 
     public Comparer(HostState host, DockerModel model, Set<String> extraAdminChains) {
         this.host = host;
@@ -46,6 +51,12 @@ public final class Comparer {
         for (Network n : host.networks()) {
             if (n.adminChain() != null && !n.adminChain().isEmpty()) {
                 adminChains.add(n.adminChain());
+            }
+        }
+        this.nativeNft = new NativeNft(host.nftTables());
+        for (Container c : host.containers()) {
+            if (c.rootless()) {
+                rootless.put(c.id(), c);
             }
         }
     }
@@ -88,6 +99,7 @@ public final class Comparer {
         List<PortReport> ports = host.mappings().parallelStream().map(this::judge).toList();
         List<Exposure> exposures = exposures();
         List<Finding> findings = new Findings(host, adminChains).all();
+        findings.addAll(nativeNft.findings());
         if (!host.mappings().isEmpty()) {
             for (FamilyView v : views.values()) {
                 if (v.outside.standIn) {
@@ -136,6 +148,9 @@ public final class Comparer {
         if (m.hostIp() != null && m.hostIp().isLoopback()) {
             return new PortReport(m, bridge, PortStatus.NOT_EXPOSED, null, "bound to " + m.hostIp() + ": not reachable from outside", List.of());
         }
+        if (rootless.containsKey(m.containerId())) {
+            return judgeRootless(m, rootless.get(m.containerId()));
+        }
         if (m.containerIp() == null) {
             return new PortReport(m, bridge, PortStatus.UNKNOWN, null, "the container's address is not known", List.of());
         }
@@ -168,9 +183,67 @@ public final class Comparer {
         }
         List<SourceGroup> sources = new ArrayList<>();
         for (Map.Entry<List<Object>, List<Region>> e : groups.entrySet()) {
-            sources.add(group((String) e.getKey().get(0), (Boolean) e.getKey().get(1), e.getValue(), v.outside));
+            for (List<Region> part : Products.partition(e.getValue())) {
+                sources.add(group((String) e.getKey().get(0), (Boolean) e.getKey().get(1), part, v.outside));
+            }
         }
-        return summarize(m, bridge, sources);
+        PortReport r = summarize(m, bridge, sources);
+        NativeNft.Hit hit = nativeNft.affecting(m, bridge);
+        return hit == null ? r : new PortReport(m, bridge, PortStatus.UNKNOWN, r.decidedBy(), hit.describe()
+                + "; cnifix does not evaluate native nftables rules (iptables alone says " + r.status().id + ": " + r.why() + ")", r.sources());
+    }
+
+    /**
+     * A rootless Podman port (slirp4netns, pasta, rootlessport): a user-space listener on the host accepts the
+     * connection, so it meets the host's INPUT rules, never FORWARD. Judged like any local service: ok when INPUT
+     * lets every outside source in, blocked when the host's own rules drop it (an admin decision Docker would not
+     * change either), unknown otherwise. cnifix never proposes FORWARD rules for it.
+     */
+    private PortReport judgeRootless(PortMapping m, Container c) {
+        String head = "rootless (" + c.networkMode() + "): published by a user-space listener, FORWARD does not apply";
+        Family f = m.hostIp() != null ? m.hostIp().family() : Family.V4;
+        FamilyView v = view(f);
+        if (v == null) {
+            return new PortReport(m, null, PortStatus.UNKNOWN, null, head + "; no " + (f == Family.V4 ? "iptables" : "ip6tables")
+                    + " rules given to judge INPUT", List.of());
+        }
+        List<Box> start = new ArrayList<>();
+        for (String iface : v.outside.interfaces) {
+            for (IpAddress d : m.hostIp() != null ? List.of(m.hostIp()) : v.outside.destinations) {
+                start.add(new Box(v.outsideSources, new PortRange(1024, 65535), PortRange.of(m.hostPort()), iface, d));
+            }
+        }
+        List<Region> regions = new Explorer(v.simulator, v.throughHostPort, Packet.protocolNumber(m.protocol())).explore(start);
+        if (regions == null) {
+            return new PortReport(m, null, PortStatus.UNKNOWN, null, head + "; too many packet classes to judge INPUT", List.of());
+        }
+        Map<List<Object>, List<Region>> groups = new LinkedHashMap<>();
+        for (Region r : regions) {
+            Trace t = r.trace();
+            // A DNAT or a route that takes the packet elsewhere is no decision of the host's INPUT rules.
+            boolean elsewhere = t.dnatAddress() != null || t.decidedBy() instanceof Decider.ByRouting;
+            String outcome = t.verdict() == Verdict.UNKNOWN ? "unknown" : elsewhere ? "misrouted"
+                    : t.verdict() == Verdict.DROP ? "drop" : t.verdict() == Verdict.REJECT ? "reject"
+                    : "local".equals(t.delivery()) ? "accept" : "misrouted";
+            groups.computeIfAbsent(List.of(outcome, Objects.toString(t.decidedBy())), k -> new ArrayList<>()).add(r);
+        }
+        List<SourceGroup> sources = new ArrayList<>();
+        for (Map.Entry<List<Object>, List<Region>> e : groups.entrySet()) {
+            String outcome = (String) e.getKey().get(0);
+            for (List<Region> part : Products.partition(e.getValue())) {
+                sources.add(group(outcome, !outcome.equals("misrouted"), part, v.outside));
+            }
+        }
+        PortReport r = summarize(m, null, sources);
+        return switch (r.status()) {
+            case OK -> new PortReport(m, null, PortStatus.OK, r.decidedBy(), head + "; the host's INPUT rules let every outside source in"
+                    + " (" + describe(r.decidedBy()) + ")", sources);
+            case BLOCKED -> new PortReport(m, null, PortStatus.BLOCKED, r.decidedBy(), head + "; the host's own rules keep it closed: "
+                    + r.why(), sources);
+            case GAP -> new PortReport(m, null, PortStatus.UNKNOWN, r.decidedBy(), head + "; but these packets are not delivered"
+                    + " to the host (" + describe(r.decidedBy()) + ")", sources);
+            default -> new PortReport(m, null, r.status(), r.decidedBy(), head + "; " + r.why(), sources);
+        };
     }
 
     private static String outcome(Trace t, PortMapping m, String bridge) {
@@ -262,7 +335,7 @@ public final class Comparer {
     private List<Exposure> exposures() {
         Map<IpAddress, Map<String, Set<Integer>>> published = new LinkedHashMap<>();
         for (PortMapping m : host.mappings()) {
-            if (m.containerIp() != null) {
+            if (m.containerIp() != null && !rootless.containsKey(m.containerId())) {
                 published.computeIfAbsent(m.containerIp(), k -> new LinkedHashMap<>())
                         .computeIfAbsent(m.protocol(), k -> new TreeSet<>()).add(m.containerPort());
             }
@@ -319,7 +392,7 @@ public final class Comparer {
             byRule.computeIfAbsent(Objects.toString(t.decidedBy()), k -> new ArrayList<>()).add(r);
         }
         List<Exposure> out = new ArrayList<>();
-        for (List<Region> rs : byRule.values()) {
+        for (List<Region> rs : byRule.values().stream().flatMap(rs -> Products.partition(rs).stream()).toList()) {
             TreeSet<Integer> firsts = new TreeSet<>();
             Map<Integer, Integer> lastOf = new LinkedHashMap<>();
             List<Interval> sources = new ArrayList<>();

@@ -64,7 +64,18 @@ final class OutsideWorld {
                 ifaces.add(n);
             }
         }
-        ifaces.add(unnamed(named));
+        // An interface the host does not list may still match a wildcard ("-i eth+"): the pattern itself stands
+        // for such interfaces (it matches exactly the patterns that are prefixes of it), unless it is meant for
+        // the container side (it covers a bridge, veth or vnet names) or is the bare "+".
+        for (String n : named) {
+            String prefix = n.substring(0, n.length() - 1);
+            if (n.endsWith("+") && !prefix.isEmpty() && external(prefix, bridges) && !"veth".startsWith(prefix)
+                    && !"vnet".startsWith(prefix) && !"lo".startsWith(prefix) && bridges.stream().noneMatch(b -> b.startsWith(prefix))) {
+                ifaces.add(n);
+            }
+        }
+        String other = unnamed(named);
+        ifaces.add(other != null ? other : "+");
         boolean limitIface = usesLimitIface(rules);
         java.util.Map<List<Boolean>, String> byBehaviour = new java.util.LinkedHashMap<>();
         for (String i : ifaces) {
@@ -120,18 +131,24 @@ final class OutsideWorld {
         return out;
     }
 
-    /** A name that no -i pattern in the rules names, standing for every interface they do not mention. */
+    /**
+     * A name that no -i pattern in the rules names, standing for every interface they do not mention; null when
+     * wildcards leave no such name (say "-i +"), then "+" stands for them.
+     */
     private static String unnamed(Set<String> named) {
-        for (int i = 0; ; i++) {
-            String candidate = "ext" + i;
-            boolean hit = false;
-            for (String n : named) {
-                hit |= new Match.Interface(Side.SOURCE, n, false).matches(candidate);
-            }
-            if (!hit) {
-                return candidate;
+        for (String prefix : new String[] {"ext", "wan", "if", "net", "x", "_"}) {
+            for (int i = 0; i < 10; i++) {
+                String candidate = prefix + i;
+                boolean hit = false;
+                for (String n : named) {
+                    hit |= new Match.Interface(Side.SOURCE, n, false).matches(candidate);
+                }
+                if (!hit) {
+                    return candidate;
+                }
             }
         }
+        return null;
     }
 
     private static List<Interval> sources(HostState host, Family family, List<IpAddress> dests) {
