@@ -72,18 +72,6 @@ public sealed interface Target {
             }
             raw(out, flags);
         }
-
-        /** The destination a new connection gets: the first address, and the port mapped from the original one. */
-        public int mapPort(int original) {
-            if (ports == null) {
-                return original;
-            }
-            if (basePort != null) {
-                int mapped = ports.first() + (original - basePort);
-                return ports.contains(mapped) ? mapped : ports.first();
-            }
-            return ports.first();
-        }
     }
 
     /** {@code -j MASQUERADE} with its options as written. */

@@ -63,7 +63,7 @@ class IptablesSaveParserTest {
         Rule dnat = r.chain("nat", "CNI-DN-0123456789abcdef01234").rules().get(0);
         Target.Nat nat = assertInstanceOf(Target.Nat.class, dnat.target());
         assertEquals("10.88.0.11", nat.firstAddress().toString());
-        assertEquals(80, nat.mapPort(8080));
+        assertEquals("80", nat.ports().toString());
         Rule reject = r.chain("filter", "FORWARD").rules().get(1);
         assertEquals("icmp-host-prohibited", ((Target.Reject) reject.target()).with());
         Rule set = r.chain("filter", "CNI-ADMIN").rules().get(0);
