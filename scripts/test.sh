@@ -5,3 +5,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh test
 mvn -B -ntp verify
+scripts/test-hooks.sh
+scripts/test-rpm.sh
+scripts/test-ansible.sh

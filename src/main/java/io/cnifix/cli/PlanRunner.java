@@ -18,6 +18,7 @@ import io.cnifix.remedy.Removal;
 import io.cnifix.remedy.Scripts;
 import io.cnifix.system.ApplyLock;
 import io.cnifix.system.Firewall;
+import io.cnifix.system.PersistOptions;
 import io.cnifix.system.ProcessRunner;
 import io.cnifix.system.Root;
 
@@ -27,6 +28,8 @@ import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
+import java.util.function.UnaryOperator;
 
 /**
  * What suggest and prune share: make a plan, print it, and with --apply install it as one transaction under
@@ -39,6 +42,11 @@ final class PlanRunner {
     private final OutputOptions output;
     private final ApplyOptions apply;
     private final Planner.ChainOverride override;
+    /** Narrows every plan before it is shown or applied (the OCI hook: one container's rules only). */
+    private UnaryOperator<Plan> scope = UnaryOperator.identity();
+    /** Where the host is read from instead of the state options (the OCI hook: live rules, one container). */
+    private Function<CliContext, StateSources> sources;
+    private PersistOptions persist;
 
     PlanRunner(CliContext ctx, StateOptions state, ReferenceOptions reference, OutputOptions output, ApplyOptions apply,
                Planner.ChainOverride override) {
@@ -50,10 +58,33 @@ final class PlanRunner {
         this.override = override;
     }
 
+    PlanRunner scope(UnaryOperator<Plan> scope) {
+        this.scope = scope;
+        return this;
+    }
+
+    PlanRunner from(Function<CliContext, StateSources> sources) {
+        this.sources = sources;
+        return this;
+    }
+
+    PlanRunner persist(PersistOptions persist) {
+        this.persist = persist;
+        return this;
+    }
+
+    private StateSources sources() {
+        return sources != null ? sources.apply(ctx) : state.sources(ctx);
+    }
+
     int run(boolean add, boolean prune, String what) {
         output.requireFormat("text", "json", "iptables", "restore");
+        boolean persisting = persist != null && persist.persist;
+        if (persisting && !apply.apply) {
+            throw new UsageException("--persist needs --apply (it writes the rules the live host has)");
+        }
         if (!apply.apply) {
-            HostState host = state.load(ctx);
+            HostState host = HostStateBuilder.build(sources());
             Plan plan = plan(host, add, prune);
             PlanOutput.print(ctx.out(), plan, output.format, Json.obj("applied", false));
             if (!plan.proven()) {
@@ -66,6 +97,9 @@ final class PlanRunner {
             throw new UsageException("--apply acts on the live host's rules: drop --snapshot and --rules");
         }
         Root.require(what + " --apply");
+        if (persisting) {
+            persist.check();
+        }
         Firewall fw = new Firewall(ctx.runner(), Duration.ofSeconds(apply.waitSeconds), ctx.env());
         try (ApplyLock lock = ApplyLock.acquire(apply.lockFile, Duration.ofSeconds(apply.waitSeconds))) {
             return applyLocked(fw, add, prune);
@@ -74,14 +108,14 @@ final class PlanRunner {
 
     private Plan plan(HostState host, boolean add, boolean prune) {
         try {
-            return new Planner(host, reference.model(), reference.admin(), override).plan(add, prune);
+            return scope.apply(new Planner(host, reference.model(), reference.admin(), override).plan(add, prune));
         } catch (IllegalArgumentException e) {
             throw new UsageException(e.getMessage());
         }
     }
 
     private int applyLocked(Firewall fw, boolean add, boolean prune) {
-        StateSources sources = state.sources(ctx);
+        StateSources sources = sources();
         HostState host = HostStateBuilder.build(sources);
         Map<Family, String> dumps = new EnumMap<>(Family.class);
         for (InputText t : sources.rules()) {
@@ -89,7 +123,7 @@ final class PlanRunner {
         }
         Plan plan = plan(host, add, prune);
         if (plan.empty()) {
-            PlanOutput.print(ctx.out(), plan, output.format, Json.obj("applied", false, "backup", null));
+            PlanOutput.print(ctx.out(), plan, output.format, persisted(host, Json.obj("applied", false, "backup", null)));
             if (output.format.equals("text") && !output.quiet) {
                 ctx.err().println("cnifix: nothing to change");
             }
@@ -124,9 +158,19 @@ final class PlanRunner {
         if (!problems.isEmpty()) {
             return rollback(fw, dumps, touched, backup, "verification failed: " + String.join("; ", problems));
         }
-        PlanOutput.print(ctx.out(), plan, output.format, Json.obj("applied", true, "backup", backup.toString()));
+        PlanOutput.print(ctx.out(), plan, output.format, persisted(after, Json.obj("applied", true, "backup", backup.toString())));
         log("applied " + plan.additions().size() + " rule(s), removed " + plan.removals().size() + "; verified");
         return ExitCodes.OK;
+    }
+
+    /** With --persist: writes the rules cnifix owns on {@code live} to the boot-time files; notes which changed. */
+    private Map<String, Object> persisted(HostState live, Map<String, Object> extra) {
+        if (persist != null && persist.persist) {
+            List<String> changed = persist.write(live, ctx.runner());
+            extra.put("persisted", changed);
+            log(changed.isEmpty() ? "the boot-time rules file already holds cnifix's rules" : "wrote cnifix's rules to " + String.join(", ", changed));
+        }
+        return extra;
     }
 
     /** Rules the plan added that are not there, and rules it removed that still are. */

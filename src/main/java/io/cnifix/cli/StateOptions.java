@@ -3,6 +3,7 @@ package io.cnifix.cli;
 import io.cnifix.ingest.HostStateBuilder;
 import io.cnifix.ingest.StateSources;
 import io.cnifix.model.HostState;
+import io.cnifix.system.LiveContainers;
 import io.cnifix.system.LiveHost;
 import io.cnifix.system.StateFiles;
 import picocli.CommandLine.Option;
@@ -36,6 +37,19 @@ public final class StateOptions {
     @Option(names = "--offline", description = "Never read the live host: what no file gives stays empty.")
     boolean offline;
 
+    @Option(names = "--podman", paramLabel = "PATH", description = "The podman program to ask for live containers (default: podman on PATH; none: skip Podman).")
+    String podman;
+
+    @Option(names = "--docker", paramLabel = "PATH", description = "The docker CLI to ask for live containers (default: docker on PATH; none: skip Docker).")
+    String docker;
+
+    @Option(names = "--docker-host", paramLabel = "URL", description = "The Docker daemon to ask, e.g. unix:///run/docker.sock (default: the CLI's own, DOCKER_HOST).")
+    String dockerHost;
+
+    /** The sources and, when containers were read live, what discovery found (with snapshot paths and versions). */
+    record Gathered(StateSources sources, LiveContainers.Capture live) {
+    }
+
     boolean anyFiles() {
         return snapshot != null || !rules.isEmpty() || !ports.isEmpty();
     }
@@ -45,13 +59,22 @@ public final class StateOptions {
     }
 
     StateSources sources(CliContext ctx) {
+        return gather(ctx).sources();
+    }
+
+    Gathered gather(CliContext ctx) {
         StateFiles files = new StateFiles(ctx.in());
         StateSources s = StateSources.empty();
+        boolean liveContainers = !anyFiles() && !offline;
+        if (!liveContainers && (podman != null || docker != null || dockerHost != null)) {
+            throw new UsageException("--podman, --docker and --docker-host ask the live host for containers: they cannot be"
+                    + " combined with --snapshot, --rules, --ports or --offline");
+        }
         if (snapshot != null) {
             if (!rules.isEmpty() || !ports.isEmpty() || !networks.isEmpty() || !addresses.isEmpty() || !routes.isEmpty()) {
                 throw new UsageException("--snapshot cannot be combined with --rules, --ports, --networks, --addresses or --routes");
             }
-            return files.snapshot(snapshot);
+            return new Gathered(files.snapshot(snapshot), null);
         }
         s = s.plus(new StateSources(files.readAll(rules), files.readAll(ports), files.readAll(networks),
                 files.readAll(addresses), files.readAll(routes), List.of()));
@@ -61,14 +84,20 @@ public final class StateOptions {
                 throw new UsageException("--offline needs --rules or --snapshot");
             }
             s = s.plus(live.rules());
+            s = s.plus(live.nft());
         }
         if (addresses.isEmpty() && routes.isEmpty() && !anyFiles() && !offline) {
             s = s.plus(live.addressesAndRoutes());
         }
-        if (ports.isEmpty() && snapshot == null) {
+        LiveContainers.Capture found = null;
+        if (liveContainers) {
+            found = new LiveContainers(ctx.runner()).discover(new LiveContainers.Options(podman, docker, dockerHost));
+            s = s.plus(new StateSources(List.of(), found.portTexts(), found.networkTexts(), List.of(), List.of(), found.notes()));
+        } else if (ports.isEmpty()) {
             s = s.plus(new StateSources(List.of(), List.of(), List.of(), List.of(), List.of(),
-                    List.of("no port mappings given (--ports): live container discovery is not built yet")));
+                    List.of("no port mappings given (--ports): running containers are read live only when neither --rules"
+                            + " nor --ports is given (and not --offline)")));
         }
-        return s;
+        return new Gathered(s, found);
     }
 }

@@ -1,6 +1,7 @@
 package io.cnifix.cli;
 
 import io.cnifix.remedy.Planner;
+import io.cnifix.system.PersistOptions;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -20,6 +21,8 @@ final class SuggestCommand implements Callable<Integer> {
     OutputOptions output;
     @Mixin
     ApplyOptions apply;
+    @Mixin
+    PersistOptions persist;
 
     @Option(names = "--chain", paramLabel = "NAME", description = "Put the rules in this filter chain instead of the automatic place.")
     String chain;
@@ -41,6 +44,6 @@ final class SuggestCommand implements Callable<Integer> {
             throw new UsageException("--position counts from 1");
         }
         Planner.ChainOverride override = chain == null ? null : new Planner.ChainOverride(chain, position);
-        return new PlanRunner(ctx, state, reference, output, apply, override).run(true, prune, "suggest");
+        return new PlanRunner(ctx, state, reference, output, apply, override).persist(persist).run(true, prune, "suggest");
     }
 }

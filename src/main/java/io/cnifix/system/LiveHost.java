@@ -1,7 +1,9 @@
 package io.cnifix.system;
 
+import io.cnifix.ingest.InputException;
 import io.cnifix.ingest.InputText;
 import io.cnifix.ingest.StateSources;
+import io.cnifix.ingest.json.NftReader;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -29,7 +31,80 @@ public final class LiveHost {
         } else {
             notes.add("ip6tables-save not found: IPv6 rules not read");
         }
+        backEnds("iptables", notes);
+        backEnds("ip6tables", notes);
         return new StateSources(rules, List.of(), List.of(), List.of(), List.of(), notes);
+    }
+
+    /**
+     * Notes when both iptables back ends hold rules: the kernel applies both, but {@code iptables-save} shows only
+     * the one it was built for. Says which one was read.
+     */
+    private void backEnds(String tool, List<String> notes) {
+        String legacy = tool + "-legacy-save";
+        String nft = tool + "-nft-save";
+        if (!runner.exists(legacy) || !runner.exists(nft)) {
+            return;
+        }
+        int legacyRules = ruleCount(legacy);
+        int nftRules = ruleCount(nft);
+        if (legacyRules > 0 && nftRules > 0) {
+            String read = "unknown";
+            ProcessRunner.Result v = runner.run(List.of(tool + "-save", "--version"), null, TIMEOUT);
+            String text = v.stdout() + v.stderr();
+            if (text.contains("legacy")) {
+                read = "legacy";
+            } else if (text.contains("nf_tables")) {
+                read = "nf_tables";
+            }
+            notes.add("both " + tool + " back ends hold rules: legacy " + legacyRules + " (" + legacy + "), nf_tables "
+                    + nftRules + " (" + nft + "); the kernel applies both, cnifix read " + tool + "-save, which is the "
+                    + read + " one: the other back end's rules were not judged");
+        }
+    }
+
+    private int ruleCount(String save) {
+        try {
+            ProcessRunner.Result r = runner.run(List.of(save), null, TIMEOUT);
+            if (!r.ok()) {
+                return 0;
+            }
+            int n = 0;
+            for (String line : r.stdout().split("\n")) {
+                if (line.startsWith("-A ")) {
+                    n++;
+                }
+            }
+            return n;
+        } catch (EnvironmentException e) {
+            return 0;
+        }
+    }
+
+    /**
+     * {@code nft -j list ruleset}, when nft is installed: native nftables tables (firewalld, netavark's nftables
+     * driver, Docker 29) also filter forwarded packets. Missing or failing nft is a note, never an error.
+     */
+    public StateSources nft() {
+        List<String> notes = new ArrayList<>();
+        List<InputText> nft = new ArrayList<>();
+        if (!runner.exists("nft")) {
+            notes.add("nft not found: native nftables tables (firewalld, Docker 29, netavark's nftables driver) not read");
+        } else {
+            try {
+                ProcessRunner.Result r = runner.run(List.of("nft", "-j", "list", "ruleset"), null, TIMEOUT);
+                if (!r.ok()) {
+                    notes.add(r.describe() + ": native nftables tables not read");
+                } else {
+                    InputText t = new InputText("nft -j list ruleset", r.stdout());
+                    NftReader.read(t);
+                    nft.add(t);
+                }
+            } catch (EnvironmentException | InputException e) {
+                notes.add("nft -j list ruleset: " + e.getMessage() + ": native nftables tables not read");
+            }
+        }
+        return new StateSources(List.of(), List.of(), List.of(), List.of(), List.of(), notes, nft);
     }
 
     /** {@code ip -j address}, {@code ip -j route} and {@code ip -6 -j route}. */

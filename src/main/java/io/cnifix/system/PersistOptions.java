@@ -1,0 +1,56 @@
+package io.cnifix.system;
+
+import io.cnifix.model.Family;
+import io.cnifix.model.HostState;
+import io.cnifix.model.Ruleset;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * {@code --persist}: after an apply, the rules cnifix owns are also written into the files the host's firewall
+ * loads at boot (iptables-services: /etc/sysconfig/iptables and ip6tables), between cnifix's own markers; every
+ * other line of those files stays as it is.
+ */
+public final class PersistOptions {
+    @Option(names = "--persist", description = "With --apply: also write the rules cnifix owns into the file the firewall loads at boot"
+            + " (iptables-services), between cnifix's markers; the admin's lines stay as they are. See README: Run it everywhere.")
+    public boolean persist;
+
+    @Option(names = "--persist-file", paramLabel = "FILE", description = "The IPv4 rules file for --persist (default ${DEFAULT-VALUE}).")
+    public Path file = Path.of("/etc/sysconfig/iptables");
+
+    @Option(names = "--persist-file6", paramLabel = "FILE", description = "The IPv6 rules file for --persist, used when it exists (default ${DEFAULT-VALUE}).")
+    public Path file6 = Path.of("/etc/sysconfig/ip6tables");
+
+    /** Before anything changes: the IPv4 file must exist, be a rules file with a filter table, and be writable. */
+    public void check() {
+        PersistFile.check(file);
+        if (Files.exists(file6)) {
+            PersistFile.check(file6);
+        }
+    }
+
+    /** Writes each family's owned rules into its file; returns the files that changed. */
+    public List<String> write(HostState live, ProcessRunner runner) {
+        List<String> changed = new ArrayList<>();
+        for (Ruleset rs : live.rulesets()) {
+            Path target = rs.family() == Family.V4 ? file : file6;
+            List<io.cnifix.model.Rule> owned = PersistFile.owned(rs);
+            if (rs.family() == Family.V6 && !Files.exists(target)) {
+                if (!owned.isEmpty()) {
+                    throw new EnvironmentException("--persist: " + target + " does not exist, so the " + owned.size()
+                            + " IPv6 rule(s) cnifix owns are not persisted (create it with ip6tables-save, or give --persist-file6)");
+                }
+                continue;
+            }
+            if (new PersistFile(target, rs.family(), runner).write(owned)) {
+                changed.add(target.toString());
+            }
+        }
+        return changed;
+    }
+}
