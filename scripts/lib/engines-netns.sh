@@ -474,19 +474,20 @@ ens_probe_udp() {
 # ens_probe_many SPEC...: run probes in parallel; SPEC is tcp:PORT or udp:PORT
 # (optionally tcp:HOST:PORT). Prints one "SPEC RESULT" line per SPEC, in order.
 ens_probe_many() {
-    local dir spec i=0 proto rest host port
+    local dir spec i=0 proto rest host port pids=()
     dir=$(mktemp -d "$ENS_STATE/probe.XXXXXX") || return 1
     for spec in "$@"; do
         proto=${spec%%:*} rest=${spec#*:}
         case $rest in *:*) host=${rest%:*} port=${rest##*:} ;; *) host=$ENS_ENGINE_IP port=$rest ;; esac
         case $proto in
-            tcp) ens_probe_tcp "$port" "$host" > "$dir/$i" & ;;
-            udp) ens_probe_udp "$port" "$host" > "$dir/$i" & ;;
+            tcp) ens_probe_tcp "$port" "$host" > "$dir/$i" & pids+=($!) ;;
+            udp) ens_probe_udp "$port" "$host" > "$dir/$i" & pids+=($!) ;;
             *) echo "bad-spec" > "$dir/$i" ;;
         esac
         i=$((i + 1))
     done
-    wait
+    # Only the probes: a bare "wait" would also wait for the holder and dockerd when not run in a subshell.
+    [ ${#pids[@]} -eq 0 ] || wait "${pids[@]}"
     i=0
     for spec in "$@"; do echo "$spec $(cat "$dir/$i")"; i=$((i + 1)); done
     rm -rf "$dir"
