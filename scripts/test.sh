@@ -5,6 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh test
 mvn -B -ntp verify
+scripts/e2e-engines.sh
 scripts/test-hooks.sh
 scripts/test-rpm.sh
 scripts/test-ansible.sh
