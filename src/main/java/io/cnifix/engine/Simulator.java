@@ -180,16 +180,8 @@ public final class Simulator {
             }
             if (net.isLocal(flow.destination)) {
                 flow.outInterface = null;
-                for (String table : Hook.INPUT.tables) {
-                    if (table.equals("nat") && (!newConnection || !flow.hasConntrack)) {
-                        continue;
-                    }
-                    Trace stop = hook(Hook.INPUT, table, "local");
-                    if (stop != null) {
-                        return stop;
-                    }
-                }
-                return done(Verdict.ACCEPT, "local", accepted);
+                Trace stop = hookAllTables(Hook.INPUT, "local", newConnection);
+                return stop != null ? stop : done(Verdict.ACCEPT, "local", accepted);
             }
             HostNet.RouteEntry route = net.route(flow.destination);
             if (route == null || route.device() == null) {
@@ -198,23 +190,27 @@ public final class Simulator {
                 return done(Verdict.DROP, "none", new Decider.ByRouting(why));
             }
             flow.outInterface = route.device();
-            for (String table : Hook.FORWARD.tables) {
-                Trace stop = hook(Hook.FORWARD, table, "forward");
-                if (stop != null) {
-                    return stop;
-                }
+            Trace stop = hookAllTables(Hook.FORWARD, "forward", newConnection);
+            if (stop != null) {
+                return stop;
             }
             Decider forwardDecision = accepted;
-            for (String table : Hook.POSTROUTING.tables) {
+            stop = hookAllTables(Hook.POSTROUTING, "forward", newConnection);
+            return stop != null ? stop : done(Verdict.ACCEPT, "forward", forwardDecision);
+        }
+
+        /** Every table of a hook in priority order; nat only sees a connection's first, tracked packet. */
+        private Trace hookAllTables(Hook h, String delivery, boolean newConnection) {
+            for (String table : h.tables) {
                 if (table.equals("nat") && (!newConnection || !flow.hasConntrack)) {
                     continue;
                 }
-                Trace stop = hook(Hook.POSTROUTING, table, "forward");
+                Trace stop = hook(h, table, delivery);
                 if (stop != null) {
                     return stop;
                 }
             }
-            return done(Verdict.ACCEPT, "forward", forwardDecision);
+            return null;
         }
 
         /** Traverses one table at one hook; returns a final trace when the packet's fate is sealed there. */
