@@ -67,6 +67,19 @@ class ApplyIT {
         return ports;
     }
 
+    /** A lab shaped like the fixture's host, with the fixture's rules loaded; skips the test where no lab can run. */
+    private static KernelLab labWith(String fixture) throws Exception {
+        assumeTrue(KernelLab.available(), KernelLab.unavailableReason());
+        KernelLab lab = KernelLab.create(LabHost.of(Fixtures.host(fixture), List.of()));
+        try {
+            lab.loadRules(Files.readString(Fixtures.ROOT.resolve(fixture).resolve("iptables-save.txt")), null);
+            return lab;
+        } catch (Exception | Error e) {
+            lab.close();
+            throw e;
+        }
+    }
+
     private static CnifixProcess.Result cnifix(KernelLab lab, Map<String, String> env, List<String> args) throws Exception {
         return CnifixProcess.run(lab.hostNetns(), env, args.toArray(String[]::new));
     }
@@ -121,11 +134,8 @@ class ApplyIT {
 
     @Test
     void aFailedRestoreIsRolledBackToTheExactRulesetBefore() throws Exception {
-        assumeTrue(KernelLab.available(), KernelLab.unavailableReason());
         Path fixture = Fixtures.ROOT.resolve("centos7-podman-cni");
-        HostState h = Fixtures.host("centos7-podman-cni");
-        try (KernelLab lab = KernelLab.create(LabHost.of(h, List.of()))) {
-            lab.loadRules(Files.readString(fixture.resolve("iptables-save.txt")), null);
+        try (KernelLab lab = labWith("centos7-podman-cni")) {
             String before = rules(lab);
             // Applies the change for real, then reports failure: the worst case, a half-done transaction.
             Path failing = tmp.resolve("failing-restore");
@@ -146,11 +156,8 @@ class ApplyIT {
 
     @Test
     void twoAppliesAtOnceAddTheRuleOnce() throws Exception {
-        assumeTrue(KernelLab.available(), KernelLab.unavailableReason());
         Path fixture = Fixtures.ROOT.resolve("podman4-cni");
-        HostState h = Fixtures.host("podman4-cni");
-        try (KernelLab lab = KernelLab.create(LabHost.of(h, List.of()))) {
-            lab.loadRules(Files.readString(fixture.resolve("iptables-save.txt")), null);
+        try (KernelLab lab = labWith("podman4-cni")) {
             List<String> cmd = CnifixProcess.command(lab.hostNetns(), List.of(),
                     apply(fixture, null, "suggest", "--apply").toArray(String[]::new));
             Process a = CnifixProcess.start(cmd, Map.of());
@@ -193,11 +200,8 @@ class ApplyIT {
 
     @Test
     void aNameFullOfQuotesAndShellCharactersIsStoredVerbatim() throws Exception {
-        assumeTrue(KernelLab.available(), KernelLab.unavailableReason());
         Path fixture = Fixtures.ROOT.resolve("centos7-podman-cni");
-        HostState h = Fixtures.host("centos7-podman-cni");
-        try (KernelLab lab = KernelLab.create(LabHost.of(h, List.of()))) {
-            lab.loadRules(Files.readString(fixture.resolve("iptables-save.txt")), null);
+        try (KernelLab lab = labWith("centos7-podman-cni")) {
             Path ports = editedPorts(fixture, "\"web\"", "\"we\\\"b $(touch /tmp/pwned) `id` 'x' \\\\ ;|&\"");
             CnifixProcess.Result r = cnifix(lab, Map.of(), apply(fixture, ports, "suggest", "--apply"));
             assertEquals(0, r.code(), r.toString());
