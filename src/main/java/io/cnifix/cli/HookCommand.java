@@ -332,10 +332,10 @@ final class HookCommand implements Callable<Integer> {
             return;
         }
         writeRecord(id, name, mine);
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        CliContext inner = new CliContext(new ByteArrayInputStream(new byte[0]), new PrintStream(out, true, StandardCharsets.UTF_8),
-                new PrintStream(err, true, StandardCharsets.UTF_8), ctx.env(), commands());
+        Captured captured = captured();
+        ByteArrayOutputStream out = captured.out();
+        ByteArrayOutputStream err = captured.err();
+        CliContext inner = captured.ctx();
         LiveHost live = new LiveHost(commands());
         PlanRunner runner = new PlanRunner(inner, new StateOptions(), new ReferenceOptions(), jsonQuiet(), applyOptions(), null)
                 .from(c -> live.rules().plus(live.addressesAndRoutes())
@@ -394,10 +394,10 @@ final class HookCommand implements Callable<Integer> {
         } catch (IOException e) {
             journal.warning("poststop: cannot list " + stateDir + ": " + e.getMessage());
         }
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        CliContext inner = new CliContext(new ByteArrayInputStream(new byte[0]), new PrintStream(out, true, StandardCharsets.UTF_8),
-                new PrintStream(err, true, StandardCharsets.UTF_8), ctx.env(), commands());
+        Captured captured = captured();
+        ByteArrayOutputStream out = captured.out();
+        ByteArrayOutputStream err = captured.err();
+        CliContext inner = captured.ctx();
         LiveHost live = new LiveHost(commands());
         PlanRunner runner = new PlanRunner(inner, new StateOptions(), new ReferenceOptions(), jsonQuiet(), applyOptions(), null)
                 .from(c -> live.rules())
@@ -551,5 +551,17 @@ final class HookCommand implements Callable<Integer> {
         if (verbose) {
             journal.info(message);
         }
+    }
+
+    /** A context whose output the hook keeps (for the journal) instead of printing it. */
+    private record Captured(ByteArrayOutputStream out, ByteArrayOutputStream err, CliContext ctx) {
+    }
+
+    private Captured captured() {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        return new Captured(out, err, new CliContext(new ByteArrayInputStream(new byte[0]),
+                new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8),
+                ctx.env(), commands()));
     }
 }
