@@ -69,7 +69,7 @@ final class DiffCommand implements Callable<Integer> {
                 }
             }
         }
-        return report.needsFixing() ? ExitCodes.FOUND : ExitCodes.OK;
+        return ExitCodes.of(report);
     }
 
     /** The text form: one row per port, then exposures, findings and a summary line. */

@@ -2,6 +2,7 @@ package io.cnifix.cli;
 
 import io.cnifix.engine.compare.Comparer;
 import io.cnifix.engine.compare.DiffReport;
+import io.cnifix.engine.compare.Placement;
 import io.cnifix.ingest.HostStateBuilder;
 import io.cnifix.ingest.InputText;
 import io.cnifix.ingest.IptablesSaveParser;
@@ -16,6 +17,7 @@ import io.cnifix.remedy.Proof;
 import io.cnifix.remedy.Proposal;
 import io.cnifix.remedy.Removal;
 import io.cnifix.remedy.Scripts;
+import io.cnifix.remedy.Undo;
 import io.cnifix.system.ApplyLock;
 import io.cnifix.system.Firewall;
 import io.cnifix.system.PersistOptions;
@@ -96,13 +98,22 @@ final class PlanRunner {
         if (state.snapshot != null || !state.rules.isEmpty()) {
             throw new UsageException("--apply acts on the live host's rules: drop --snapshot and --rules");
         }
+        if (apply.waitSeconds < 0 || apply.waitSeconds > 3600) {
+            throw new UsageException("--wait " + apply.waitSeconds + ": give 0 to 3600 seconds");
+        }
         Root.require(what + " --apply");
         if (persisting) {
             persist.check();
         }
         Firewall fw = new Firewall(ctx.runner(), Duration.ofSeconds(apply.waitSeconds), ctx.env());
         try (ApplyLock lock = ApplyLock.acquire(apply.lockFile, Duration.ofSeconds(apply.waitSeconds))) {
-            return applyLocked(fw, add, prune);
+            for (int attempt = 1; ; attempt++) {
+                int code = applyLocked(fw, add, prune, attempt < MAX_ATTEMPTS);
+                if (code != OVERTAKEN) {
+                    return code;
+                }
+                log("another program changed the chain while cnifix applied; cnifix's change was undone, trying again");
+            }
         }
     }
 
@@ -114,7 +125,12 @@ final class PlanRunner {
         }
     }
 
-    private int applyLocked(Firewall fw, boolean add, boolean prune) {
+    /** How often an apply that something else overtook (an insert at the top of the chain) is undone and tried again. */
+    private static final int MAX_ATTEMPTS = 3;
+    /** Not an exit code: the apply was overtaken and cleanly undone, so it may be tried again. */
+    private static final int OVERTAKEN = -1;
+
+    private int applyLocked(Firewall fw, boolean add, boolean prune, boolean mayRetry) {
         StateSources sources = sources();
         HostState host = HostStateBuilder.build(sources);
         Map<Family, String> dumps = new EnumMap<>(Family.class);
@@ -145,7 +161,7 @@ final class PlanRunner {
             touched.add(f);
             ProcessRunner.Result r = fw.applyNoflush(f, Scripts.restore(plan, f));
             if (!r.ok()) {
-                return rollback(fw, dumps, touched, backup, "applying failed: " + r.describe());
+                return rollback(fw, plan, touched, backup, "applying failed: " + r.describe());
             }
         }
         List<Ruleset> readBack = new ArrayList<>();
@@ -155,8 +171,14 @@ final class PlanRunner {
         HostState after = host.withRulesets(readBack);
         List<String> problems = new ArrayList<>(Proof.compare(before, new Comparer(after, reference.model(), reference.admin()).compare(), plan.additions()));
         problems.addAll(missingOrLeft(after, plan));
+        List<String> overtaken = misplacedAdditions(after, plan);
+        if (problems.isEmpty() && !overtaken.isEmpty()) {
+            int code = rollback(fw, plan, touched, backup, "placement failed: " + String.join("; ", overtaken));
+            return code == ExitCodes.ROLLED_BACK && mayRetry ? OVERTAKEN : code;
+        }
+        problems.addAll(overtaken);
         if (!problems.isEmpty()) {
-            return rollback(fw, dumps, touched, backup, "verification failed: " + String.join("; ", problems));
+            return rollback(fw, plan, touched, backup, "verification failed: " + String.join("; ", problems));
         }
         PlanOutput.print(ctx.out(), plan, output.format, persisted(after, Json.obj("applied", true, "backup", backup.toString())));
         log("applied " + plan.additions().size() + " rule(s), removed " + plan.removals().size() + "; verified");
@@ -187,6 +209,9 @@ final class PlanRunner {
         for (Removal r : plan.removals()) {
             Ruleset rs = after.ruleset(r.family());
             Rule gone = r.rule();
+            if (plan.additions().stream().anyMatch(p -> p.line().equals(gone.text()))) {
+                continue; // a move: the new copy is checked above, its place by misplacedAdditions
+            }
             if (rs.chain("filter", gone.chain()) != null
                     && rs.chain("filter", gone.chain()).rules().stream().anyMatch(x -> x.text().equals(gone.text()))) {
                 out.add("rule still present after apply: " + gone.text());
@@ -195,19 +220,68 @@ final class PlanRunner {
         return out;
     }
 
-    private int rollback(Firewall fw, Map<Family, String> dumps, List<Family> touched, Path backup, String why) {
-        ctx.err().println("cnifix: " + why);
-        boolean ok = true;
-        for (Family f : touched) {
-            ProcessRunner.Result r = fw.restoreWhole(f, dumps.get(f));
-            if (!r.ok()) {
-                ok = false;
-                ctx.err().println("cnifix: ROLLBACK FAILED for " + f + ": " + r.describe() + "; restore by hand: iptables-restore < " + backup);
+    /**
+     * Added rules that ended up above the rule they must follow, or above any admin decision in their chain: a
+     * position computed at read time was overtaken by another program's insert.
+     */
+    private List<String> misplacedAdditions(HostState after, Plan plan) {
+        List<String> out = new ArrayList<>();
+        java.util.Set<String> adminChains = new Comparer(after, reference.model(), reference.admin()).adminChains();
+        for (Ruleset rs : after.rulesets()) {
+            for (Placement.Misplaced m : Placement.misplaced(rs, adminChains)) {
+                if (plan.additions().stream().anyMatch(p -> p.family() == rs.family() && p.line().equals(m.owned().text()))) {
+                    out.add("rule landed above the admin rule " + m.admin().text() + ": " + m.owned().text());
+                }
             }
         }
-        if (ok) {
-            ctx.err().println("cnifix: rolled back; the ruleset is as it was (backup " + backup + ")");
+        for (Proposal p : plan.additions()) {
+            var chain = after.ruleset(p.family()).chain("filter", p.chain());
+            if (p.after() == null || chain == null) {
+                continue;
+            }
+            int mine = indexOf(chain.rules(), p.line());
+            int anchor = indexOf(chain.rules(), p.after());
+            if (mine >= 0 && anchor > mine) {
+                out.add("rule landed above " + p.after() + ": " + p.line());
+            }
         }
+        return out.stream().distinct().toList();
+    }
+
+    private static int indexOf(List<Rule> rules, String text) {
+        for (int i = 0; i < rules.size(); i++) {
+            if (rules.get(i).text().equals(text)) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    /**
+     * Undoes cnifix's own transaction against the ruleset as it reads now (see {@link Undo}), so whatever another
+     * program changed in the meantime stays; then reads back and says exactly what, if anything, is left.
+     */
+    private int rollback(Firewall fw, Plan plan, List<Family> touched, Path backup, String why) {
+        ctx.err().println("cnifix: " + why);
+        List<String> left = new ArrayList<>();
+        for (Family f : touched) {
+            try {
+                String undo = Undo.script(plan, f, IptablesSaveParser.parse(fw.dump(f), f));
+                ProcessRunner.Result r = undo == null ? null : fw.applyNoflush(f, undo);
+                if (r != null && !r.ok()) {
+                    ctx.err().println("cnifix: undoing failed for " + f + ": " + r.describe());
+                }
+                left.addAll(Undo.left(plan, f, IptablesSaveParser.parse(fw.dump(f), f)));
+            } catch (RuntimeException e) {
+                left.add(f + ": cannot read the ruleset back to undo (" + e.getMessage() + "); cnifix's change may be in place");
+            }
+        }
+        if (!left.isEmpty()) {
+            ctx.err().println("cnifix: ROLLBACK FAILED: the firewall is changed; left: " + String.join("; ", left)
+                    + "; the ruleset before the change is in " + backup);
+            return ExitCodes.ROLLBACK_FAILED;
+        }
+        ctx.err().println("cnifix: rolled back: cnifix's change is undone, other programs' changes are kept (backup " + backup + ")");
         return ExitCodes.ROLLED_BACK;
     }
 

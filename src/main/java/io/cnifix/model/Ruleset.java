@@ -1,6 +1,11 @@
 package io.cnifix.model;
 
+import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Collections;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -32,5 +37,25 @@ public record Ruleset(Family family, String source, Map<String, Table> tables) {
             }
         }
         return n;
+    }
+
+    /** This ruleset as it would read back after deleting {@code gone}: the other rules renumbered in their chains. */
+    public Ruleset without(Collection<Rule> gone) {
+        Set<Rule> drop = new HashSet<>(gone);
+        Map<String, Table> out = new LinkedHashMap<>();
+        for (Table t : tables.values()) {
+            Map<String, Chain> chains = new LinkedHashMap<>();
+            for (Chain c : t.chains().values()) {
+                List<Rule> kept = new ArrayList<>();
+                for (Rule r : c.rules()) {
+                    if (!drop.contains(r)) {
+                        kept.add(new Rule(r.table(), r.chain(), kept.size() + 1, r.source(), r.line(), r.text(), r.matches(), r.target()));
+                    }
+                }
+                chains.put(c.name(), new Chain(c.name(), c.policy(), kept));
+            }
+            out.put(t.name(), new Table(t.name(), chains));
+        }
+        return new Ruleset(family, source, out);
     }
 }

@@ -4,6 +4,7 @@ import io.cnifix.engine.Trace;
 import io.cnifix.engine.TraceStep;
 import io.cnifix.engine.compare.AdminRules;
 import io.cnifix.engine.compare.Comparer;
+import io.cnifix.engine.compare.Placement;
 import io.cnifix.engine.compare.DiffReport;
 import io.cnifix.engine.compare.DockerModel;
 import io.cnifix.engine.compare.PortReport;
@@ -54,6 +55,18 @@ public final class Planner {
 
     public Plan plan(boolean add, boolean prune) {
         Comparer comparer = new Comparer(host, model, extraAdmin);
+        List<Removal> moves = add ? misplaced(comparer.adminChains()) : List.of();
+        if (!moves.isEmpty()) {
+            // A move is a delete and a fresh insert in one transaction: plan as if the misplaced rules were gone.
+            List<Ruleset> without = new ArrayList<>();
+            for (Ruleset rs : host.rulesets()) {
+                without.add(rs.without(moves.stream().filter(m -> m.family() == rs.family()).map(Removal::rule).toList()));
+            }
+            Plan rest = new Planner(host.withRulesets(without), model, extraAdmin, override).plan(add, prune);
+            List<Removal> removals = new ArrayList<>(moves);
+            removals.addAll(rest.removals());
+            return new Plan(rest.additions(), removals, rest.untouched(), rest.proofProblems());
+        }
         DiffReport before = comparer.compare();
         List<Draft> drafts = new ArrayList<>();
         List<String> untouched = new ArrayList<>();
@@ -209,6 +222,18 @@ public final class Planner {
         return false;
     }
 
+    /** cnifix's own rules that sit above an admin decision in their chain (see {@link Placement}). */
+    private List<Removal> misplaced(Set<String> adminChains) {
+        List<Removal> out = new ArrayList<>();
+        for (Ruleset rs : host.rulesets()) {
+            for (Placement.Misplaced m : Placement.misplaced(rs, adminChains)) {
+                out.add(new Removal(rs.family(), m.owned(), "sits above the admin rule " + m.admin().source() + ":"
+                        + m.admin().line() + "; moved below it"));
+            }
+        }
+        return out;
+    }
+
     /** cnifix's own rules that open an address and port no published mapping has now. */
     private List<Removal> stale() {
         List<Removal> out = new ArrayList<>();
@@ -249,7 +274,8 @@ public final class Planner {
             Draft d = drafts.get(o[0]);
             String key = d.family() + "/" + d.chain();
             int before = placedIn.merge(key, 1, Integer::sum) - 1;
-            out[o[0]] = new Proposal(d.family(), "filter", d.chain(), o[1] + before, d.spec(), d.fixes(), d.why());
+            out[o[0]] = new Proposal(d.family(), "filter", d.chain(), o[1] + before, d.spec(), d.fixes(), d.why(),
+                    d.anchor() == null ? null : d.anchor().text());
         }
         List<Proposal> list = new ArrayList<>(List.of(out));
         list.sort((a, b) -> a.chain().equals(b.chain()) ? Integer.compare(a.position(), b.position()) : 0);

@@ -16,7 +16,7 @@ import java.util.Map;
 
 /**
  * The live firewall, through the process runner only: dump, back up (0600), apply one --noflush transaction,
- * and restore a backup whole.
+ * and nothing else: undoing is another --noflush transaction (see Undo), never a whole-table restore.
  */
 public final class Firewall {
     private final ProcessRunner runner;
@@ -56,7 +56,13 @@ public final class Firewall {
             for (Map.Entry<Family, String> e : dumps.entrySet()) {
                 Path p = dir.resolve("cnifix-" + stamp + (e.getKey() == Family.V4 ? ".v4" : ".v6") + ".rules");
                 Files.createFile(p, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-                Files.writeString(p, e.getValue(), StandardCharsets.UTF_8);
+                try {
+                    Files.writeString(p, e.getValue(), StandardCharsets.UTF_8);
+                } catch (IOException full) {
+                    // A truncated backup is worse than none: it would restore a half ruleset.
+                    Files.deleteIfExists(p);
+                    throw full;
+                }
                 first = first == null ? p : first;
             }
             return first;
@@ -69,13 +75,12 @@ public final class Firewall {
     public ProcessRunner.Result applyNoflush(Family f, String script) {
         String override = env.get(f == Family.V4 ? "CNIFIX_IPTABLES_RESTORE" : "CNIFIX_IP6TABLES_RESTORE");
         String cmd = override != null && !override.isEmpty() ? override : restore(f);
-        return runner.run(List.of(cmd, "--noflush", "--wait", Long.toString(Math.max(1, wait.toSeconds()))), script,
-                Duration.ofSeconds(60).plus(wait));
-    }
-
-    /** Puts a whole earlier dump back (every table in it is replaced atomically by the kernel). */
-    public ProcessRunner.Result restoreWhole(Family f, String dump) {
-        return runner.run(List.of(restore(f), "--wait", Long.toString(Math.max(1, wait.toSeconds()))), dump,
-                Duration.ofSeconds(60).plus(wait));
+        try {
+            return runner.run(List.of(cmd, "--noflush", "--wait", Long.toString(Math.max(1, wait.toSeconds()))), script,
+                    Duration.ofSeconds(60).plus(wait));
+        } catch (EnvironmentException e) {
+            // A restore that hung was killed: it may or may not have committed, so the caller verifies or undoes.
+            return new ProcessRunner.Result(List.of(cmd), -1, "", e.getMessage());
+        }
     }
 }

@@ -38,7 +38,7 @@ class ApplyIT {
     @TempDir
     Path tmp;
 
-    private static String rules(KernelLab lab) throws Exception {
+    static String rules(KernelLab lab) throws Exception {
         StringBuilder sb = new StringBuilder();
         for (String line : lab.hostExec(null, "iptables-save").split("\n")) {
             if (!line.startsWith("#")) {
@@ -68,7 +68,7 @@ class ApplyIT {
     }
 
     /** A lab shaped like the fixture's host, with the fixture's rules loaded; skips the test where no lab can run. */
-    private static KernelLab labWith(String fixture) throws Exception {
+    static KernelLab labWith(String fixture) throws Exception {
         assumeTrue(KernelLab.available(), KernelLab.unavailableReason());
         KernelLab lab = KernelLab.create(LabHost.of(Fixtures.host(fixture), List.of()));
         try {

@@ -101,4 +101,29 @@ class PlannerTest {
         String cmd = Scripts.commands(p).get(0);
         assertTrue(cmd.contains("'cnifix: we\"b $(rm -rf /) `x` '\\''y'\\'' \\ z;|& tcp/8080'"), cmd);
     }
+
+    @Test
+    void aCnifixRuleAboveTheAdminJumpIsAFindingAndSuggestMovesIt() {
+        String mine = "-A CNI-FORWARD -d 10.88.0.11/32 ! -i cni0 -o cni0 -p tcp -m tcp --dport 80 -m conntrack --ctstate DNAT"
+                + " --ctorigdstport 8080 -m comment --comment \"cnifix: web tcp/8080\" -j ACCEPT";
+        // As after another program's insert at the top overtook a positional -I CNI-FORWARD 2.
+        HostState h = Fixtures.host("centos7-podman-cni", t -> t.replace(
+                "-A CNI-FORWARD -m comment --comment \"CNI firewall plugin rules\" -j CNI-ADMIN", mine
+                        + "\n-A CNI-FORWARD -m comment --comment \"CNI firewall plugin rules\" -j CNI-ADMIN"));
+        var report = new Comparer(h, DockerModel.CURRENT, Set.of()).compare();
+        assertTrue(report.findings().stream().anyMatch(f -> f.kind().equals("misplaced-rule")), report.findings().toString());
+        assertTrue(report.needsFixing(), "a misplaced rule needs fixing");
+        Plan p = plan(h);
+        assertTrue(p.proven(), p.proofProblems().toString());
+        assertEquals(1, p.removals().size());
+        assertEquals(mine, p.removals().get(0).rule().text());
+        assertEquals(1, p.additions().size());
+        assertEquals(2, p.additions().get(0).position(), "back after the CNI-ADMIN jump");
+        HostState after = applied(h, p);
+        var fixed = new Comparer(after, DockerModel.CURRENT, Set.of()).compare();
+        assertTrue(fixed.findings().stream().noneMatch(f -> f.kind().equals("misplaced-rule")), fixed.findings().toString());
+        assertTrue(plan(after).empty(), "a second run proposes nothing");
+        assertTrue(new Planner(h, DockerModel.CURRENT, Set.of(), null).plan(false, true).removals().isEmpty(),
+                "prune alone never removes a rule a port needs");
+    }
 }

@@ -16,6 +16,7 @@ public record DiffReport(List<PortReport> ports, List<Exposure> exposures, List<
 
     /** Whether anything needs fixing: a gap, a missing DNAT or an exposure. */
     public boolean needsFixing() {
-        return count(PortStatus.GAP) > 0 || count(PortStatus.MISSING_DNAT) > 0 || !exposures.isEmpty();
+        return count(PortStatus.GAP) > 0 || count(PortStatus.MISSING_DNAT) > 0 || !exposures.isEmpty()
+                || findings.stream().anyMatch(f -> f.kind().equals(Findings.MISPLACED));
     }
 }

@@ -23,6 +23,8 @@ import java.util.Set;
  * to (after a firewall reload, say) and rules left behind for containers that are gone.
  */
 final class Findings {
+    /** The kind of finding that needs fixing like a gap: an owned rule above an admin decision. */
+    static final String MISPLACED = "misplaced-rule";
     private final HostState host;
     private final Set<String> adminChains;
 
@@ -37,6 +39,11 @@ final class Findings {
             unreferenced(rs, "filter", List.of("FORWARD", "INPUT", "OUTPUT"), "unreferenced-chain", out);
             unreferenced(rs, "nat", List.of("PREROUTING", "OUTPUT", "INPUT", "POSTROUTING"), "unreferenced-dnat-chain", out);
             stale(rs, out);
+            for (Placement.Misplaced m : Placement.misplaced(rs, adminChains)) {
+                out.add(new Finding(MISPLACED, "filter", m.owned().chain(), m.owned(), "cnifix's rule sits above the admin rule "
+                        + m.admin().source() + ":" + m.admin().line() + " (" + m.admin().text() + "), so that admin rule no longer"
+                        + " decides its packets; `cnifix suggest --apply` moves it below"));
+            }
         }
         return out;
     }
