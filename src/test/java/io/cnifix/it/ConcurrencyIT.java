@@ -1,0 +1,106 @@
+package io.cnifix.it;
+
+import io.cnifix.Fixtures;
+import io.cnifix.lab.KernelLab;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Many applies and prunes at once while a simulated engine adds and removes its own rules in the same chain, for a
+ * bounded time. Afterwards every foreign rule is exactly as the engine left it, and cnifix's rules are exactly what
+ * the running container needs, below the admin jump.
+ */
+@Tag("netns")
+class ConcurrencyIT {
+    private static final String FIXTURE = "centos7-podman-cni";
+    private static final long SECONDS = 12;
+
+    @TempDir
+    Path tmp;
+
+    @Test
+    void foreignRulesSurviveAndCnifixEndsExact() throws Exception {
+        long seed = Long.getLong("cnifix.seed", System.nanoTime());
+        Random random = new Random(seed);
+        try (KernelLab lab = ApplyIT.labWith(FIXTURE)) {
+            Set<String> engine = ConcurrentHashMap.newKeySet();
+            long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(SECONDS);
+            ExecutorService pool = Executors.newFixedThreadPool(4);
+            List<Future<Integer>> runs = new ArrayList<>();
+            runs.add(pool.submit(() -> {
+                int n = 0;
+                while (System.nanoTime() < end) {
+                    // The engine's rules change no verdict of the published port, so only placement and undo matter.
+                    String src = "192.0.2." + (1 + random.nextInt(20)) + "/32";
+                    if (engine.contains(src) || random.nextInt(3) == 0 && !engine.isEmpty()) {
+                        String gone = engine.contains(src) ? src : engine.iterator().next();
+                        lab.hostExec(null, "iptables", "-w", "-D", "CNI-FORWARD", "-s", gone, "-p", "udp", "-m", "udp", "--dport", "9", "-j", "DROP");
+                        engine.remove(gone);
+                    } else {
+                        String at = Integer.toString(1 + random.nextInt(2));
+                        lab.hostExec(null, "iptables", "-w", "-I", "CNI-FORWARD", at, "-s", src, "-p", "udp", "-m", "udp", "--dport", "9", "-j", "DROP");
+                        engine.add(src);
+                    }
+                    n++;
+                }
+                return n;
+            }));
+            for (String cmd : List.of("suggest", "suggest", "prune")) {
+                runs.add(pool.submit(() -> {
+                    int n = 0;
+                    while (System.nanoTime() < end) {
+                        List<String> a = new ArrayList<>(List.of(cmd, "--apply"));
+                        a.addAll(CnifixProcess.stateArgs(Fixtures.ROOT.resolve(FIXTURE), null));
+                        a.addAll(List.of("--backup-dir", tmp.resolve("b").toString(), "--lock-file", tmp.resolve("lock").toString()));
+                        CnifixProcess.Result r = CnifixProcess.run(lab.hostNetns(), Map.of(), a.toArray(String[]::new));
+                        assertTrue(r.code() == 0 || r.code() == 4, "seed " + seed + ": " + r);
+                        n++;
+                    }
+                    return n;
+                }));
+            }
+            int total = 0;
+            for (Future<Integer> f : runs) {
+                total += f.get(SECONDS + 120, TimeUnit.SECONDS);
+            }
+            pool.shutdown();
+            // One last pass with nothing else running: cnifix must end exactly right.
+            List<String> a = new ArrayList<>(List.of("suggest", "--apply"));
+            a.addAll(CnifixProcess.stateArgs(Fixtures.ROOT.resolve(FIXTURE), null));
+            a.addAll(List.of("--backup-dir", tmp.resolve("b").toString(), "--lock-file", tmp.resolve("lock").toString()));
+            CnifixProcess.Result last = CnifixProcess.run(lab.hostNetns(), Map.of(), a.toArray(String[]::new));
+            assertEquals(0, last.code(), "seed " + seed + ": " + last);
+
+            List<String> chain = ApplyIT.rules(lab).lines().filter(l -> l.startsWith("-A CNI-FORWARD ")).toList();
+            Set<String> foreign = new TreeSet<>();
+            for (String l : chain) {
+                if (l.contains("--dport 9 -j DROP")) {
+                    foreign.add(l.split(" ")[3]);
+                }
+            }
+            assertEquals(new TreeSet<>(engine), foreign, "seed " + seed + ": the engine's rules as it left them: " + chain);
+            List<String> mine = chain.stream().filter(l -> l.contains("cnifix: ")).toList();
+            assertEquals(1, mine.size(), "seed " + seed + ": " + chain);
+            int admin = chain.indexOf("-A CNI-FORWARD -m comment --comment \"CNI firewall plugin rules\" -j CNI-ADMIN");
+            assertTrue(admin >= 0 && chain.indexOf(mine.get(0)) > admin, "seed " + seed + ": below the admin jump: " + chain);
+            System.out.println("concurrency: " + total + " operations in " + SECONDS + " s, seed " + seed);
+        }
+    }
+}
