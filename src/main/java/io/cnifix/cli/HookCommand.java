@@ -4,11 +4,11 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import io.cnifix.hook.ProcStat;
+import io.cnifix.hook.RecordStore;
 import io.cnifix.ingest.InputText;
 import io.cnifix.ingest.StateSources;
 import io.cnifix.ingest.json.PortsReader;
-import io.cnifix.model.Engine;
-import io.cnifix.model.IpAddress;
 import io.cnifix.model.PortMapping;
 import io.cnifix.remedy.OwnedRule;
 import io.cnifix.remedy.Plan;
@@ -29,10 +29,8 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -93,6 +91,15 @@ final class HookCommand implements Callable<Integer> {
 
     @Option(names = "--worker", paramLabel = "ID", hidden = true, description = "Internal: the detached poststart worker for container ID.")
     String worker;
+
+    @Option(names = "--pid", paramLabel = "PID", hidden = true, description = "Internal: the container's PID, from the OCI state, for the worker.")
+    long pid;
+
+    @Option(names = "--pid-start", paramLabel = "TICKS", hidden = true, description = "Internal: that process's start time (field 22 of /proc/PID/stat).")
+    long pidStart;
+
+    @Option(names = "--proc", paramLabel = "DIR", hidden = true, description = "Internal (tests): where /proc is (default ${DEFAULT-VALUE}).")
+    Path procRoot = Path.of("/proc");
 
     @Option(names = {"-v", "--verbose"}, description = "Also log when there was nothing to do.")
     boolean verbose;
@@ -222,6 +229,10 @@ final class HookCommand implements Callable<Integer> {
             debugLog("poststart " + shortId(s.id()) + ": the container uses the host's network: nothing to do");
             return;
         }
+        // The PID and its start time go into the record: they let a later check tell a live container from a
+        // stale record, and let the worker notice that the container stopped while podman inspect was slow.
+        pid = s.pid();
+        pidStart = proc().startTime(s.pid()).orElse(0);
         if (foreground) {
             poststartWork(s.id());
             return;
@@ -255,7 +266,8 @@ final class HookCommand implements Callable<Integer> {
         }
         cmd.addAll(javaCommand());
         cmd.addAll(List.of("hook", "poststart", "--worker", id, "--podman", podman, "--state-dir", stateDir.toString(),
-                "--backup-dir", backupDir.toString(), "--wait", waitSeconds, "--lock-file", lockFile.toString()));
+                "--backup-dir", backupDir.toString(), "--wait", waitSeconds, "--lock-file", lockFile.toString(),
+                "--pid", Long.toString(pid), "--pid-start", Long.toString(pidStart), "--proc", procRoot.toString()));
         if (logFile != null) {
             cmd.addAll(List.of("--log-file", logFile.toString()));
         }
@@ -331,6 +343,13 @@ final class HookCommand implements Callable<Integer> {
             debugLog("poststart " + name + ": no published port with a container address: nothing to do");
             return;
         }
+        // poststop may have run while podman inspect waited (it found no record, so it removed nothing): check the
+        // container's process right before applying, and again after the record is written and the rules applied.
+        if (!proc().alive(pid, pidStart)) {
+            journal.info("poststart " + name + " (" + shortId(id) + "): the container stopped before its ports were opened"
+                    + " (process " + pid + " is gone): nothing applied");
+            return;
+        }
         writeRecord(id, name, mine);
         Captured captured = captured();
         ByteArrayOutputStream out = captured.out();
@@ -343,6 +362,13 @@ final class HookCommand implements Callable<Integer> {
         int code = runner.run(true, false, "cnifix hook");
         debugLog("poststart worker " + shortId(id) + ": applied " + sinceStart());
         report("poststart " + name + " (" + shortId(id) + ")", code, out, err);
+        // A poststop that ran between the check above and the record's rename saw no record; one that ran during the
+        // apply removed what was there before the apply. Either way the container is gone now: undo as poststop would.
+        if (!proc().alive(pid, pidStart)) {
+            journal.warning("poststart " + name + " (" + shortId(id) + "): the container stopped while its ports were opened"
+                    + " (process " + pid + " is gone): undoing");
+            removeFor(id, name, mine, "poststart undo");
+        }
     }
 
     /**
@@ -371,28 +397,32 @@ final class HookCommand implements Callable<Integer> {
     // ---------------------------------------------------------------- poststop
 
     private void poststop(State s) {
-        Path record = stateDir.resolve(s.id() + ".json");
-        if (!Files.isRegularFile(record)) {
+        RecordStore store = store();
+        if (!store.has(s.id())) {
             debugLog("poststop " + shortId(s.id()) + ": no record (no published port seen at poststart): nothing to do");
             return;
         }
         if (!isRoot()) {
             return;
         }
-        Record mine = readRecord(record);
+        RecordStore.ContainerRecord mine;
+        try {
+            mine = store.read(s.id());
+        } catch (RuntimeException e) {
+            // Not a regular file, too large, malformed: say so and drop it rather than fail on it at every stop.
+            journal.warning("poststop " + shortId(s.id()) + ": " + e.getMessage());
+            store.delete(s.id());
+            return;
+        }
+        removeFor(s.id(), mine.name(), mine.mappings(), "poststop");
+    }
+
+    /** Removes cnifix's rules for {@code mappings} that no other live recorded container uses, then the record. */
+    private void removeFor(String id, String name, List<PortMapping> mappings, String what) {
+        RecordStore store = store();
         List<PortMapping> others = new ArrayList<>();
-        try (DirectoryStream<Path> ds = Files.newDirectoryStream(stateDir, "*.json")) {
-            for (Path p : ds) {
-                if (!p.equals(record)) {
-                    try {
-                        others.addAll(readRecord(p).mappings());
-                    } catch (RuntimeException e) {
-                        journal.warning("poststop: skipping unreadable record " + p + ": " + e.getMessage());
-                    }
-                }
-            }
-        } catch (IOException e) {
-            journal.warning("poststop: cannot list " + stateDir + ": " + e.getMessage());
+        for (RecordStore.ContainerRecord r : store.othersAlive(id, proc())) {
+            others.addAll(r.mappings());
         }
         Captured captured = captured();
         ByteArrayOutputStream out = captured.out();
@@ -401,14 +431,10 @@ final class HookCommand implements Callable<Integer> {
         LiveHost live = new LiveHost(commands());
         PlanRunner runner = new PlanRunner(inner, new StateOptions(), new ReferenceOptions(), jsonQuiet(), applyOptions(), null)
                 .from(c -> live.rules())
-                .scope(plan -> onlyFor(plan, mine.mappings(), others));
+                .scope(plan -> onlyFor(plan, mappings, others));
         int code = runner.run(false, true, "cnifix hook");
-        report("poststop " + mine.name() + " (" + shortId(s.id()) + ")", code, out, err);
-        try {
-            Files.deleteIfExists(record);
-        } catch (IOException e) {
-            journal.warning("poststop: cannot remove " + record + ": " + e.getMessage());
-        }
+        report(what + " " + name + " (" + shortId(id) + ")", code, out, err);
+        store.delete(id);
     }
 
     /** The removals of {@code plan} that open one of {@code mine} and none of {@code others}; no additions. */
@@ -425,50 +451,20 @@ final class HookCommand implements Callable<Integer> {
 
     // ---------------------------------------------------------------- records
 
-    /** What poststart saw of a container: enough for poststop to find cnifix's rules for it. */
-    record Record(String id, String name, List<PortMapping> mappings) {
+    private RecordStore store() {
+        return new RecordStore(stateDir, journal::warning);
+    }
+
+    private ProcStat proc() {
+        return new ProcStat(procRoot);
     }
 
     private void writeRecord(String id, String name, List<PortMapping> mappings) {
-        JsonArray ms = new JsonArray();
-        for (PortMapping m : mappings) {
-            JsonObject o = new JsonObject();
-            o.addProperty("protocol", m.protocol());
-            o.addProperty("hostPort", m.hostPort());
-            o.addProperty("containerIp", m.containerIp().toString());
-            o.addProperty("containerPort", m.containerPort());
-            ms.add(o);
-        }
-        JsonObject rec = new JsonObject();
-        rec.addProperty("id", id);
-        rec.addProperty("name", name);
-        rec.add("mappings", ms);
         try {
-            Files.createDirectories(stateDir);
-            Path tmp = stateDir.resolve("." + id + ".tmp");
-            Files.writeString(tmp, rec.toString() + "\n", StandardCharsets.UTF_8);
-            Files.move(tmp, stateDir.resolve(id + ".json"), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            store().write(new RecordStore.ContainerRecord(id, name, pid, pidStart, mappings));
         } catch (IOException e) {
             journal.warning("poststart " + name + ": cannot record its ports in " + stateDir + " (poststop will not find its rules;"
                     + " cnifix reconcile will): " + e.getMessage());
-        }
-    }
-
-    static Record readRecord(Path p) {
-        try {
-            JsonObject o = JsonParser.parseString(Files.readString(p, StandardCharsets.UTF_8)).getAsJsonObject();
-            String id = o.get("id").getAsString();
-            String name = o.has("name") ? o.get("name").getAsString() : shortId(id);
-            List<PortMapping> ms = new ArrayList<>();
-            for (JsonElement e : o.getAsJsonArray("mappings")) {
-                JsonObject m = e.getAsJsonObject();
-                ms.add(new PortMapping(id, name, Engine.PODMAN, null, m.get("protocol").getAsString(), null,
-                        m.get("hostPort").getAsInt(), IpAddress.parse(m.get("containerIp").getAsString()),
-                        m.get("containerPort").getAsInt(), p.toString()));
-            }
-            return new Record(id, name, ms);
-        } catch (IOException | RuntimeException e) {
-            throw new IllegalStateException("cannot read the record " + p + ": " + e.getMessage(), e);
         }
     }
 

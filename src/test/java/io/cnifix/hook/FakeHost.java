@@ -22,6 +22,8 @@ final class FakeHost extends ProcessRunner {
     final Set<String> programs;
     final List<List<String>> calls = new ArrayList<>();
     final List<String> restores = new ArrayList<>();
+    /** Run after each applied restore: a test's way to have the container stop while the hook applies. */
+    Runnable afterRestore = () -> { };
 
     FakeHost(String v4, String... programs) {
         this.v4 = v4;
@@ -45,6 +47,7 @@ final class FakeHost extends ProcessRunner {
                     return new Result(command, 1, "", "iptables-restore: line 2 failed");
                 }
                 v4 = command.contains("--noflush") ? apply(v4, stdin) : stdin;
+                afterRestore.run();
                 return new Result(command, 0, "", "");
             }
             default -> {

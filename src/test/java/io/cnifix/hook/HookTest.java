@@ -17,12 +17,14 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -63,7 +65,8 @@ class HookTest {
     private String[] hookArgs(String... first) {
         List<String> a = new ArrayList<>(List.of(first));
         a.addAll(List.of("--state-dir", tmp.resolve("state").toString(), "--backup-dir", tmp.resolve("backups").toString(),
-                "--lock-file", tmp.resolve("lock").toString(), "--log-file", tmp.resolve("log").toString()));
+                "--lock-file", tmp.resolve("lock").toString(), "--log-file", tmp.resolve("log").toString(),
+                "--proc", tmp.resolve("proc").toString()));
         return a.toArray(String[]::new);
     }
 
@@ -199,6 +202,120 @@ class HookTest {
         assertTrue(log().contains("uses the host's network"), log());
         assertTrue(h.calls.isEmpty());
         assertFalse(Files.exists(tmp.resolve("state").resolve("worker.log")), "no worker was started");
+    }
+
+    /** A fake /proc/PID/stat whose field 22 (start time) is {@code start}; comm has a space and a ')' on purpose. */
+    private void proc(long pid, long start) throws Exception {
+        Path d = tmp.resolve("proc").resolve(Long.toString(pid));
+        Files.createDirectories(d);
+        StringBuilder b = new StringBuilder(pid + " (conmon (x)) S");
+        for (int f = 4; f <= 21; f++) {
+            b.append(" ").append(f);
+        }
+        b.append(" ").append(start).append(" 23 24\n");
+        Files.writeString(d.resolve("stat"), b.toString());
+    }
+
+    private void recordWithPid(String id, String name, String ip, int hostPort, int ctrPort, long pid, long start) throws Exception {
+        Files.createDirectories(tmp.resolve("state"));
+        Files.writeString(tmp.resolve("state").resolve(id + ".json"), "{\"id\":\"" + id + "\",\"name\":\"" + name
+                + "\",\"pid\":" + pid + ",\"startTime\":" + start + ",\"mappings\":[{\"protocol\":\"tcp\",\"hostPort\":" + hostPort
+                + ",\"containerIp\":\"" + ip + "\",\"containerPort\":" + ctrPort + "}]}\n");
+    }
+
+    @Test
+    void aStaleRecordDoesNotKeepANewContainersRuleAndIsDeleted() throws Exception {
+        assumeTrue(Root.isRoot(), "the apply path needs root");
+        FakeHost h = liveHost();
+        h.v4 = withOwned(rules, WEB_RULE);
+        proc(4242, 777);
+        proc(5151, 999); // PID 5151 was reused: another process, another start time
+        recordWithPid(WEB, "web", "10.88.0.2", 8080, 80, 4242, 777);
+        recordWithPid("0123456789ab", "gone", "10.88.0.2", 8080, 80, 5151, 111);
+        recordWithPid("0123456789cd", "gone-too", "10.88.0.2", 8080, 80, 6161, 111); // no such PID
+        assertEquals(0, run(h, "{\"id\":\"" + WEB + "\"}", hookArgs("hook", "poststop")).code());
+        assertFalse(h.v4.contains(WEB_RULE), "stale records must not keep the rule: " + h.v4);
+        assertFalse(Files.exists(tmp.resolve("state").resolve("0123456789ab.json")), "the stale record is deleted");
+        assertFalse(Files.exists(tmp.resolve("state").resolve("0123456789cd.json")));
+        assertTrue(log().contains("deleting the stale record") && log().contains("of gone: its process 5151"), log());
+        assertTrue(log().contains("of gone-too: its process 6161"), log());
+    }
+
+    @Test
+    void aLiveRecordWithPidStillKeepsTheRule() throws Exception {
+        assumeTrue(Root.isRoot(), "the apply path needs root");
+        FakeHost h = liveHost();
+        h.v4 = withOwned(rules, WEB_RULE);
+        proc(5151, 999);
+        record(WEB, "web", "10.88.0.2", "tcp", 8080, 80);
+        recordWithPid("0123456789ab", "web-again", "10.88.0.2", 8080, 80, 5151, 999);
+        assertEquals(0, run(h, "{\"id\":\"" + WEB + "\"}", hookArgs("hook", "poststop")).code());
+        assertTrue(h.v4.contains(WEB_RULE), h.v4);
+        assertTrue(Files.exists(tmp.resolve("state").resolve("0123456789ab.json")));
+    }
+
+    @Test
+    void theWorkerAppliesNothingWhenPoststopRanDuringInspect() throws Exception {
+        assumeTrue(Root.isRoot(), "the apply path needs root");
+        FakeHost h = liveHost();
+        // poststart saw PID 4242 started at 777; by the time inspect returns the container stopped and poststop
+        // ran (no record yet: nothing removed). No /proc/4242 now.
+        assertEquals(0, run(h, "{\"id\":\"" + WEB + "\"}", hookArgs("hook", "poststop")).code());
+        Run r = run(h, "", hookArgs("hook", "poststart", "--worker", WEB, "--pid", "4242", "--pid-start", "777"));
+        assertEquals(0, r.code(), r.err());
+        assertFalse(h.v4.contains(WEB_RULE), h.v4);
+        assertTrue(h.restores.isEmpty());
+        assertFalse(Files.exists(tmp.resolve("state").resolve(WEB + ".json")), "no record left behind");
+        assertTrue(log().contains("stopped before its ports were opened"), log());
+    }
+
+    @Test
+    void theWorkerUndoesWhenTheContainerStopsWhileItApplies() throws Exception {
+        assumeTrue(Root.isRoot(), "the apply path needs root");
+        FakeHost h = liveHost();
+        proc(4242, 777);
+        h.afterRestore = () -> {
+            try { // the container exits (and a poststop that found nothing to remove ran) during the apply
+                Files.delete(tmp.resolve("proc").resolve("4242").resolve("stat"));
+            } catch (Exception e) {
+                throw new RuntimeException(e);
+            }
+            h.afterRestore = () -> { };
+        };
+        Run r = run(h, "", hookArgs("hook", "poststart", "--worker", WEB, "--pid", "4242", "--pid-start", "777"));
+        assertEquals(0, r.code(), r.err());
+        assertFalse(h.v4.contains(WEB_RULE), "undone: " + h.v4);
+        assertEquals(2, h.restores.size(), "opened, then removed");
+        assertFalse(Files.exists(tmp.resolve("state").resolve(WEB + ".json")), "record removed");
+        assertTrue(log().contains("stopped while its ports were opened") && log().contains("poststart undo web"), log());
+    }
+
+    @Test
+    void poststopIgnoresFifosAndSymlinksInTheStateDir() throws Exception {
+        assumeTrue(Root.isRoot(), "the apply path needs root");
+        FakeHost h = liveHost();
+        h.v4 = withOwned(rules, WEB_RULE);
+        Path state = tmp.resolve("state");
+        record(WEB, "web", "10.88.0.2", "tcp", 8080, 80);
+        Files.createSymbolicLink(state.resolve("zero.json"), Path.of("/dev/zero"));
+        boolean fifo;
+        try {
+            fifo = new ProcessBuilder("mkfifo", state.resolve("fifo.json").toString()).start().waitFor() == 0;
+        } catch (java.io.IOException e) {
+            fifo = false;
+        }
+        assertTimeoutPreemptively(Duration.ofSeconds(10),
+                () -> assertEquals(0, run(h, "{\"id\":\"" + WEB + "\"}", hookArgs("hook", "poststop")).code()));
+        assertFalse(h.v4.contains(WEB_RULE), h.v4);
+        assertTrue(log().contains("skipping unreadable record " + state.resolve("zero.json")) && log().contains("not a regular file"), log());
+        if (fifo) {
+            assertTrue(log().contains("skipping unreadable record " + state.resolve("fifo.json")), log());
+        }
+        // The container's own record as a FIFO or a link is refused too, not opened.
+        Files.createSymbolicLink(state.resolve("0123456789ab.json"), Path.of("/dev/zero"));
+        assertTimeoutPreemptively(Duration.ofSeconds(10),
+                () -> assertEquals(0, run(h, "{\"id\":\"0123456789ab\"}", hookArgs("hook", "poststop")).code()));
+        assertTrue(log().contains("poststop 0123456789ab: cannot read the record"), log());
     }
 
     // ------------------------------------------------------------------ reconcile
