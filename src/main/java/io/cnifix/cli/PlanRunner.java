@@ -104,6 +104,7 @@ final class PlanRunner {
         Root.require(what + " --apply");
         if (persisting) {
             persist.check();
+            persist.precheck(HostStateBuilder.build(sources()), ctx.runner()); // restore --test before anything changes live
         }
         Firewall fw = new Firewall(ctx.runner(), Duration.ofSeconds(apply.waitSeconds), ctx.env());
         try (ApplyLock lock = ApplyLock.acquire(apply.lockFile, Duration.ofSeconds(apply.waitSeconds))) {

@@ -105,12 +105,24 @@ public final class PersistFile {
         return true;
     }
 
+    /** Before anything changes live: builds the file's new content for {@code owned} and runs restore --test on it. */
+    public void test(List<Rule> owned) {
+        String old;
+        try {
+            old = Files.readString(file, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new EnvironmentException("--persist: cannot read " + file + ": " + e.getMessage(), e);
+        }
+        validate(merge(old, file.toString(), owned));
+    }
+
     private void validate(String content) {
         String restore = family == Family.V4 ? "iptables-restore" : "ip6tables-restore";
         if (!runner.exists(restore)) {
             return;
         }
-        ProcessRunner.Result r = runner.run(List.of(restore, "--test"), content, TIMEOUT);
+        // CRLF files are handled line by line with the \r stripped; the restore test sees the same lines.
+        ProcessRunner.Result r = runner.run(List.of(restore, "--test"), content.replace("\r\n", "\n"), TIMEOUT);
         if (!r.ok()) {
             throw new EnvironmentException("--persist: the new " + file + " would not load at boot (" + r.describe()
                     + "); left it unchanged");
@@ -119,17 +131,23 @@ public final class PersistFile {
 
     /** Writes next to the file and renames over it: a crash leaves the old file or the new one, never half of one. */
     private void replace(String content) {
-        Path tmp = file.resolveSibling("." + file.getFileName() + ".cnifix-new");
+        Path real;
         try {
-            Set<PosixFilePermission> mode = Files.getPosixFilePermissions(file);
+            real = file.toRealPath(); // a symlinked file: the link stays, its target gets the new content
+        } catch (IOException e) {
+            throw new EnvironmentException("--persist: cannot resolve " + file + ": " + e.getMessage(), e);
+        }
+        Path tmp = real.resolveSibling("." + real.getFileName() + ".cnifix-new");
+        try {
+            Set<PosixFilePermission> mode = Files.getPosixFilePermissions(real);
             Files.deleteIfExists(tmp);
             Files.createFile(tmp, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
             Files.writeString(tmp, content, StandardCharsets.UTF_8);
             Files.setPosixFilePermissions(tmp, mode);
             try {
-                Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+                Files.move(tmp, real, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
             } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
+                Files.move(tmp, real, StandardCopyOption.REPLACE_EXISTING);
             }
         } catch (IOException e) {
             try {
@@ -141,7 +159,7 @@ public final class PersistFile {
         }
         if (runner.exists("restorecon")) {
             // SELinux: the renamed file carries the temporary file's label; give it the policy's label for the path.
-            runner.run(List.of("restorecon", file.toString()), null, TIMEOUT);
+            runner.run(List.of("restorecon", real.toString()), null, TIMEOUT);
         }
     }
 
@@ -155,22 +173,30 @@ public final class PersistFile {
         if (finalNewline) {
             lines.remove(lines.size() - 1);
         }
+        String cr = text.contains("\r\n") ? "\r" : "";
         List<String> kept = new ArrayList<>();
         int blockStart = -1;
+        String table = null;
         for (int i = 0; i < lines.size(); i++) {
             String l = lines.get(i);
             String t = l.strip();
             if (blockStart >= 0) {
-                if (t.equals(END)) {
+                if (isEnd(l)) {
                     blockStart = -1;
                 }
                 continue;
             }
-            if (t.startsWith(MARK_BEGIN)) {
+            if (t.startsWith("*")) {
+                table = t.substring(1);
+            } else if (t.equals("COMMIT")) {
+                table = null;
+            }
+            boolean filter = "filter".equals(table);
+            if (filter && isBegin(l)) {
                 blockStart = i;
                 continue;
             }
-            if (isOwnedRuleLine(t)) {
+            if (filter && isOwnedRuleLine(t)) {
                 continue;
             }
             kept.add(l);
@@ -183,7 +209,7 @@ public final class PersistFile {
         int commit = -1;
         for (int i = 0; i < kept.size(); i++) {
             String t = kept.get(i).strip();
-            if (t.equals("*filter")) {
+            if (t.equals("*filter") && filterStart < 0) {
                 filterStart = i;
             } else if (filterStart >= 0 && commit < 0 && t.equals("COMMIT")) {
                 commit = i;
@@ -240,9 +266,21 @@ public final class PersistFile {
             block.add(END);
         }
         List<String> out = new ArrayList<>(kept.subList(0, commit));
-        out.addAll(block);
+        for (String b : block) {
+            out.add(b + cr); // the file's own line ending
+        }
         out.addAll(kept.subList(commit, kept.size()));
         return String.join("\n", out) + (finalNewline || !text.isEmpty() ? "\n" : "");
+    }
+
+    /** Only the exact marker line (trailing whitespace or \r allowed) opens cnifix's block. */
+    private static boolean isBegin(String line) {
+        String t = line.stripTrailing();
+        return t.equals(MARK_BEGIN) || t.equals(BEGIN);
+    }
+
+    private static boolean isEnd(String line) {
+        return line.stripTrailing().equals(END);
     }
 
     private static boolean isOwnedRuleLine(String t) {

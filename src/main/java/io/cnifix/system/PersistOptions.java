@@ -34,6 +34,19 @@ public final class PersistOptions {
         }
     }
 
+    /**
+     * Before anything changes live: builds each file's new content from the rules cnifix owns in {@code planned}
+     * and runs restore --test on it; throws (exit 3, naming the file) when it would not load.
+     */
+    public void precheck(HostState planned, ProcessRunner runner) {
+        for (Ruleset rs : planned.rulesets()) {
+            Path target = rs.family() == Family.V4 ? file : file6;
+            if (Files.exists(target)) {
+                new PersistFile(target, rs.family(), runner).test(PersistFile.owned(rs));
+            }
+        }
+    }
+
     /** Writes each family's owned rules into its file; returns the files that changed. */
     public List<String> write(HostState live, ProcessRunner runner) {
         List<String> changed = new ArrayList<>();

@@ -112,4 +112,81 @@ class PersistFileTest {
             assertEquals(1, s.count(), "no temporary file left");
         }
     }
+
+    /** Answers restore --test like a strict iptables-restore: a \r anywhere fails; records what it was given. */
+    static final class StrictRestore extends io.cnifix.system.ProcessRunner {
+        final List<String> tested = new java.util.ArrayList<>();
+
+        @Override
+        public Result run(List<String> command, String stdin, java.time.Duration timeout) {
+            tested.add(stdin);
+            boolean bad = stdin.contains("\r") || stdin.contains("BROKEN");
+            return new Result(command, bad ? 2 : 0, "", bad ? "iptables-restore: line 4 failed" : "");
+        }
+
+        @Override
+        public boolean exists(String program) {
+            return program.equals("iptables-restore");
+        }
+    }
+
+    @Test
+    void aCrlfFileIsCheckedAndWrittenWithItsOwnLineEndings() throws Exception {
+        Path f = tmp.resolve("iptables");
+        String crlf = ADMIN.replace("\n", "\r\n");
+        Files.writeString(f, crlf);
+        StrictRestore runner = new StrictRestore();
+        new PersistFile(f, Family.V4, runner).test(owned(LIVE));
+        assertEquals(crlf, Files.readString(f), "the check changes nothing");
+        assertTrue(new PersistFile(f, Family.V4, runner).write(owned(LIVE)));
+        String out = Files.readString(f);
+        assertEquals(PersistFile.merge(ADMIN, "x", owned(LIVE)).replace("\n", "\r\n"), out);
+        assertEquals(PersistFile.merge(ADMIN, "x", owned(LIVE)), PersistFile.merge(out, "x", owned(LIVE)).replace("\r\n", "\n"));
+    }
+
+    @Test
+    void aFileThatWouldNotLoadIsRefusedBeforeAnythingChanges() throws Exception {
+        Path f = tmp.resolve("iptables");
+        String broken = ADMIN.replace("-A INPUT -p icmp", "BROKEN -A INPUT -p icmp");
+        Files.writeString(f, broken);
+        EnvironmentException e = assertThrows(EnvironmentException.class,
+                () -> new PersistFile(f, Family.V4, new StrictRestore()).test(owned(LIVE)));
+        assertTrue(e.getMessage().contains(f.toString()) && e.getMessage().contains("line 4"), e.getMessage());
+        assertEquals(broken, Files.readString(f));
+    }
+
+    @Test
+    void aSymlinkedFileKeepsItsLinkAndTheTargetGetsTheRules() throws Exception {
+        Path dir = Files.createDirectory(tmp.resolve("real"));
+        Path target = dir.resolve("iptables");
+        Files.writeString(target, ADMIN);
+        Files.setPosixFilePermissions(target, PosixFilePermissions.fromString("rw-r-----"));
+        Path link = Files.createSymbolicLink(tmp.resolve("iptables"), target);
+        assertTrue(new PersistFile(link, Family.V4, new StrictRestore()).write(owned(LIVE)));
+        assertTrue(Files.isSymbolicLink(link));
+        assertEquals(PersistFile.merge(ADMIN, "x", owned(LIVE)), Files.readString(target));
+        assertEquals("rw-r-----", PosixFilePermissions.toString(Files.getPosixFilePermissions(target)));
+        try (var s = Files.list(dir)) {
+            assertEquals(1, s.count(), "no temporary file left");
+        }
+    }
+
+    @Test
+    void aMarkerBlockInTheNatTableIsTheAdminsAndStays() {
+        String nat = "*nat\n:PREROUTING ACCEPT [0:0]\n" + PersistFile.BEGIN + "\n-A PREROUTING -p tcp --dport 81 -j REDIRECT --to-ports 80\n"
+                + PersistFile.END + "\n-A PREROUTING -m comment --comment \"cnifix: x\" -j ACCEPT\nCOMMIT\n";
+        String out = PersistFile.merge(nat + ADMIN, "f", owned(LIVE));
+        assertTrue(out.startsWith(nat), out);
+        assertEquals(nat + ADMIN, PersistFile.merge(out, "f", List.of()));
+    }
+
+    @Test
+    void onlyTheExactMarkerLinesMakeTheBlock() {
+        String admin = ADMIN.replace("COMMIT\n", "# cnifix: BEGINNING of the admin's own notes\n-A OUTPUT -j ACCEPT\n"
+                + PersistFile.END + "  \nCOMMIT\n");
+        String out = PersistFile.merge(admin, "f", List.of());
+        assertTrue(out.contains("# cnifix: BEGINNING of the admin's own notes\n-A OUTPUT -j ACCEPT\n"), out);
+        String once = PersistFile.merge(ADMIN, "f", owned(LIVE)).replace(PersistFile.END + "\n", PersistFile.END + " \r\n");
+        assertEquals(ADMIN, PersistFile.merge(once, "f", List.of()));
+    }
 }
