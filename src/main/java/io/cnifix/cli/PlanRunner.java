@@ -49,6 +49,8 @@ final class PlanRunner {
     /** Where the host is read from instead of the state options (the OCI hook: live rules, one container). */
     private Function<CliContext, StateSources> sources;
     private PersistOptions persist;
+    /** Builds the plan instead of the planner (uninstall: remove everything cnifix owns). */
+    private Function<HostState, Plan> planner;
 
     PlanRunner(CliContext ctx, StateOptions state, ReferenceOptions reference, OutputOptions output, ApplyOptions apply,
                Planner.ChainOverride override) {
@@ -67,6 +69,11 @@ final class PlanRunner {
 
     PlanRunner from(Function<CliContext, StateSources> sources) {
         this.sources = sources;
+        return this;
+    }
+
+    PlanRunner planWith(Function<HostState, Plan> planner) {
+        this.planner = planner;
         return this;
     }
 
@@ -119,6 +126,9 @@ final class PlanRunner {
     }
 
     private Plan plan(HostState host, boolean add, boolean prune) {
+        if (planner != null) {
+            return scope.apply(planner.apply(host));
+        }
         try {
             return scope.apply(new Planner(host, reference.model(), reference.admin(), override).plan(add, prune));
         } catch (IllegalArgumentException e) {

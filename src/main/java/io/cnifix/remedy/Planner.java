@@ -236,27 +236,7 @@ public final class Planner {
 
     /** cnifix's own rules that open an address and port no published mapping has now. */
     private List<Removal> stale() {
-        List<Removal> out = new ArrayList<>();
-        for (Ruleset rs : host.rulesets()) {
-            if (rs.table("filter") == null) {
-                continue;
-            }
-            for (Chain c : rs.table("filter").chains().values()) {
-                for (Rule r : c.rules()) {
-                    if (!OwnedRule.isOwned(r)) {
-                        continue;
-                    }
-                    OwnedRule.Key key = OwnedRule.key(r);
-                    boolean needed = key != null && host.mappings().stream().anyMatch(key::covers);
-                    if (!needed) {
-                        out.add(new Removal(rs.family(), r, key == null ? "cannot tell what it opens"
-                                : "no published port maps to " + key.containerIp() + " " + key.protocol() + "/" + key.containerPort()
-                                + (key.hostPort() == null ? "" : " from host port " + key.hostPort())));
-                    }
-                }
-            }
-        }
-        return out;
+        return Ownership.stale(host);
     }
 
     /** Fixes each draft's 1-based position in its chain as it will be after the removals and earlier insertions. */
