@@ -1,6 +1,11 @@
 package io.cnifix.remedy;
 
 import io.cnifix.model.Chain;
+import io.cnifix.model.Cidr;
+import io.cnifix.model.Container;
+import io.cnifix.model.Intent;
+import io.cnifix.model.Match;
+import io.cnifix.model.Side;
 import io.cnifix.model.Family;
 import io.cnifix.model.HostState;
 import io.cnifix.model.PortMapping;
@@ -26,7 +31,7 @@ public final class Ownership {
      * {@code serves}: the mappings on the host it opens.
      */
     public record Owned(Family family, Rule rule, String container, String protocol, Integer hostPort, OwnedRule.Key key,
-                        List<PortMapping> serves) {
+                        List<PortMapping> serves, boolean declaredOnly) {
         public Owned {
             serves = List.copyOf(serves);
         }
@@ -46,6 +51,7 @@ public final class Ownership {
                 return null;
             }
             return key == null ? "cannot tell what it opens"
+                    : declaredOnly ? "the port's container is declared closed, or open only to other sources"
                     : "no published port maps to " + key.containerIp() + " " + key.protocol() + "/" + key.containerPort()
                     + (key.hostPort() == null ? "" : " from host port " + key.hostPort());
         }
@@ -69,7 +75,9 @@ public final class Ownership {
 
     private static Owned owned(HostState host, Family family, Rule r) {
         OwnedRule.Key key = OwnedRule.key(r);
-        List<PortMapping> serves = key == null ? List.of() : host.mappings().stream().filter(key::covers).toList();
+        Cidr source = sourceOf(r);
+        List<PortMapping> serves = key == null ? List.of()
+                : host.mappings().stream().filter(key::covers).filter(m -> declaredOpen(host, m, source)).toList();
         String text = r.comment().substring(OwnedRule.PREFIX.length());
         int space = text.lastIndexOf(' ');
         String container = null;
@@ -83,7 +91,34 @@ public final class Ownership {
                 hostPort = Integer.parseInt(protoPort[1]);
             }
         }
-        return new Owned(family, r, container, protocol, hostPort, key, serves);
+        boolean declaredOnly = serves.isEmpty() && key != null && host.mappings().stream().anyMatch(key::covers);
+        return new Owned(family, r, container, protocol, hostPort, key, serves, declaredOnly);
+    }
+
+    /** The single source a rule is narrowed to ({@code -s}), or null when it is open to every source. */
+    private static Cidr sourceOf(Rule r) {
+        for (Match m : r.matches()) {
+            if (m instanceof Match.Address a && a.side() == Side.SOURCE && !a.negated()) {
+                return a.cidr();
+            }
+        }
+        return null;
+    }
+
+    /**
+     * Whether what the admin declared for the mapping's container still wants a rule open to {@code source}: none
+     * for a port kept closed, one per allowed source for a restricted port, one open to all otherwise.
+     */
+    private static boolean declaredOpen(HostState host, PortMapping m, Cidr source) {
+        Intent intent = host.containers().stream().filter(c -> c.id().equals(m.containerId()))
+                .map(Container::intent).filter(java.util.Objects::nonNull).findFirst().orElse(null);
+        if (intent == null) {
+            return source == null;
+        }
+        if (intent.keepsClosed(m)) {
+            return false;
+        }
+        return intent.restricts(m) ? source != null && intent.allowFrom().contains(source) : source == null;
     }
 
     /** Removing every rule cnifix owns: what {@code uninstall} applies. */
