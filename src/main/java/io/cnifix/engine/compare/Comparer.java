@@ -331,8 +331,9 @@ public final class Comparer {
             return new PortReport(m, bridge, PortStatus.GAP, g.decidedBy(), why, groups);
         }
         if (unknown != null) {
-            return new PortReport(m, bridge, PortStatus.UNKNOWN, unknown.decidedBy(),
-                    "the outcome hangs on a rule cnifix does not understand: " + describe(unknown.decidedBy()), groups);
+            return new PortReport(m, bridge, PortStatus.UNKNOWN, unknown.decidedBy(), unknown.decidedBy() instanceof Decider.ByOrder
+                    ? "cannot be judged: " + describe(unknown.decidedBy())
+                    : "the outcome hangs on a rule cnifix does not understand: " + describe(unknown.decidedBy()), groups);
         }
         if (blocked != null) {
             String who = blocked.sources() == null ? "every outside source" : "sources " + blocked.sources();
