@@ -287,7 +287,9 @@ public final class Comparer {
                 cidrs.addAll(i.toCidrs());
             }
         }
-        return new SourceGroup(outcome, admin, by, cidrs, new ArrayList<>(ifaces), new ArrayList<>(dests));
+        Trace seen = by == regions.get(0).trace().decidedBy() ? regions.get(0).trace() : reply;
+        String fw = seen == null ? "" : FirewalldTerms.explain(by, seen.visited());
+        return new SourceGroup(outcome, admin, by, cidrs, new ArrayList<>(ifaces), new ArrayList<>(dests), fw);
     }
 
     private static PortReport summarize(PortMapping m, String bridge, List<SourceGroup> groups) {
@@ -323,10 +325,10 @@ public final class Comparer {
                 case "no-dnat" -> "not DNATed to the container for " + who;
                 case "misrouted" -> "accepted but not forwarded to " + bridge + " for " + who;
                 case "reply-drop", "reply-reject" -> "reply " + (g.outcome().equals("reply-drop") ? "dropped" : "rejected")
-                        + " for " + who + " by " + describe(g.decidedBy()) + " (the first packet gets in; the container's"
+                        + " for " + who + " by " + describe(g) + " (the first packet gets in; the container's"
                         + " answer, from " + bridge + " back to the client, does not)";
                 default -> (g.outcome().equals("drop") ? "dropped" : "rejected") + " for " + who + " by "
-                        + describe(g.decidedBy()) + " (the client's first packet, on its way in)";
+                        + describe(g) + " (the client's first packet, on its way in)";
             };
             return new PortReport(m, bridge, PortStatus.GAP, g.decidedBy(), why, groups);
         }
@@ -338,14 +340,18 @@ public final class Comparer {
         if (blocked != null) {
             String who = blocked.sources() == null ? "every outside source" : "sources " + blocked.sources();
             return new PortReport(m, bridge, PortStatus.BLOCKED, blocked.decidedBy(),
-                    "an admin rule drops " + who + ": " + describe(blocked.decidedBy()), groups);
+                    "an admin rule drops " + who + ": " + describe(blocked), groups);
         }
         return new PortReport(m, bridge, PortStatus.OK, groups.isEmpty() ? null : groups.get(0).decidedBy(),
-                "accepted from every outside source" + (groups.isEmpty() ? "" : " by " + describe(groups.get(0).decidedBy())), groups);
+                "accepted from every outside source" + (groups.isEmpty() ? "" : " by " + describe(groups.get(0))), groups);
     }
 
     static String describe(Decider d) {
         return d == null ? "nothing" : d.describe();
+    }
+
+    private static String describe(SourceGroup g) {
+        return describe(g.decidedBy()) + g.terms();
     }
 
     private List<Exposure> exposures() {

@@ -9,7 +9,8 @@ public sealed interface NftStmt {
     record Match(NftExpr left, String op, NftExpr right) implements NftStmt {
         @Override
         public String toString() {
-            return left + " " + ("==".equals(op) ? "" : op + " ") + right;
+            // nft writes equality and flag/set membership without an operator.
+            return left + " " + ("==".equals(op) || "in".equals(op) ? "" : op + " ") + right;
         }
     }
 
