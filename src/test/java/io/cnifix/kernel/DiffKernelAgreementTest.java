@@ -104,6 +104,7 @@ class DiffKernelAgreementTest {
         String v4 = Files.readString(Fixtures.ROOT.resolve(name).resolve("iptables-save.txt"));
         try (KernelLab fixtureLab = KernelLab.create(w.topology)) {
             fixtureLab.loadRules(v4, null);
+            NativeTables.load(fixtureLab, Fixtures.ROOT.resolve(name));
             check("fixture " + name + " (" + model + ")", fixtureLab, w, h, model, report, v4, List.of(),
                     new Random(name.hashCode()));
         }
