@@ -226,6 +226,7 @@ public final class Simulator {
         private final boolean onePort;
         private final boolean newConnection;
         private final Connection conn;
+        private String stageLabel;
         private int steps;
         private Decider accepted;
 
@@ -372,6 +373,7 @@ public final class Simulator {
                 return stages(h, n.chains(), delivery, true);
             }
             flow.hook = h;
+            stageLabel = h.name().toLowerCase(java.util.Locale.ROOT) + " " + s.label() + " (priority " + s.priority() + ")";
             TableOutcome o;
             String policy;
             if (s instanceof Pipeline.IptStage ipt) {
@@ -422,7 +424,8 @@ public final class Simulator {
 
         private void step(Rule r, String matched, String action) {
             if (path != null) {
-                path.add(new TraceStep(r, matched, action));
+                NftRule n = nftOf.get(r);
+                path.add(new TraceStep(r, matched, action, stageLabel, n == null ? -1 : n.handle()));
             } else if (visited != null) {
                 visited.add(r);
             }

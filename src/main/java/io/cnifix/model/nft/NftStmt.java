@@ -10,7 +10,8 @@ public sealed interface NftStmt {
         @Override
         public String toString() {
             // nft writes equality and flag/set membership without an operator.
-            return left + " " + ("==".equals(op) || "in".equals(op) ? "" : op + " ") + right;
+            boolean implicit = ("==".equals(op) || "in".equals(op)) && !(left instanceof NftExpr.Binop);
+            return left + " " + (implicit ? "" : op + " ") + right;
         }
     }
 
