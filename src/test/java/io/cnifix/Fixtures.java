@@ -45,6 +45,6 @@ public final class Fixtures {
         for (InputText t : s.rules()) {
             rules.add(t.name().endsWith("ip6tables-save.txt") ? t : new InputText(t.name(), editV4.apply(t.content())));
         }
-        return HostStateBuilder.build(new StateSources(rules, s.ports(), s.networks(), s.addresses(), s.routes(), s.notes()));
+        return HostStateBuilder.build(new StateSources(rules, s.ports(), s.networks(), s.addresses(), s.routes(), s.notes(), s.nft()));
     }
 }

@@ -35,6 +35,16 @@ final class RuleRefs {
         if (d instanceof Decider.ByPolicy p) {
             return Json.obj("table", p.table(), "chain", p.chain(), "policy", true, "target", p.policy());
         }
+        if (d instanceof Decider.ByNftRule n) {
+            return Json.obj("table", n.table(), "chain", n.baseChain(), "priority", n.priority(), "ruleChain", n.rule().chain(),
+                    "handle", n.rule().handle(), "text", n.rule().text());
+        }
+        if (d instanceof Decider.ByNftPolicy p) {
+            return Json.obj("table", p.table(), "chain", p.chain(), "priority", p.priority(), "policy", true, "target", p.policy());
+        }
+        if (d instanceof Decider.ByOrder o) {
+            return Json.obj("order", o.describe());
+        }
         return Json.obj("routing", ((Decider.ByRouting) d).reason());
     }
 }

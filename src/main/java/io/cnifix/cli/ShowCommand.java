@@ -135,8 +135,18 @@ final class ShowCommand implements Callable<Integer> {
         }
         List<Object> addresses = new ArrayList<>();
         h.addresses().forEach(a -> addresses.add(Json.obj("interface", a.iface(), "address", a.address().toString(), "prefix", a.prefix())));
+        List<Object> hooks = new ArrayList<>();
+        for (Map.Entry<String, List<BaseChains.Entry>> e : BaseChains.of(h).entrySet()) {
+            List<Object> chains = new ArrayList<>();
+            for (BaseChains.Entry c : e.getValue()) {
+                chains.add(Json.obj("family", c.family(), "table", c.table(), "chain", c.chain(), "type", c.type(),
+                        "priority", c.priority(), "policy", c.policy(), "rules", c.rules(), "source", c.source()));
+            }
+            hooks.add(Json.obj("hook", e.getKey(), "chains", chains));
+        }
         return Json.obj("engines", engines(h), "networks", networks, "containers", containers, "rulesets", rulesets,
-                "addresses", addresses, "routes", h.routes().size(), "unknown", unknowns(h), "notes", h.notes());
+                "addresses", addresses, "routes", h.routes().size(), "unknown", unknowns(h), "notes", h.notes(),
+                "baseChains", hooks);
     }
 
     private static List<Object> portsJson(List<PortMapping> ports) {
@@ -174,6 +184,18 @@ final class ShowCommand implements Callable<Integer> {
                 out.println("  *" + t.name());
                 for (Chain c : t.chains().values()) {
                     out.printf("    %-28s %-7s %d rules%n", c.name(), c.policy() == null ? "-" : c.policy(), c.rules().size());
+                }
+            }
+        }
+        var hooks = BaseChains.of(h);
+        if (!hooks.isEmpty()) {
+            out.println();
+            out.println("Base chains per hook, in the order the kernel runs them (lowest priority first):");
+            for (Map.Entry<String, List<BaseChains.Entry>> e : hooks.entrySet()) {
+                out.println("  " + e.getKey() + ":");
+                for (BaseChains.Entry c : e.getValue()) {
+                    out.printf("    %6d  %-5s %-16s %-28s %-7s policy %-7s %4d rules  (%s)%n", c.priority(), c.family(), c.table(),
+                            c.chain(), c.type(), c.policy(), c.rules(), c.source());
                 }
             }
         }

@@ -62,7 +62,7 @@ final class TraceCommand implements Callable<Integer> {
             throw new UsageException("no " + (packet.family() == io.cnifix.model.Family.V4 ? "iptables" : "ip6tables")
                     + " dump given for a packet to " + dst);
         }
-        Trace t = new Simulator(rules, HostNet.of(host, localAddresses(), extraRoutes())).trace(packet);
+        Trace t = new Simulator(rules, host.nftTables(), HostNet.of(host, localAddresses(), extraRoutes())).trace(packet);
         if (output.json()) {
             ctx.out().println(Json.write(json(t)));
         } else {
@@ -138,19 +138,43 @@ final class TraceCommand implements Callable<Integer> {
             Map<String, Object> step = RuleRefs.rule(s.rule());
             step.put("matched", s.matched());
             step.put("action", s.action());
+            step.put("baseChain", s.baseChain());
+            if (s.nft()) {
+                step.put("handle", s.handle());
+                step.remove("line");
+            }
             path.add(step);
+        }
+        List<Object> chains = new ArrayList<>();
+        for (Trace.ChainPass c : t.chains()) {
+            chains.add(Json.obj("hook", c.hook(), "table", c.table(), "chain", c.chain(), "priority", c.priority(),
+                    "policy", c.policy(), "verdict", c.verdict().name(), "decidedBy", RuleRefs.decider(c.decidedBy())));
         }
         Map<String, Object> dnat = t.dnatAddress() == null ? null
                 : Json.obj("address", t.dnatAddress().toString(), "port", t.dnatPort());
         return Json.obj("verdict", t.verdict().name(), "delivery", t.delivery(), "dnat", dnat,
                 "outInterface", t.outInterface(), "decidedBy", RuleRefs.decider(t.decidedBy()), "path", path,
-                "unknownRules", RuleRefs.rules(t.unknownRules()));
+                "unknownRules", RuleRefs.rules(t.unknownRules()), "chains", chains);
     }
 
     private void text(Trace t) {
+        String chain = null;
+        int pass = 0;
         for (TraceStep s : t.path()) {
-            ctx.out().printf("%-6s %-22s %3d  line %-5d %-12s %-16s %s%n", s.rule().table(), s.rule().chain(),
-                    s.rule().number(), s.rule().line(), s.matched(), s.action(), s.rule().text());
+            if (s.baseChain() != null && !s.baseChain().equals(chain)) {
+                chain = s.baseChain();
+                ctx.out().println("== " + chain);
+            }
+            String where = s.nft() ? "handle " + s.handle() : s.rule().source() + ":" + s.rule().line();
+            ctx.out().printf("   %-24s %3d  %-28s %-12s %-22s %s%n", s.rule().chain(), s.rule().number(), where,
+                    s.matched(), s.action(), s.rule().text());
+        }
+        if (!t.chains().isEmpty()) {
+            ctx.out().println("base chains met, in order:");
+            for (Trace.ChainPass c : t.chains()) {
+                ctx.out().printf("  %2d. %-11s %-28s %-26s priority %5d  %-7s by %s%n", ++pass, c.hook(), c.table(), c.chain(),
+                        c.priority(), c.verdict(), c.decidedBy() == null ? "-" : c.decidedBy().describe());
+            }
         }
         StringBuilder sb = new StringBuilder().append(t.verdict());
         if ("forward".equals(t.delivery())) {

@@ -23,6 +23,16 @@ final class Flow {
     boolean sourceNatted;
     /** The hook being traversed; addrtype's --limit-iface-* and nat targets look at it. */
     Hook hook;
+    /**
+     * The connection's original tuple (what --ctorigsrc, --ctorigdstport and {@code ct original ...} read). For a
+     * first packet it is the packet itself; for a reply it is the connection the reply belongs to.
+     */
+    IpAddress origSource;
+    IpAddress origDestination;
+    int origSourcePort;
+    int origDestinationPort;
+    /** True for a packet of the reply direction (ct direction reply). */
+    boolean reply;
 
     Flow(Packet p) {
         this.packet = p;
@@ -32,6 +42,23 @@ final class Flow {
         this.destinationPort = p.destinationPort();
         this.inInterface = p.inInterface();
         this.mark = p.mark();
+        this.origSource = p.source();
+        this.origDestination = p.destination();
+        this.origSourcePort = p.sourcePort();
+        this.origDestinationPort = p.destinationPort();
+    }
+
+    /** A reply packet {@code p} of the connection {@code c}: the conntrack entry exists and carries c's NAT. */
+    Flow(Packet p, Connection c) {
+        this(p);
+        this.reply = true;
+        this.origSource = c.originalSource();
+        this.origDestination = c.originalDestination();
+        this.origSourcePort = c.originalSourcePort();
+        this.origDestinationPort = c.originalDestinationPort();
+        this.destinationNatted = c.destinationNatted();
+        this.sourceNatted = c.sourceNatted();
+        this.connMark = c.connMark();
     }
 
     /** The conntrack state bit names this packet has now, as -m conntrack --ctstate sees them. */
@@ -48,6 +75,10 @@ final class Flow {
 
     /** conntrack status bits among EXPECTED=1, SEEN_REPLY=2, ASSURED=4, CONFIRMED=8. */
     int statusBits() {
+        if (reply) {
+            // The first reply sets SEEN_REPLY before any hook; ASSURED comes with the handshake's last ACK.
+            return 2 | 8;
+        }
         return switch (packet.state()) {
             case "ESTABLISHED" -> 2 | 4 | 8;
             case "RELATED" -> 1 | 8;

@@ -1,7 +1,7 @@
 package io.cnifix.engine;
 
 /** Netfilter hooks, with the tables that have a chain there, in priority order. */
-enum Hook {
+public enum Hook {
     PREROUTING("raw", "mangle", "nat"),
     INPUT("mangle", "filter", "security", "nat"),
     FORWARD("mangle", "filter", "security"),

@@ -156,8 +156,8 @@ final class MatchEvaluator {
                 negated = s.negated();
             } else if (c instanceof Match.CtAddress a) {
                 IpAddress ip = a.reply()
-                        ? (a.side() == Side.SOURCE ? f.destination : f.packet.source())
-                        : (a.side() == Side.SOURCE ? f.packet.source() : f.packet.destination());
+                        ? (a.side() == Side.SOURCE ? (f.reply ? f.source : f.destination) : f.origSource)
+                        : (a.side() == Side.SOURCE ? f.origSource : f.origDestination);
                 hit = a.cidr().contains(ip);
                 negated = a.negated();
             } else if (c instanceof Match.CtPort p) {
@@ -165,15 +165,15 @@ final class MatchEvaluator {
                     return Tri.FALSE;
                 }
                 int port = p.reply()
-                        ? (p.side() == Side.SOURCE ? f.destinationPort : f.packet.sourcePort())
-                        : (p.side() == Side.SOURCE ? f.packet.sourcePort() : f.packet.destinationPort());
+                        ? (p.side() == Side.SOURCE ? (f.reply ? f.sourcePort : f.destinationPort) : f.origSourcePort)
+                        : (p.side() == Side.SOURCE ? f.origSourcePort : f.origDestinationPort);
                 hit = p.range().contains(port);
                 negated = p.negated();
             } else if (c instanceof Match.CtProto p) {
                 hit = p.number() == f.packet.protocol();
                 negated = p.negated();
             } else {
-                hit = !((Match.CtDirection) c).reply();
+                hit = ((Match.CtDirection) c).reply() == f.reply;
                 negated = false;
             }
             if (hit == negated) {

@@ -1,15 +1,23 @@
 package io.cnifix.engine;
 
 import io.cnifix.model.Chain;
+import io.cnifix.model.IpAddress;
 import io.cnifix.model.PortRange;
 import io.cnifix.model.Rule;
 import io.cnifix.model.Ruleset;
 import io.cnifix.model.Table;
 import io.cnifix.model.Target;
 
+import io.cnifix.model.nft.NftChain;
+import io.cnifix.model.nft.NftExpr;
+import io.cnifix.model.nft.NftRule;
+import io.cnifix.model.nft.NftStmt;
+import io.cnifix.model.nft.NftTable;
+
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
+import java.util.HashMap;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
@@ -25,14 +33,51 @@ public final class Simulator {
     private static final int MAX_STEPS = 1_000_000;
 
     private final Ruleset rules;
+    private final Pipeline pipeline;
     private final Map<Chain, ChainIndex> indexes = java.util.Collections.synchronizedMap(new IdentityHashMap<>());
     private final MatchEvaluator matcher;
+    private final NftEvaluator nftMatcher;
     private final HostNet net;
+    /** Each native nftables rule as traces list it (table "inet firewalld", chain, position, handle as line). */
+    private final Map<NftRule, Rule> standIns = new IdentityHashMap<>();
+    private final Map<Rule, NftRule> nftOf = new IdentityHashMap<>();
 
     public Simulator(Ruleset rules, HostNet net) {
+        this(rules, List.of(), net);
+    }
+
+    /** {@code nft}: the host's nftables tables; iptables-nft's own among them are left to {@code rules}. */
+    public Simulator(Ruleset rules, List<NftTable> nft, HostNet net) {
         this.rules = rules;
         this.net = net;
         this.matcher = new MatchEvaluator(net);
+        this.nftMatcher = new NftEvaluator(net);
+        this.pipeline = new Pipeline(rules, nft);
+        for (NftTable t : nft) {
+            for (NftChain c : t.chains()) {
+                int n = 0;
+                for (NftRule r : c.rules()) {
+                    Rule standIn = new Rule(t.label(), c.name(), ++n, t.source(), (int) Math.min(Integer.MAX_VALUE, r.handle()),
+                            r.text(), List.of(), new Target.None());
+                    standIns.put(r, standIn);
+                    nftOf.put(standIn, r);
+                }
+            }
+        }
+    }
+
+    public Pipeline pipeline() {
+        return pipeline;
+    }
+
+    /** The native nftables rule a trace's stand-in rule is, or null for an iptables rule. */
+    public NftRule nftRule(Rule standIn) {
+        return nftOf.get(standIn);
+    }
+
+    /** Every native nftables rule this simulator evaluates, by its stand-in. */
+    public Map<Rule, NftRule> nftRules() {
+        return java.util.Collections.unmodifiableMap(nftOf);
     }
 
     /** How much of the way a trace keeps: every step with its action, only the rules visited, or nothing. */
@@ -47,21 +92,33 @@ public final class Simulator {
     }
 
     /**
+     * A reply packet (state ESTABLISHED, direction reply) of connection {@code c}: no nat chain sees it, and rules
+     * on the connection (ct status dnat, --ctorigdstport, ct mark) see what c's first packet left.
+     */
+    public Trace traceReply(Packet reply, Connection c, Detail detail) {
+        return search(reply, c, detail, null, false);
+    }
+
+    /**
      * With a {@code scope}, long chains skip (and do not list) rules that no packet from the scope's sources to this
      * destination can match; with {@code onePort} also rules whose port test excludes this destination port. The
      * skipped rules can match no packet the caller speaks for, so their boundaries do not matter to it.
      */
     public Trace trace(Packet packet, Detail detail, SourceScope scope, boolean onePort) {
-        Deque<Map<Rule, Boolean>> pending = new ArrayDeque<>();
+        return search(packet, null, detail, scope, onePort);
+    }
+
+    private Trace search(Packet packet, Connection conn, Detail detail, SourceScope scope, boolean onePort) {
+        Deque<Map<Object, Boolean>> pending = new ArrayDeque<>();
         pending.add(new IdentityHashMap<>());
         Trace first = null;
-        List<Rule> forked = new ArrayList<>();
+        List<Object> forked = new ArrayList<>();
         boolean disagree = false;
         int branches = 0;
         while (!pending.isEmpty()) {
-            Map<Rule, Boolean> assumptions = pending.pollFirst();
+            Map<Object, Boolean> assumptions = pending.pollFirst();
             try {
-                Trace t = new Run(packet, assumptions, detail, scope, onePort).run();
+                Trace t = new Run(packet, conn, assumptions, detail, scope, onePort).run();
                 branches++;
                 if (first == null) {
                     first = t;
@@ -77,15 +134,15 @@ public final class Simulator {
                     }
                 }
             } catch (Fork f) {
-                forked.add(f.rule);
+                forked.add(f.key);
                 if (branches + pending.size() >= MAX_BRANCHES) {
                     disagree = true;
                     break;
                 }
-                Map<Rule, Boolean> no = new IdentityHashMap<>(assumptions);
-                no.put(f.rule, false);
-                Map<Rule, Boolean> yes = new IdentityHashMap<>(assumptions);
-                yes.put(f.rule, true);
+                Map<Object, Boolean> no = new IdentityHashMap<>(assumptions);
+                no.put(f.key, false);
+                Map<Object, Boolean> yes = new IdentityHashMap<>(assumptions);
+                yes.put(f.key, true);
                 pending.addFirst(yes);
                 pending.addFirst(no);
             }
@@ -93,15 +150,31 @@ public final class Simulator {
                 break;
             }
         }
+        List<Rule> unknownRules = new ArrayList<>();
+        OrderKey order = null;
+        for (Object o : forked) {
+            if (o instanceof Rule r) {
+                unknownRules.add(r);
+            } else if (o instanceof OrderKey k && order == null) {
+                order = k;
+            }
+        }
         if (first == null) {
-            return new Trace(Verdict.UNKNOWN, "none", null, null, null, null, List.of(), List.of(), forked);
+            return new Trace(Verdict.UNKNOWN, "none", null, null, null, null, List.of(), List.of(), unknownRules);
         }
         if (disagree) {
+            Decider d = unknownRules.isEmpty() && order != null
+                    ? new Decider.ByOrder(order.hook().name().toLowerCase(java.util.Locale.ROOT), order.priority(), order.chains())
+                    : first.decidedBy();
             return new Trace(Verdict.UNKNOWN, first.delivery(), first.dnatAddress(), first.dnatPort(),
-                    first.outInterface(), first.decidedBy(), first.path(), first.visited(), forked);
+                    first.outInterface(), d, first.path(), first.visited(), unknownRules, first.chains());
         }
         return new Trace(first.verdict(), first.delivery(), first.dnatAddress(), first.dnatPort(), first.outInterface(),
-                first.decidedBy(), first.path(), first.visited(), forked);
+                first.decidedBy(), first.path(), first.visited(), unknownRules, first.chains());
+    }
+
+    /** The assumption that decides the order of base chains of equal priority: true runs them in reverse. */
+    private record OrderKey(Hook hook, int priority, boolean nat, String chains) {
     }
 
     private ChainIndex indexOf(Chain c) {
@@ -121,14 +194,21 @@ public final class Simulator {
                 && java.util.Objects.equals(a.outInterface(), b.outInterface());
     }
 
-    /** Thrown when a branch meets an undecidable rule it has no assumption for. */
+    /** Thrown when a branch meets an undecidable rule (or an order of equal priorities) it has no assumption for. */
     private static final class Fork extends RuntimeException {
-        final transient Rule rule;
+        final transient Object key;
 
-        Fork(Rule rule) {
+        Fork(Object key) {
             super(null, null, false, false);
-            this.rule = rule;
+            this.key = key;
         }
+    }
+
+    private final Map<List<Object>, OrderKey> orderKeys = new java.util.concurrent.ConcurrentHashMap<>();
+
+    private OrderKey orderKey(Hook h, int priority, boolean nat, List<Pipeline.Stage> group) {
+        return orderKeys.computeIfAbsent(List.of(h, priority, nat), k -> new OrderKey(h, priority, nat,
+                String.join(", ", group.stream().map(Pipeline.Stage::label).toList())));
     }
 
     /** The outcome of one table's traversal of one hook. */
@@ -138,41 +218,42 @@ public final class Simulator {
     /** One branch: a deterministic walk under fixed assumptions about undecidable rules. */
     private final class Run {
         private final Flow flow;
-        private final Map<Rule, Boolean> assumptions;
+        private final Map<Object, Boolean> assumptions;
         private final List<TraceStep> path;
         private final List<Rule> visited;
+        private final List<Trace.ChainPass> chains;
         private final SourceScope scope;
         private final boolean onePort;
+        private final boolean newConnection;
+        private final Connection conn;
+        private String stageLabel;
         private int steps;
         private Decider accepted;
 
-        Run(Packet p, Map<Rule, Boolean> assumptions, Detail detail, SourceScope scope, boolean onePort) {
-            this.flow = new Flow(p);
+        Run(Packet p, Connection conn, Map<Object, Boolean> assumptions, Detail detail, SourceScope scope, boolean onePort) {
+            this.flow = conn == null ? new Flow(p) : new Flow(p, conn);
+            this.conn = conn;
             this.assumptions = assumptions;
             this.path = detail == Detail.PATH ? new ArrayList<>() : null;
+            this.chains = detail == Detail.PATH ? new ArrayList<>() : null;
             this.visited = detail == Detail.RULES ? new ArrayList<>() : null;
             this.scope = scope;
             this.onePort = onePort;
+            this.newConnection = conn == null && p.state().equals("NEW");
         }
 
         Trace run() {
-            boolean newConnection = flow.packet.state().equals("NEW");
             String refused = net.droppedOnReceipt(flow.source, flow.destination, flow.inInterface);
             if (refused != null) {
                 return done(Verdict.DROP, "none", new Decider.ByRouting(refused));
             }
-            for (String table : Hook.PREROUTING.tables) {
-                if (table.equals("mangle")) {
-                    // Conntrack (priority -200) runs between raw (-300) and mangle (-150).
-                    flow.hasConntrack = !flow.untracked && !flow.packet.state().equals("INVALID");
-                }
-                if (table.equals("nat") && (!newConnection || !flow.hasConntrack)) {
-                    continue;
-                }
-                Trace stop = hook(Hook.PREROUTING, table, "none");
-                if (stop != null) {
-                    return stop;
-                }
+            if (flow.reply) {
+                // A reply's entry exists already: conntrack finds it whatever raw does (NOTRACK would not apply).
+                flow.hasConntrack = true;
+            }
+            Trace stop = hook(Hook.PREROUTING, "none");
+            if (stop != null) {
+                return stop;
             }
             String martian = net.martian(flow.source, flow.destination, flow.inInterface);
             if (martian != null) {
@@ -180,63 +261,157 @@ public final class Simulator {
             }
             if (net.isLocal(flow.destination)) {
                 flow.outInterface = null;
-                Trace stop = hookAllTables(Hook.INPUT, "local", newConnection);
+                stop = hook(Hook.INPUT, "local");
                 return stop != null ? stop : done(Verdict.ACCEPT, "local", accepted);
             }
             HostNet.RouteEntry route = net.route(flow.destination);
+            if (route == null && conn != null && conn.originalInInterface() != null) {
+                // The client's address came in on that link; with no route known, the answer goes back there.
+                route = new HostNet.RouteEntry(io.cnifix.model.Cidr.host(flow.destination), conn.originalInInterface(), "unicast", 0, 0);
+            }
             if (route == null || route.device() == null) {
                 String why = route == null ? "no route to " + flow.destination
                         : route.type() + " route " + route.destination() + " for " + flow.destination;
                 return done(Verdict.DROP, "none", new Decider.ByRouting(why));
             }
             flow.outInterface = route.device();
-            Trace stop = hookAllTables(Hook.FORWARD, "forward", newConnection);
+            stop = hook(Hook.FORWARD, "forward");
             if (stop != null) {
                 return stop;
             }
             Decider forwardDecision = accepted;
-            stop = hookAllTables(Hook.POSTROUTING, "forward", newConnection);
+            stop = hook(Hook.POSTROUTING, "forward");
             return stop != null ? stop : done(Verdict.ACCEPT, "forward", forwardDecision);
         }
 
-        /** Every table of a hook in priority order; nat only sees a connection's first, tracked packet. */
-        private Trace hookAllTables(Hook h, String delivery, boolean newConnection) {
-            for (String table : h.tables) {
-                if (table.equals("nat") && (!newConnection || !flow.hasConntrack)) {
-                    continue;
+        /** Every stage of a hook in priority order; a group of equal priority may run in either order. */
+        private Trace hook(Hook h, String delivery) {
+            return stages(h, pipeline.of(h), delivery, false);
+        }
+
+        private Trace stages(Hook h, List<Pipeline.Stage> list, String delivery, boolean nat) {
+            int i = 0;
+            while (i < list.size()) {
+                int j = i;
+                while (j + 1 < list.size() && list.get(j + 1).priority() == list.get(i).priority()) {
+                    j++;
                 }
-                Trace stop = hook(h, table, delivery);
-                if (stop != null) {
-                    return stop;
+                if (nat && natBound(h)) {
+                    return null;
                 }
+                if (j == i) {
+                    Trace stop = stage(h, list.get(i), delivery);
+                    if (stop != null) {
+                        return stop;
+                    }
+                } else {
+                    Trace stop = group(h, list.subList(i, j + 1), delivery, nat);
+                    if (stop != null) {
+                        return stop;
+                    }
+                }
+                i = j + 1;
             }
             return null;
         }
 
-        /** Traverses one table at one hook; returns a final trace when the packet's fate is sealed there. */
-        private Trace hook(Hook hook, String tableName, String delivery) {
-            Table table = rules.table(tableName);
-            if (table == null || table.chain(hook.name()) == null) {
+        /**
+         * Base chains of equal priority: run in listed order, or reversed when the branch assumes so. A branch forks
+         * only when the group did something whose order could matter (a verdict other than accept, a NAT, a mark).
+         */
+        private Trace group(Hook h, List<Pipeline.Stage> group, String delivery, boolean nat) {
+            OrderKey key = orderKey(h, group.get(0).priority(), nat, group);
+            Boolean reversed = assumptions.get(key);
+            List<Pipeline.Stage> order = group;
+            if (Boolean.TRUE.equals(reversed)) {
+                order = new ArrayList<>(group);
+                java.util.Collections.reverse(order);
+            }
+            boolean sensitive = false;
+            Trace stop = null;
+            for (Pipeline.Stage s : order) {
+                if (nat && natBound(h)) {
+                    sensitive = true;
+                    break;
+                }
+                long[] before = state();
+                stop = stage(h, s, delivery);
+                if (stop != null || !java.util.Arrays.equals(before, state())) {
+                    sensitive = true;
+                }
+                if (stop != null) {
+                    break;
+                }
+            }
+            if (sensitive && reversed == null) {
+                throw new Fork(key);
+            }
+            return stop;
+        }
+
+        private long[] state() {
+            return new long[] {flow.mark, flow.connMark, flow.destination.hi(), flow.destination.lo(), flow.destinationPort,
+                    flow.destinationNatted ? 1 : 0, flow.sourceNatted ? 1 : 0, flow.untracked ? 1 : 0};
+        }
+
+        /** The NAT core stops at the first chain that binds the connection for this hook's kind of NAT. */
+        private boolean natBound(Hook h) {
+            return h == Hook.PREROUTING ? flow.destinationNatted : flow.sourceNatted;
+        }
+
+        private Trace stage(Hook h, Pipeline.Stage s, String delivery) {
+            if (s instanceof Pipeline.ConntrackStage) {
+                if (!flow.reply) {
+                    flow.hasConntrack = !flow.untracked && !flow.packet.state().equals("INVALID");
+                }
                 return null;
             }
-            flow.hook = hook;
-            TableOutcome o = traverse(table, table.chain(hook.name()));
+            if (s instanceof Pipeline.NatStage n) {
+                if (!newConnection || !flow.hasConntrack) {
+                    return null;
+                }
+                return stages(h, n.chains(), delivery, true);
+            }
+            flow.hook = h;
+            stageLabel = h.name().toLowerCase(java.util.Locale.ROOT) + " " + s.label() + " (priority " + s.priority() + ")";
+            TableOutcome o;
+            String policy;
+            if (s instanceof Pipeline.IptStage ipt) {
+                Table table = rules.table(ipt.table());
+                o = traverse(table, ipt.chain());
+                policy = ipt.chain().policy();
+            } else {
+                Pipeline.NftStage nft = (Pipeline.NftStage) s;
+                o = traverseNft(nft);
+                policy = nft.chain().base().policy();
+            }
+            if (chains != null) {
+                String table = s instanceof Pipeline.IptStage ipt ? (ipt.family() == io.cnifix.model.Family.V4 ? "ip " : "ip6 ") + ipt.table()
+                        : ((Pipeline.NftStage) s).table().label();
+                String chain = s instanceof Pipeline.IptStage ipt ? ipt.chain().name() : ((Pipeline.NftStage) s).chain().name();
+                chains.add(new Trace.ChainPass(h.name().toLowerCase(java.util.Locale.ROOT), table, chain, s.priority(),
+                        policy, o.verdict(), o.decider()));
+            }
             if (o.verdict() == Verdict.ACCEPT) {
-                if (tableName.equals("filter") || accepted == null) {
+                boolean filterTable = s instanceof Pipeline.IptStage ipt ? ipt.table().equals("filter")
+                        : o.decider() instanceof Decider.ByNftRule && !((Pipeline.NftStage) s).chain().base().type().equals("nat");
+                if (filterTable || accepted == null) {
                     accepted = o.decider();
                 }
                 return null;
             }
             if (o.verdict() == Verdict.UNKNOWN) {
                 return new Trace(Verdict.UNKNOWN, delivery, dnatAddress(), dnatPort(), flow.outInterface, o.decider(),
-                        path == null ? List.of() : path, visited == null ? List.of() : visited, List.of(o.unknown()));
+                        path == null ? List.of() : path, visited == null ? List.of() : visited, List.of(o.unknown()),
+                        chains == null ? List.of() : chains);
             }
             return done(o.verdict(), "none", o.decider());
         }
 
         private Trace done(Verdict v, String delivery, Decider decider) {
             return new Trace(v, delivery, dnatAddress(), dnatPort(), v == Verdict.ACCEPT ? flow.outInterface : null,
-                    decider, path == null ? List.of() : path, visited == null ? List.of() : visited, List.of());
+                    decider, path == null ? List.of() : path, visited == null ? List.of() : visited, List.of(),
+                    chains == null ? List.of() : chains);
         }
 
         private io.cnifix.model.IpAddress dnatAddress() {
@@ -249,7 +424,8 @@ public final class Simulator {
 
         private void step(Rule r, String matched, String action) {
             if (path != null) {
-                path.add(new TraceStep(r, matched, action));
+                NftRule n = nftOf.get(r);
+                path.add(new TraceStep(r, matched, action, stageLabel, n == null ? -1 : n.handle()));
             } else if (visited != null) {
                 visited.add(r);
             }
@@ -290,7 +466,7 @@ public final class Simulator {
                 Tri m = matcher.rule(r, flow);
                 String shown = m == Tri.TRUE ? "yes" : "no";
                 if (m == Tri.UNKNOWN) {
-                    Boolean assumed = assumptions.get(r);
+                    Boolean assumed = assumptions.get((Object) r);
                     if (assumed == null) {
                         throw new Fork(r);
                     }
@@ -377,6 +553,265 @@ public final class Simulator {
                 }
                 index++;
             }
+        }
+
+        /** Walks one native nftables base chain and what it jumps to. */
+        private TableOutcome traverseNft(Pipeline.NftStage st) {
+            NftTable table = st.table();
+            Deque<Object[]> stack = new ArrayDeque<>();
+            NftChain chain = st.chain();
+            int index = 0;
+            rules:
+            while (true) {
+                if (++steps > MAX_STEPS) {
+                    throw new IllegalStateException("more than " + MAX_STEPS + " rule evaluations: a loop in the ruleset?");
+                }
+                if (index >= chain.rules().size()) {
+                    if (stack.isEmpty()) {
+                        return nftPolicy(st);
+                    }
+                    Object[] frame = stack.pop();
+                    chain = (NftChain) frame[0];
+                    index = (Integer) frame[1];
+                    continue;
+                }
+                NftRule r = chain.rules().get(index);
+                Rule standIn = standIns.get(r);
+                String shown = "yes";
+                NftStmt.Verdict verdict = null;
+                List<String> did = new ArrayList<>();
+                for (NftStmt stmt : r.statements()) {
+                    if (stmt instanceof NftStmt.Match || stmt instanceof NftStmt.Limit) {
+                        Tri m = stmt instanceof NftStmt.Match mt ? nftMatcher.match(mt, flow, table) : Tri.UNKNOWN;
+                        if (m == Tri.UNKNOWN) {
+                            Boolean assumed = assumptions.get((Object) standIn);
+                            if (assumed == null) {
+                                throw new Fork(standIn);
+                            }
+                            m = Tri.of(assumed);
+                            shown = assumed ? "assumed yes" : "assumed no";
+                        }
+                        if (m == Tri.FALSE) {
+                            step(standIn, shown.equals("yes") ? "no" : shown, "next");
+                            index++;
+                            continue rules;
+                        }
+                    } else if (stmt instanceof NftStmt.Passive || stmt instanceof NftStmt.NoTrack) {
+                        if (stmt instanceof NftStmt.NoTrack && st.priority() < Pipeline.CONNTRACK && !flow.reply) {
+                            flow.untracked = true;
+                            did.add("notrack");
+                        }
+                    } else if (stmt instanceof NftStmt.SetMark sm) {
+                        Object v = nftMatcher.value(sm.value(), flow);
+                        if (!(v instanceof Long value)) {
+                            step(standIn, shown, "unknown mark");
+                            return new TableOutcome(Verdict.UNKNOWN, nftDecider(st, r), standIn);
+                        }
+                        if (sm.ct()) {
+                            if (flow.hasConntrack) {
+                                flow.connMark = value & 0xffffffffL;
+                            }
+                            did.add("ct mark 0x" + Long.toHexString(flow.connMark));
+                        } else {
+                            flow.mark = value & 0xffffffffL;
+                            did.add("mark 0x" + Long.toHexString(flow.mark));
+                        }
+                    } else if (stmt instanceof NftStmt.Nat nat) {
+                        String outcome = nftNat(nat, table);
+                        if (outcome == null) {
+                            step(standIn, shown, "nat that cannot be worked out");
+                            return new TableOutcome(Verdict.UNKNOWN, nftDecider(st, r), standIn);
+                        }
+                        if (outcome.isEmpty()) {
+                            // The map holds nothing for this packet: the rule stops here, like a failed match.
+                            step(standIn, shown, "next (no map entry)");
+                            index++;
+                            continue rules;
+                        }
+                        step(standIn, shown, outcome);
+                        return new TableOutcome(Verdict.ACCEPT, nftDecider(st, r), null);
+                    } else if (stmt instanceof NftStmt.Verdict v) {
+                        verdict = v;
+                        break;
+                    } else if (stmt instanceof NftStmt.VMap vm) {
+                        Object key = nftMatcher.value(vm.key(), flow);
+                        if (key == NftEvaluator.ABSENT) {
+                            step(standIn, "no", "next");
+                            index++;
+                            continue rules;
+                        }
+                        Object data = key == NftEvaluator.UNREADABLE ? NftEvaluator.UNREADABLE : nftMatcher.lookup(key, vm.map(), table);
+                        if (data == null) {
+                            step(standIn, "no", "next (no map entry)");
+                            index++;
+                            continue rules;
+                        }
+                        if (!(data instanceof NftExpr.VerdictData vd)) {
+                            step(standIn, shown, "verdict map cnifix cannot read");
+                            return new TableOutcome(Verdict.UNKNOWN, nftDecider(st, r), standIn);
+                        }
+                        verdict = vd.verdict();
+                        break;
+                    } else {
+                        step(standIn, shown, "unknown statement " + stmt);
+                        return new TableOutcome(Verdict.UNKNOWN, nftDecider(st, r), standIn);
+                    }
+                }
+                String prefix = did.isEmpty() ? "" : String.join(", ", did) + "; ";
+                if (verdict == null) {
+                    step(standIn, shown, prefix + "next");
+                    index++;
+                    continue;
+                }
+                switch (verdict.kind()) {
+                    case "accept" -> {
+                        step(standIn, shown, prefix + "ACCEPT (ends this base chain)");
+                        return new TableOutcome(Verdict.ACCEPT, nftDecider(st, r), null);
+                    }
+                    case "drop" -> {
+                        step(standIn, shown, prefix + "DROP");
+                        return new TableOutcome(Verdict.DROP, nftDecider(st, r), null);
+                    }
+                    case "reject" -> {
+                        step(standIn, shown, prefix + "REJECT");
+                        return new TableOutcome(Verdict.REJECT, nftDecider(st, r), null);
+                    }
+                    case "continue" -> {
+                        step(standIn, shown, prefix + "continue");
+                        index++;
+                    }
+                    case "return" -> {
+                        if (stack.isEmpty()) {
+                            step(standIn, shown, prefix + "return to policy");
+                            return nftPolicy(st);
+                        }
+                        Object[] frame = stack.pop();
+                        step(standIn, shown, prefix + "return to " + ((NftChain) frame[0]).name());
+                        chain = (NftChain) frame[0];
+                        index = (Integer) frame[1];
+                    }
+                    case "jump", "goto" -> {
+                        NftChain target = verdict.target() == null ? null : table.chain(verdict.target());
+                        if (target == null || stack.size() > 64) {
+                            step(standIn, shown, prefix + verdict.kind() + " to a chain not in the dump");
+                            return new TableOutcome(Verdict.UNKNOWN, nftDecider(st, r), standIn);
+                        }
+                        step(standIn, shown, prefix + verdict.kind() + " " + target.name());
+                        if (verdict.kind().equals("jump")) {
+                            stack.push(new Object[] {chain, index + 1});
+                        }
+                        chain = target;
+                        index = 0;
+                    }
+                    default -> {
+                        step(standIn, shown, prefix + verdict.kind() + " (decided in user space)");
+                        return new TableOutcome(Verdict.UNKNOWN, nftDecider(st, r), standIn);
+                    }
+                }
+            }
+        }
+
+        private Decider nftDecider(Pipeline.NftStage st, NftRule r) {
+            return new Decider.ByNftRule(st.table().label(), st.chain().name(), st.priority(), r, standIns.get(r));
+        }
+
+        private TableOutcome nftPolicy(Pipeline.NftStage st) {
+            String policy = st.chain().base().policy();
+            return new TableOutcome(st.chain().base().dropPolicy() ? Verdict.DROP : Verdict.ACCEPT,
+                    new Decider.ByNftPolicy(st.table().label(), st.chain().name(), st.priority(), policy), null);
+        }
+
+        /**
+         * Applies an nft NAT statement. Returns what it did, "" when a map lookup found no entry (the rule stops),
+         * or null when the result cannot be told (address ranges, random ports, unreadable maps).
+         */
+        private String nftNat(NftStmt.Nat nat, NftTable table) {
+            switch (nat.kind()) {
+                case "masquerade", "snat" -> {
+                    flow.sourceNatted = true;
+                    return nat.kind().toUpperCase(java.util.Locale.ROOT);
+                }
+                case "redirect" -> {
+                    Object port = nat.port() == null ? (long) flow.destinationPort : natValue(nat.port(), table);
+                    if (port == null || port instanceof String s && s.isEmpty()) {
+                        return port == null ? null : "";
+                    }
+                    if (!(port instanceof Long p) || !net.isLocal(flow.destination)) {
+                        // The kernel picks the in interface's first address; not modelled unless already local.
+                        return null;
+                    }
+                    int before = flow.destinationPort;
+                    flow.destinationPort = flow.packet.hasPorts() ? (int) (long) p : flow.destinationPort;
+                    flow.destinationNatted |= before != flow.destinationPort;
+                    return "REDIRECT to port " + flow.destinationPort;
+                }
+                default -> {
+                }
+            }
+            Object addr = nat.address() == null ? null : natValue(nat.address(), table);
+            Object port = nat.port() == null ? null : natValue(nat.port(), table);
+            if (addr instanceof String s && s.isEmpty() || port instanceof String p && p.isEmpty()) {
+                return "";
+            }
+            if (addr instanceof List<?> both && both.size() == 2 && port == null) {
+                addr = both.get(0);
+                port = both.get(1);
+            }
+            if (nat.address() != null && !(addr instanceof IpAddress) || nat.port() != null && !(port instanceof Long)
+                    || nat.flags().stream().anyMatch(f -> f.contains("random"))) {
+                return null;
+            }
+            IpAddress before = flow.destination;
+            int beforePort = flow.destinationPort;
+            if (addr instanceof IpAddress a) {
+                if (a.family() != flow.destination.family()) {
+                    return null;
+                }
+                flow.destination = a;
+            }
+            if (port instanceof Long p && flow.packet.hasPorts()) {
+                flow.destinationPort = (int) (long) p;
+            }
+            flow.destinationNatted |= !before.equals(flow.destination) || beforePort != flow.destinationPort;
+            return "DNAT to " + flow.destination + (flow.packet.hasPorts() ? ":" + flow.destinationPort : "");
+        }
+
+        /** An address or port of a NAT statement: a constant, a map lookup; "" for no map entry, null if unreadable. */
+        private Object natValue(NftExpr e, NftTable table) {
+            if (e instanceof NftExpr.MapLookup ml) {
+                Object key = nftMatcher.value(ml.key(), flow);
+                if (key == NftEvaluator.ABSENT) {
+                    return "";
+                }
+                if (key == NftEvaluator.UNREADABLE) {
+                    return null;
+                }
+                Object data = nftMatcher.lookup(key, ml.map(), table);
+                if (data == null) {
+                    return "";
+                }
+                return data == NftEvaluator.UNREADABLE ? null : natValue((NftExpr) data, table);
+            }
+            if (e instanceof NftExpr.Concat c && c.parts().size() == 2) {
+                Object a = natValue(c.parts().get(0), table);
+                Object p = natValue(c.parts().get(1), table);
+                return a instanceof IpAddress && p instanceof Long ? List.of(a, p) : null;
+            }
+            if (e instanceof NftExpr.Value v) {
+                if (v.value() instanceof Long n) {
+                    return n;
+                }
+                try {
+                    return IpAddress.parse(v.text());
+                } catch (RuntimeException x) {
+                    try {
+                        return Long.parseLong(v.text());
+                    } catch (NumberFormatException y) {
+                        return null;
+                    }
+                }
+            }
+            return null;
         }
 
         /** The rules of a long chain worth testing for this packet, or null to test them all. */

@@ -9,7 +9,7 @@ import io.cnifix.model.HostAddress;
 import io.cnifix.model.HostState;
 import io.cnifix.model.IpAddress;
 import io.cnifix.model.Network;
-import io.cnifix.model.NftTable;
+import io.cnifix.model.nft.NftTable;
 import io.cnifix.model.PortMapping;
 import io.cnifix.model.Route;
 import io.cnifix.model.Ruleset;

@@ -1,5 +1,7 @@
 package io.cnifix.model;
 
+import io.cnifix.model.nft.NftTable;
+
 import java.util.ArrayList;
 import java.util.List;
 

@@ -130,12 +130,13 @@ class SimulatorKernelAgreementTest {
         // The host as the tool sees it, plus the lab's extra link given the way the CLI takes extra addresses.
         HostNet net = HostNet.of(h, List.of(IpAddress.parse("100.64.9.1")),
                 List.of(new HostNet.RouteEntry(Cidr.parse("100.64.9.0/24"), "ext0", "unicast", 0, 0)));
-        Simulator sim4 = new Simulator(h.ruleset(Family.V4), net);
+        Simulator sim4 = new Simulator(h.ruleset(Family.V4), h.nftTables(), net);
         Ruleset r6 = h.ruleset(Family.V6);
-        Simulator sim6 = new Simulator(r6 != null ? r6 : Ruleset.empty(Family.V6, "none"), net);
+        Simulator sim6 = new Simulator(r6 != null ? r6 : Ruleset.empty(Family.V6, "none"), h.nftTables(), net);
         List<Probe> probes = fixtureProbes(h, w, new Random(name.hashCode()));
         try (KernelLab fixtureLab = KernelLab.create(w.topology)) {
             fixtureLab.loadRules(v4, v6);
+            NativeTables.load(fixtureLab, Fixtures.ROOT.resolve(name));
             List<Agreement.Outcome> bad = new ArrayList<>();
             for (int i = 0; i < probes.size(); i += 120) {
                 for (Agreement.Outcome o : Agreement.run(fixtureLab, sim4, sim6,

@@ -70,24 +70,29 @@ class NativeTablesAndRootlessTest {
     }
 
     @Test
-    void aFirewalldTableThatMayDropMakesThePortsUnknownAndNamesIt() {
+    void twoNatChainsOfEqualPriorityThatBothDnatAPortMakeItUnknownAndNameThem() {
+        // ip nat PREROUTING (CNI's portmap) and ip docker-bridges nat-prerouting, both at -100, DNAT 8080 and 5353
+        // to different containers: which one wins is the kernel's registration order, not something to rely on.
         DiffReport r = diff(withNft("podman4-cni", RecordedRunner.read(NFT)));
-        assertEquals(3, r.count(PortStatus.UNKNOWN));
+        assertEquals(2, r.count(PortStatus.UNKNOWN), r.ports().toString());
         assertEquals(1, r.count(PortStatus.NOT_EXPOSED), "a loopback-bound port stays not-exposed");
         for (PortReport p : r.ports()) {
             if (p.status() == PortStatus.UNKNOWN) {
-                assertTrue(p.why().startsWith("nftables table inet firewalld (chain nat_PREROUTING, prerouting hook): rule handle 19 may drop them"), p.why());
-                assertTrue(p.why().endsWith("(iptables alone says gap: dropped for every outside source by filter FORWARD policy DROP)"), p.why());
+                assertTrue(p.why().contains("prerouting base chains of equal priority -100 (ip nat PREROUTING, ip docker-bridges"
+                        + " nat-prerouting)"), p.why());
             }
         }
-        assertTrue(r.findings().stream().anyMatch(f -> f.detail().startsWith("native nftables table inet firewalld has base chains")));
+        PortReport p8081 = r.ports().stream().filter(p -> p.mapping().hostPort() == 8081).findFirst().orElseThrow();
+        assertEquals(PortStatus.GAP, p8081.status(), p8081.why());
+        assertTrue(p8081.why().startsWith("dropped for every outside source by filter FORWARD policy DROP"), p8081.why());
+        assertTrue(r.findings().stream().anyMatch(f -> f.detail().startsWith("native nftables table inet firewalld is judged")));
         assertFalse(r.findings().stream().anyMatch(f -> f.detail().contains("table ip filter")), "iptables-nft's own table is no note");
-        assertFalse(r.needsFixing(), "unknown is not a gap: nothing is proposed");
     }
 
     @Test
-    void firewalldsForwardChainAcceptsDnatedPacketsBeforeItsReject() {
-        // Without its prerouting chains, firewalld's forward chain accepts "ct status dnat" before the final reject.
+    void firewalldsForwardChainCannotOverrideAnIptablesDropPolicy() {
+        // Without its prerouting chains, firewalld's forward chain accepts "ct status dnat"; that accept ends only
+        // firewalld's chain, and ip filter FORWARD's policy DROP (priority 0, before it) has dropped the packet anyway.
         String nft = RecordedRunner.read(NFT).replace("\"hook\": \"prerouting\"", "\"hook\": \"output\"");
         DiffReport r = diff(withNft("podman4-cni", nft));
         assertEquals(3, r.count(PortStatus.GAP), r.ports().toString());
@@ -102,16 +107,8 @@ class NativeTablesAndRootlessTest {
         for (int port : new int[] {8080, 5353}) {
             PortReport p = podman.ports().stream().filter(x -> x.mapping().hostPort() == port).findFirst().orElseThrow();
             assertEquals(PortStatus.UNKNOWN, p.status(), "Docker's nft DNAT claims host port " + port + " too");
-            assertTrue(p.why().startsWith("nftables table ip docker-bridges (chain nat-prerouting, prerouting hook): rule handle 7"
-                    + " in chain nat-prerouting-and-output may rewrite their destination (dnat)")
-                    || p.why().contains("rule handle 8 in chain nat-prerouting-and-output may rewrite their destination (dnat)"), p.why());
+            assertTrue(p.why().contains("ip docker-bridges nat-prerouting"), p.why());
         }
-        DiffReport d = diff(withNft("docker28", nft));
-        PortReport web = d.ports().stream().filter(p -> p.mapping().hostPort() == 8080).findFirst().orElseThrow();
-        assertEquals(PortStatus.UNKNOWN, web.status());
-        assertTrue(web.why().startsWith("nftables table ip docker-bridges (chain "), web.why());
-        PortReport dns = d.ports().stream().filter(p -> p.mapping().hostPort() == 5353).findFirst().orElseThrow();
-        assertEquals(PortStatus.UNKNOWN, dns.status(), "udp dport 5353-5360 is DNATed by docker-bridges");
     }
 
     @Test

@@ -39,8 +39,6 @@ public final class Comparer {
     private final DockerModel model;
     private final Set<String> adminChains = new LinkedHashSet<>(DEFAULT_ADMIN_CHAINS);
     private final Map<Family, FamilyView> views = new EnumMap<>(Family.class);
-    /** Native nftables tables iptables-save does not show; ports they could decide are unknown. */
-    private final NativeNft nativeNft;
     /** Rootless Podman containers by id: their ports go through a user-space listener, not FORWARD. */
     private final Map<String, Container> rootless = new LinkedHashMap<>();
 
@@ -53,7 +51,6 @@ public final class Comparer {
                 adminChains.add(n.adminChain());
             }
         }
-        this.nativeNft = new NativeNft(host.nftTables());
         for (Container c : host.containers()) {
             if (c.rootless()) {
                 rootless.put(c.id(), c);
@@ -70,16 +67,21 @@ public final class Comparer {
         final SourceSet outsideSources;
         final Splits throughHostPort;
         final Splits direct;
+        final Splits replies;
+        final Splits directReplies;
 
         FamilyView(Ruleset rules, Family family) {
             this.rules = rules;
             this.outside = new OutsideWorld(host, rules, family);
             List<IpAddress> extraLocals = outside.standIn ? outside.destinations : List.of();
-            this.simulator = new Simulator(rules, HostNet.of(host, extraLocals, List.of()));
+            this.simulator = new Simulator(rules, host.nftTables(), HostNet.of(host, extraLocals, List.of()));
             this.admin = new AdminRules(rules, adminChains);
             this.outsideSources = new SourceSet(outside.sources);
-            this.throughHostPort = new Splits(outsideSources, false, rules);
-            this.direct = new Splits(outsideSources, true, rules);
+            var nft = simulator.nftRules();
+            this.throughHostPort = new Splits(outsideSources, false, false, rules, nft, host.nftTables());
+            this.direct = new Splits(outsideSources, true, false, rules, nft, host.nftTables());
+            this.replies = new Splits(outsideSources, false, true, rules, nft, host.nftTables());
+            this.directReplies = new Splits(outsideSources, true, true, rules, nft, host.nftTables());
         }
     }
 
@@ -100,7 +102,7 @@ public final class Comparer {
         List<PortReport> ports = host.mappings().parallelStream().map(this::judge).map(intents::apply).toList();
         List<Exposure> exposures = exposures();
         List<Finding> findings = new Findings(host, adminChains).all();
-        findings.addAll(nativeNft.findings());
+        findings.addAll(NativeNft.findings(host.nftTables(), host.ruleset(Family.V4), host.ruleset(Family.V6)));
         if (!host.mappings().isEmpty()) {
             for (FamilyView v : views.values()) {
                 if (v.outside.standIn) {
@@ -171,7 +173,7 @@ public final class Comparer {
                 start.add(new Box(v.outsideSources, new PortRange(1024, 65535), PortRange.of(m.hostPort()), iface, d));
             }
         }
-        Explorer ex = new Explorer(v.simulator, v.throughHostPort, proto);
+        Explorer ex = new Explorer(v.simulator, v.throughHostPort, v.replies, proto);
         List<Region> regions = ex.explore(start);
         if (regions == null) {
             return new PortReport(m, bridge, PortStatus.UNKNOWN, null, "too many packet classes to judge (over " + Explorer.MAX_TRACES + ")", List.of());
@@ -179,8 +181,15 @@ public final class Comparer {
         Map<List<Object>, List<Region>> groups = new LinkedHashMap<>();
         for (Region r : regions) {
             String outcome = outcome(r.trace(), m, bridge);
-            boolean admin = r.trace().decidedBy() instanceof Decider.ByRule br && v.admin.isAdmin(br.rule());
-            groups.computeIfAbsent(List.of(outcome, admin, Objects.toString(r.trace().decidedBy())), k -> new ArrayList<>()).add(r);
+            Decider by = r.trace().decidedBy();
+            if (outcome.equals("accept") && r.reply() != null && r.reply().verdict() != Verdict.ACCEPT) {
+                // The first packet gets through, the container's answer does not: the port still times out.
+                outcome = r.reply().verdict() == Verdict.UNKNOWN ? "unknown"
+                        : r.reply().verdict() == Verdict.DROP ? "reply-drop" : "reply-reject";
+                by = r.reply().decidedBy();
+            }
+            boolean admin = by instanceof Decider.ByRule br && v.admin.isAdmin(br.rule());
+            groups.computeIfAbsent(List.of(outcome, admin, Objects.toString(by)), k -> new ArrayList<>()).add(r);
         }
         List<SourceGroup> sources = new ArrayList<>();
         for (Map.Entry<List<Object>, List<Region>> e : groups.entrySet()) {
@@ -188,10 +197,7 @@ public final class Comparer {
                 sources.add(group((String) e.getKey().get(0), (Boolean) e.getKey().get(1), part, v.outside));
             }
         }
-        PortReport r = summarize(m, bridge, sources);
-        NativeNft.Hit hit = nativeNft.affecting(m, bridge);
-        return hit == null ? r : new PortReport(m, bridge, PortStatus.UNKNOWN, r.decidedBy(), hit.describe()
-                + "; cnifix does not evaluate native nftables rules (iptables alone says " + r.status().id + ": " + r.why() + ")", r.sources());
+        return summarize(m, bridge, sources);
     }
 
     /**
@@ -262,6 +268,11 @@ public final class Comparer {
     }
 
     private static SourceGroup group(String outcome, boolean admin, List<Region> regions, OutsideWorld outside) {
+        Decider by = regions.get(0).trace().decidedBy();
+        Trace reply = regions.get(0).reply();
+        if (reply != null && (outcome.startsWith("reply-") || outcome.equals("unknown") && reply.verdict() == Verdict.UNKNOWN)) {
+            by = reply.decidedBy();
+        }
         List<Interval> ranges = new ArrayList<>();
         Set<String> ifaces = new LinkedHashSet<>();
         Set<IpAddress> dests = new LinkedHashSet<>();
@@ -277,7 +288,9 @@ public final class Comparer {
                 cidrs.addAll(i.toCidrs());
             }
         }
-        return new SourceGroup(outcome, admin, regions.get(0).trace().decidedBy(), cidrs, new ArrayList<>(ifaces), new ArrayList<>(dests));
+        Trace seen = by == regions.get(0).trace().decidedBy() ? regions.get(0).trace() : reply;
+        String fw = seen == null ? "" : FirewalldTerms.explain(by, seen.visited());
+        return new SourceGroup(outcome, admin, by, cidrs, new ArrayList<>(ifaces), new ArrayList<>(dests), fw);
     }
 
     private static PortReport summarize(PortMapping m, String bridge, List<SourceGroup> groups) {
@@ -287,7 +300,7 @@ public final class Comparer {
         int noDnat = 0;
         for (SourceGroup g : groups) {
             switch (g.outcome()) {
-                case "drop", "reject", "misrouted" -> {
+                case "drop", "reject", "misrouted", "reply-drop", "reply-reject" -> {
                     if (g.admin() && !g.outcome().equals("misrouted")) {
                         blocked = blocked == null ? g : blocked;
                     } else {
@@ -312,25 +325,34 @@ public final class Comparer {
             String why = switch (g.outcome()) {
                 case "no-dnat" -> "not DNATed to the container for " + who;
                 case "misrouted" -> "accepted but not forwarded to " + bridge + " for " + who;
-                default -> (g.outcome().equals("drop") ? "dropped" : "rejected") + " for " + who + " by " + describe(g.decidedBy());
+                case "reply-drop", "reply-reject" -> "reply " + (g.outcome().equals("reply-drop") ? "dropped" : "rejected")
+                        + " for " + who + " by " + describe(g) + " (the first packet gets in; the container's"
+                        + " answer, from " + bridge + " back to the client, does not)";
+                default -> (g.outcome().equals("drop") ? "dropped" : "rejected") + " for " + who + " by "
+                        + describe(g) + " (the client's first packet, on its way in)";
             };
             return new PortReport(m, bridge, PortStatus.GAP, g.decidedBy(), why, groups);
         }
         if (unknown != null) {
-            return new PortReport(m, bridge, PortStatus.UNKNOWN, unknown.decidedBy(),
-                    "the outcome hangs on a rule cnifix does not understand: " + describe(unknown.decidedBy()), groups);
+            return new PortReport(m, bridge, PortStatus.UNKNOWN, unknown.decidedBy(), unknown.decidedBy() instanceof Decider.ByOrder
+                    ? "cannot be judged: " + describe(unknown.decidedBy())
+                    : "the outcome hangs on a rule cnifix does not understand: " + describe(unknown.decidedBy()), groups);
         }
         if (blocked != null) {
             String who = blocked.sources() == null ? "every outside source" : "sources " + blocked.sources();
             return new PortReport(m, bridge, PortStatus.BLOCKED, blocked.decidedBy(),
-                    "an admin rule drops " + who + ": " + describe(blocked.decidedBy()), groups);
+                    "an admin rule drops " + who + ": " + describe(blocked), groups);
         }
         return new PortReport(m, bridge, PortStatus.OK, groups.isEmpty() ? null : groups.get(0).decidedBy(),
-                "accepted from every outside source" + (groups.isEmpty() ? "" : " by " + describe(groups.get(0).decidedBy())), groups);
+                "accepted from every outside source" + (groups.isEmpty() ? "" : " by " + describe(groups.get(0))), groups);
     }
 
     static String describe(Decider d) {
         return d == null ? "nothing" : d.describe();
+    }
+
+    private static String describe(SourceGroup g) {
+        return describe(g.decidedBy()) + g.terms();
     }
 
     private List<Exposure> exposures() {
@@ -374,7 +396,7 @@ public final class Comparer {
             }
             start.add(new Box(v.outsideSources, new PortRange(1024, 65535), new PortRange(from, 65535), iface, ip));
         }
-        List<Region> regions = new Explorer(v.simulator, v.direct, Packet.protocolNumber(proto)).explore(start);
+        List<Region> regions = new Explorer(v.simulator, v.direct, v.directReplies, Packet.protocolNumber(proto)).explore(start);
         if (regions == null) {
             return List.of();
         }
@@ -382,7 +404,8 @@ public final class Comparer {
         Set<Integer> seenAllowed = new HashSet<>();
         for (Region r : regions) {
             Trace t = r.trace();
-            if (t.verdict() != Verdict.ACCEPT || !"forward".equals(t.delivery()) || t.dnatAddress() != null) {
+            if (t.verdict() != Verdict.ACCEPT || !"forward".equals(t.delivery()) || t.dnatAddress() != null
+                    || r.reply() != null && r.reply().verdict() == Verdict.DROP || r.reply() != null && r.reply().verdict() == Verdict.REJECT) {
                 continue;
             }
             PortRange ports = r.box().destinationPorts();

@@ -23,12 +23,22 @@ final class Explorer {
 
     private final Simulator simulator;
     private final Splits splits;
+    private final Splits replySplits;
     private final int protocol;
     int traces;
 
     Explorer(Simulator simulator, Splits splits, int protocol) {
+        this(simulator, splits, null, protocol);
+    }
+
+    /**
+     * With {@code replySplits}, every forwarded first packet's reply (the container's answer, ESTABLISHED, from the
+     * bridge back to the client) is traced too, and boxes are split where the reply's rules draw a line.
+     */
+    Explorer(Simulator simulator, Splits splits, Splits replySplits, int protocol) {
         this.simulator = simulator;
         this.splits = splits;
+        this.replySplits = replySplits;
         this.protocol = protocol;
     }
 
@@ -45,9 +55,15 @@ final class Explorer {
                     b.sourcePorts().first(), b.destinationPorts().first());
             boolean onePort = b.destinationPorts().first() == b.destinationPorts().last();
             Trace t = simulator.trace(p, Simulator.Detail.RULES, b.sources(), onePort);
-            List<Box> pieces = split(b, t.visited());
+            List<Box> pieces = split(b, t.visited(), splits);
+            Trace reply = null;
+            if (pieces == null && replySplits != null && t.verdict() == io.cnifix.engine.Verdict.ACCEPT
+                    && "forward".equals(t.delivery())) {
+                reply = simulator.traceReply(replyOf(p, t), connectionOf(p, t), Simulator.Detail.RULES);
+                pieces = split(b, reply.visited(), replySplits);
+            }
             if (pieces == null) {
-                out.add(new Region(b, t));
+                out.add(new Region(b, t, reply));
             } else {
                 for (int i = pieces.size() - 1; i >= 0; i--) {
                     todo.push(pieces.get(i));
@@ -57,8 +73,20 @@ final class Explorer {
         return out;
     }
 
+    /** The container's answer to {@code p}: from where the first packet went, back to the client. */
+    static Packet replyOf(Packet p, Trace t) {
+        IpAddress from = t.dnatAddress() != null ? t.dnatAddress() : p.destination();
+        int fromPort = t.dnatPort() != null ? t.dnatPort() : p.destinationPort();
+        return new Packet(t.outInterface(), from, p.source(), p.protocol(), fromPort, p.sourcePort(), "ESTABLISHED", 0);
+    }
+
+    static io.cnifix.engine.Connection connectionOf(Packet p, Trace t) {
+        return new io.cnifix.engine.Connection(p.source(), p.destination(), p.sourcePort(), p.destinationPort(),
+                t.dnatAddress() != null, false, 0, p.inInterface());
+    }
+
     /** Splits at the first boundary that cuts the box, or returns null when none does. */
-    private List<Box> split(Box b, List<Rule> visited) {
+    private List<Box> split(Box b, List<Rule> visited, Splits splits) {
         for (Rule r : visited) {
             Splits.OfRule o = splits.of(r);
             if (o == Splits.OfRule.NONE) {

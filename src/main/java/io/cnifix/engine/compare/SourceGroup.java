@@ -8,13 +8,21 @@ import java.util.List;
 
 /**
  * The packets of one published port that share a fate. {@code outcome}: "accept", "drop", "reject", "unknown",
- * "no-dnat" (not taken to the container) or "misrouted". {@code sources} null means every outside source.
+ * "no-dnat" (not taken to the container), "misrouted", or "reply-drop"/"reply-reject" (the first packet gets in,
+ * the container's answer does not). {@code sources} null means every outside source. {@code terms}: the decision in
+ * the words of the tool that wrote the deciding rule (firewalld's zone or policy), or "".
  */
 public record SourceGroup(String outcome, boolean admin, Decider decidedBy, List<Cidr> sources, List<String> interfaces,
-                          List<IpAddress> destinations) {
+                          List<IpAddress> destinations, String terms) {
     public SourceGroup {
         sources = sources == null ? null : List.copyOf(sources);
         interfaces = List.copyOf(interfaces);
         destinations = List.copyOf(destinations);
+        terms = terms == null ? "" : terms;
+    }
+
+    public SourceGroup(String outcome, boolean admin, Decider decidedBy, List<Cidr> sources, List<String> interfaces,
+                       List<IpAddress> destinations) {
+        this(outcome, admin, decidedBy, sources, interfaces, destinations, "");
     }
 }

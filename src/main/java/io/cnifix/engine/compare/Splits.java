@@ -5,6 +5,11 @@ import io.cnifix.model.Match;
 import io.cnifix.model.PortRange;
 import io.cnifix.model.Rule;
 import io.cnifix.model.Side;
+import io.cnifix.model.IpAddress;
+import io.cnifix.model.nft.NftExpr;
+import io.cnifix.model.nft.NftRule;
+import io.cnifix.model.nft.NftStmt;
+import io.cnifix.model.nft.NftTable;
 
 import java.util.ArrayList;
 import java.util.IdentityHashMap;
@@ -28,21 +33,194 @@ final class Splits {
     private final Map<Rule, OfRule> cache = new IdentityHashMap<>();
     private final SourceSet outside;
     private final boolean direct;
+    /** For replies: the client is the destination, its port the destination port. */
+    private final boolean reply;
 
     /**
      * {@code direct}: the destination port is not rewritten, so --ctorigdstport cuts it as well. Every rule is
      * worked out here, so that lookups from several threads only read.
      */
     Splits(SourceSet outside, boolean direct, io.cnifix.model.Ruleset rules) {
+        this(outside, direct, false, rules, Map.of(), List.of());
+    }
+
+    /**
+     * {@code nft}: native nftables rules by the stand-ins traces list them as, {@code tables} the tables their
+     * named sets live in; {@code reply}: boundaries for reply packets, whose destination is the client.
+     */
+    Splits(SourceSet outside, boolean direct, boolean reply, io.cnifix.model.Ruleset rules, Map<Rule, NftRule> nft,
+           List<NftTable> tables) {
         this.outside = outside;
         this.direct = direct;
+        this.reply = reply;
         for (var t : rules.tables().values()) {
             for (var c : t.chains().values()) {
                 for (Rule r : c.rules()) {
-                    cache.put(r, compute(r));
+                    cache.put(r, reply ? computeReply(r) : compute(r));
                 }
             }
         }
+        Map<String, NftTable> byLabel = new java.util.HashMap<>();
+        for (NftTable t : tables) {
+            byLabel.put(t.label(), t);
+        }
+        for (Map.Entry<Rule, NftRule> e : nft.entrySet()) {
+            NftRule r = e.getValue();
+            cache.put(e.getKey(), computeNft(r, byLabel.get(r.family() + " " + r.table())));
+        }
+    }
+
+    /** A reply's client sits where an iptables rule says -d and --dport. */
+    private OfRule computeReply(Rule r) {
+        List<Cidr> src = new ArrayList<>();
+        List<PortRange> sp = new ArrayList<>();
+        for (Match m : r.matches()) {
+            if (m instanceof Match.Address a && a.side() == Side.DESTINATION) {
+                src.add(a.cidr());
+            } else if (m instanceof Match.Ports p) {
+                for (Match.PortCondition c : p.conditions()) {
+                    if (c instanceof Match.PortIs pi && pi.side() == Side.DESTINATION) {
+                        sp.add(pi.range());
+                    }
+                }
+            } else if (m instanceof Match.Multiport mp && mp.side() != Side.SOURCE) {
+                sp.addAll(mp.ports());
+            } else if (m instanceof Match.Conntrack ct) {
+                for (Match.CtCondition c : ct.conditions()) {
+                    if (c instanceof Match.CtAddress a && (a.reply() ? a.side() == Side.DESTINATION : a.side() == Side.SOURCE)) {
+                        src.add(a.cidr());
+                    } else if (c instanceof Match.CtPort p && (p.reply() ? p.side() == Side.DESTINATION : p.side() == Side.SOURCE)) {
+                        sp.add(p.range());
+                    }
+                }
+            }
+        }
+        return finish(src, sp, new ArrayList<>());
+    }
+
+    private OfRule computeNft(NftRule r, NftTable t) {
+        List<Cidr> src = new ArrayList<>();
+        List<PortRange> sp = new ArrayList<>();
+        List<PortRange> dp = new ArrayList<>();
+        for (NftStmt s : r.statements()) {
+            if (s instanceof NftStmt.Match m) {
+                nftBounds(m.left(), constants(m.right(), t), src, sp, dp);
+            } else if (s instanceof NftStmt.VMap vm) {
+                nftBounds(vm.key(), constants(vm.map(), t), src, sp, dp);
+            } else if (s instanceof NftStmt.Nat n && n.address() instanceof NftExpr.MapLookup ml) {
+                nftBounds(ml.key(), constants(ml.map(), t), src, sp, dp);
+            }
+        }
+        return finish(src, sp, dp);
+    }
+
+    /** The constants a right-hand side stands for: set elements, map keys, or itself. */
+    private static List<NftExpr> constants(NftExpr right, NftTable t) {
+        List<NftExpr> out = new ArrayList<>();
+        List<NftExpr> elements = right instanceof NftExpr.SetLiteral s ? s.elements()
+                : right instanceof NftExpr.SetRef ref && t != null && t.set(ref.name()) != null ? t.set(ref.name()).elements()
+                : List.of(right);
+        for (NftExpr e : elements) {
+            out.add(e instanceof NftExpr.Mapping m ? m.key() : e);
+        }
+        return out;
+    }
+
+    private void nftBounds(NftExpr left, List<NftExpr> values, List<Cidr> src, List<PortRange> sp, List<PortRange> dp) {
+        if (left instanceof NftExpr.Concat c) {
+            for (int i = 0; i < c.parts().size(); i++) {
+                List<NftExpr> part = new ArrayList<>();
+                for (NftExpr v : values) {
+                    if (v instanceof NftExpr.Concat vc && vc.parts().size() == c.parts().size()) {
+                        part.add(vc.parts().get(i));
+                    }
+                }
+                nftBounds(c.parts().get(i), part, src, sp, dp);
+            }
+            return;
+        }
+        String kind = kindOf(left);
+        if (kind == null) {
+            return;
+        }
+        for (NftExpr v : values) {
+            if (kind.equals("src")) {
+                src.addAll(cidrsOf(v));
+            } else {
+                PortRange pr = portsOf(v);
+                if (pr != null) {
+                    (kind.equals("sport") ? sp : dp).add(pr);
+                }
+            }
+        }
+    }
+
+    /** What an nft key tells about the box: "src" (client address), "sport" (client port), "dport", or null. */
+    private String kindOf(NftExpr left) {
+        if (left instanceof NftExpr.Payload p) {
+            boolean l4 = List.of("tcp", "udp", "sctp", "th").contains(p.protocol());
+            if ((p.protocol().equals("ip") || p.protocol().equals("ip6"))) {
+                return p.field().equals(reply ? "daddr" : "saddr") ? "src" : null;
+            }
+            if (l4 && p.field().equals("sport")) {
+                return reply ? (direct ? "dport" : null) : "sport";
+            }
+            if (l4 && p.field().equals("dport")) {
+                return reply ? "sport" : "dport";
+            }
+            return null;
+        }
+        if (left instanceof NftExpr.Ct c && c.dir() != null) {
+            boolean orig = c.dir().equals("original");
+            if (c.key().endsWith("saddr") && orig || c.key().endsWith("daddr") && !orig) {
+                return "src";
+            }
+            if (c.key().equals("proto-src") && orig || c.key().equals("proto-dst") && !orig) {
+                return "sport";
+            }
+            if (c.key().equals("proto-dst") && orig && direct) {
+                return "dport";
+            }
+        }
+        return null;
+    }
+
+    private static List<Cidr> cidrsOf(NftExpr v) {
+        try {
+            if (v instanceof NftExpr.Prefix p) {
+                return List.of(Cidr.parse(p.address() + "/" + p.length()));
+            }
+            if (v instanceof NftExpr.Value x) {
+                return List.of(Cidr.host(IpAddress.parse(x.text())));
+            }
+            if (v instanceof NftExpr.Range r && r.low() instanceof NftExpr.Value lo && r.high() instanceof NftExpr.Value hi) {
+                return List.of(Cidr.host(IpAddress.parse(lo.text())), Cidr.host(IpAddress.parse(hi.text())));
+            }
+        } catch (RuntimeException e) {
+            // not an address
+        }
+        return List.of();
+    }
+
+    private static PortRange portsOf(NftExpr v) {
+        try {
+            if (v instanceof NftExpr.Value x && x.value() instanceof Long n && n >= 0 && n <= 65535) {
+                return PortRange.of((int) (long) n);
+            }
+            if (v instanceof NftExpr.Range r && r.low() instanceof NftExpr.Value lo && lo.value() instanceof Long a
+                    && r.high() instanceof NftExpr.Value hi && hi.value() instanceof Long b && a <= b && b <= 65535) {
+                return new PortRange((int) (long) a, (int) (long) b);
+            }
+        } catch (RuntimeException e) {
+            // not a port
+        }
+        return null;
+    }
+
+    private OfRule finish(List<Cidr> src, List<PortRange> sp, List<PortRange> dp) {
+        src.removeIf(c -> c.family() != outside.first().family() || !outside.intersects(Interval.of(c)));
+        OfRule o = new OfRule(List.copyOf(src), List.copyOf(sp), List.copyOf(dp));
+        return o.empty() ? OfRule.NONE : o;
     }
 
     OfRule of(Rule r) {

@@ -5,7 +5,12 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonPrimitive;
 import io.cnifix.ingest.InputText;
-import io.cnifix.model.NftTable;
+import io.cnifix.model.nft.NftChain;
+import io.cnifix.model.nft.NftExpr;
+import io.cnifix.model.nft.NftRule;
+import io.cnifix.model.nft.NftSet;
+import io.cnifix.model.nft.NftStmt;
+import io.cnifix.model.nft.NftTable;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -13,11 +18,15 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Reads {@code nft -j list ruleset} (libnftables JSON schema 1). Tables, chains and rules come as separate objects
- * in one array; rules are attached to their chains. Expressions cnifix has no use for become an unknown condition
- * ("?"), never an error: the reader only has to tell which tables could filter forwarded packets.
+ * Reads {@code nft -j list ruleset} (libnftables JSON schema 1) into typed tables, chains, sets and rules. Tables,
+ * chains, sets and rules come as separate objects in one array and are put together here. Missing fields are
+ * tolerated; an expression or statement the reader does not know is kept as unknown (with its JSON), never an
+ * error, so that the engine can name it instead of guessing.
  */
 public final class NftReader {
+    /** Deeper expressions than this are kept as unknown: fuzzed input must not exhaust the stack. */
+    private static final int MAX_DEPTH = 48;
+
     private NftReader() {
     }
 
@@ -27,200 +36,390 @@ public final class NftReader {
             throw doc.error(doc.root, "not nft -j list ruleset output (expected an object with \"nftables\")");
         }
         JsonArray items = doc.array(doc.root.getAsJsonObject().get("nftables"), "nftables");
-        Map<String, String[]> tables = new LinkedHashMap<>();
-        Map<String, Map<String, ChainBuilder>> chains = new LinkedHashMap<>();
+        Map<String, Builder> tables = new LinkedHashMap<>();
         for (JsonElement e : items) {
-            JsonObject item = doc.object(e, "nftables[]");
-            if (item.has("table")) {
-                JsonObject t = doc.object(item.get("table"), "table");
-                String family = doc.required(t, "family", "table");
-                String name = doc.required(t, "name", "table");
-                tables.put(family + " " + name, new String[] {family, name});
-                chains.computeIfAbsent(family + " " + name, k -> new LinkedHashMap<>());
-            } else if (item.has("chain")) {
-                JsonObject c = doc.object(item.get("chain"), "chain");
-                String key = doc.required(c, "family", "chain") + " " + doc.required(c, "table", "chain");
-                String name = doc.required(c, "name", "chain");
-                JsonElement prio = c.get("prio");
-                Integer priority = prio != null && prio.isJsonPrimitive() && prio.getAsJsonPrimitive().isNumber()
-                        ? prio.getAsInt() : null;
-                chains.computeIfAbsent(key, k -> new LinkedHashMap<>()).put(name, new ChainBuilder(name,
-                        doc.string(c, "type", "chain"), doc.string(c, "hook", "chain"), priority, doc.string(c, "policy", "chain")));
-            } else if (item.has("rule")) {
-                JsonObject r = doc.object(item.get("rule"), "rule");
-                String key = doc.required(r, "family", "rule") + " " + doc.required(r, "table", "rule");
-                String chain = doc.required(r, "chain", "rule");
-                ChainBuilder b = chains.computeIfAbsent(key, k -> new LinkedHashMap<>())
-                        .computeIfAbsent(chain, k -> new ChainBuilder(chain, null, null, null, null));
+            if (!e.isJsonObject()) {
+                continue;
+            }
+            JsonObject item = e.getAsJsonObject();
+            if (item.has("table") && item.get("table").isJsonObject()) {
+                JsonObject t = item.getAsJsonObject("table");
+                table(tables, str(t, "family"), str(t, "name"));
+            } else if (item.has("chain") && item.get("chain").isJsonObject()) {
+                JsonObject c = item.getAsJsonObject("chain");
+                Builder b = table(tables, str(c, "family"), str(c, "table"));
+                String name = str(c, "name");
+                NftChain.Base base = null;
+                if (c.has("hook")) {
+                    Integer prio = priority(c.get("prio"));
+                    base = new NftChain.Base(orElse(str(c, "type"), "filter"), str(c, "hook"), prio == null ? 0 : prio,
+                            orElse(str(c, "policy"), "accept"));
+                }
+                ChainBuilder cb = b.chains.computeIfAbsent(name, k -> new ChainBuilder());
+                cb.base = base;
+            } else if ((item.has("set") || item.has("map")) && item.get(item.has("set") ? "set" : "map").isJsonObject()) {
+                JsonObject s = item.getAsJsonObject(item.has("set") ? "set" : "map");
+                Builder b = table(tables, str(s, "family"), str(s, "table"));
+                b.sets.add(set(s));
+            } else if (item.has("rule") && item.get("rule").isJsonObject()) {
+                JsonObject r = item.getAsJsonObject("rule");
+                String family = str(r, "family");
+                String tableName = str(r, "table");
+                Builder b = table(tables, family, tableName);
+                String chain = str(r, "chain");
                 JsonElement handle = r.get("handle");
                 long h = handle != null && handle.isJsonPrimitive() && handle.getAsJsonPrimitive().isNumber() ? handle.getAsLong() : 0;
-                JsonArray expr = doc.optArray(r, "expr", "rule");
-                b.rules.add(rule(h, expr));
+                List<NftStmt> stmts = new ArrayList<>();
+                JsonElement expr = r.get("expr");
+                if (expr != null && expr.isJsonArray()) {
+                    for (JsonElement s : expr.getAsJsonArray()) {
+                        stmts.add(statement(s));
+                    }
+                }
+                b.chains.computeIfAbsent(chain, k -> new ChainBuilder()).rules
+                        .add(new NftRule(family, tableName, chain, h, stmts, str(r, "comment")));
             }
         }
         List<NftTable> out = new ArrayList<>();
-        for (Map.Entry<String, Map<String, ChainBuilder>> e : chains.entrySet()) {
-            String[] fn = tables.getOrDefault(e.getKey(), e.getKey().split(" ", 2));
-            List<NftTable.NftChain> cs = new ArrayList<>();
-            for (ChainBuilder b : e.getValue().values()) {
-                cs.add(new NftTable.NftChain(b.name, b.type, b.hook, b.priority, b.policy, b.rules));
+        for (Builder b : tables.values()) {
+            List<NftChain> chains = new ArrayList<>();
+            for (Map.Entry<String, ChainBuilder> c : b.chains.entrySet()) {
+                chains.add(new NftChain(c.getKey(), c.getValue().base, c.getValue().rules));
             }
-            out.add(new NftTable(fn[0], fn[1], cs, in.name()));
+            out.add(new NftTable(b.family, b.name, chains, b.sets, in.name()));
         }
         return out;
+    }
+
+    private static Builder table(Map<String, Builder> tables, String family, String name) {
+        String f = orElse(family, "?");
+        String n = orElse(name, "?");
+        return tables.computeIfAbsent(f + " " + n, k -> new Builder(f, n));
+    }
+
+    private static final class Builder {
+        final String family;
+        final String name;
+        final Map<String, ChainBuilder> chains = new LinkedHashMap<>();
+        final List<NftSet> sets = new ArrayList<>();
+
+        Builder(String family, String name) {
+            this.family = family;
+            this.name = name;
+        }
     }
 
     private static final class ChainBuilder {
-        final String name;
-        final String type;
-        final String hook;
-        final Integer priority;
-        final String policy;
-        final List<NftTable.NftRule> rules = new ArrayList<>();
-
-        ChainBuilder(String name, String type, String hook, Integer priority, String policy) {
-            this.name = name;
-            this.type = type;
-            this.hook = hook;
-            this.priority = priority;
-            this.policy = policy;
-        }
+        NftChain.Base base;
+        final List<NftRule> rules = new ArrayList<>();
     }
 
-    private static NftTable.NftRule rule(long handle, JsonArray expr) {
-        List<NftTable.Condition> conditions = new ArrayList<>();
-        List<String> actions = new ArrayList<>();
-        if (expr != null) {
-            for (JsonElement e : expr) {
-                if (!e.isJsonObject()) {
-                    continue;
-                }
-                for (Map.Entry<String, JsonElement> s : e.getAsJsonObject().entrySet()) {
-                    statement(s.getKey(), s.getValue(), conditions, actions);
-                }
-            }
+    /** A number, or one of nft's standard priority names ("filter", "dstnat + 10") as newer nft versions print. */
+    static Integer priority(JsonElement e) {
+        if (e == null || !e.isJsonPrimitive()) {
+            return null;
         }
-        return new NftTable.NftRule(handle, conditions, actions);
+        JsonPrimitive p = e.getAsJsonPrimitive();
+        if (p.isNumber()) {
+            return p.getAsInt();
+        }
+        String s = p.getAsString().replace(" ", "");
+        int sign = Math.max(s.indexOf('+'), s.indexOf('-', 1));
+        String head = sign > 0 ? s.substring(0, sign) : s;
+        int offset = 0;
+        try {
+            offset = sign > 0 ? Integer.parseInt(s.substring(sign).replace("+", "")) : 0;
+            return Integer.parseInt(s);
+        } catch (NumberFormatException ignored) {
+            // a name
+        }
+        Integer base = switch (head) {
+            case "raw" -> -300;
+            case "mangle" -> -150;
+            case "dstnat" -> -100;
+            case "filter" -> 0;
+            case "security" -> 50;
+            case "srcnat" -> 100;
+            default -> null;
+        };
+        return base == null ? null : base + offset;
     }
 
-    private static void statement(String kind, JsonElement body, List<NftTable.Condition> conditions, List<String> actions) {
-        switch (kind) {
-            case "match" -> {
-                if (body.isJsonObject()) {
-                    JsonObject m = body.getAsJsonObject();
-                    String op = m.has("op") && m.get("op").isJsonPrimitive() ? m.get("op").getAsString() : "==";
-                    conditions.add(new NftTable.Condition(key(m.get("left")), op, values(m.get("right"))));
+    private static NftSet set(JsonObject s) {
+        String keyType = typeText(s.get("type"));
+        String dataType = s.has("map") ? typeText(s.get("map")) : null;
+        List<String> flags = new ArrayList<>();
+        JsonElement f = s.get("flags");
+        if (f != null && f.isJsonArray()) {
+            for (JsonElement x : f.getAsJsonArray()) {
+                if (x.isJsonPrimitive()) {
+                    flags.add(x.getAsString());
                 }
             }
-            case "accept", "drop", "continue", "return", "queue" -> actions.add(kind);
-            case "reject" -> actions.add("reject");
-            case "jump", "goto" -> actions.add(kind + ":" + target(body));
-            case "dnat", "snat", "redirect", "masquerade" -> actions.add(kind);
+        } else if (f != null && f.isJsonPrimitive()) {
+            flags.add(f.getAsString());
+        }
+        List<NftExpr> elements = new ArrayList<>();
+        JsonElement elem = s.get("elem");
+        if (elem != null && elem.isJsonArray()) {
+            for (JsonElement x : elem.getAsJsonArray()) {
+                elements.add(element(x, dataType != null, 0));
+            }
+        }
+        return new NftSet(orElse(str(s, "name"), "?"), keyType, dataType, flags, elements);
+    }
+
+    private static String typeText(JsonElement t) {
+        if (t == null) {
+            return null;
+        }
+        if (t.isJsonArray()) {
+            List<String> parts = new ArrayList<>();
+            for (JsonElement x : t.getAsJsonArray()) {
+                parts.add(x.isJsonPrimitive() ? x.getAsString() : "?");
+            }
+            return String.join(" . ", parts);
+        }
+        return t.isJsonPrimitive() ? t.getAsString() : "?";
+    }
+
+    /** A set element, or for a map (also a map literal) a {@code [key, data]} pair. */
+    private static NftExpr element(JsonElement x, boolean map, int depth) {
+        if (map && x.isJsonArray() && x.getAsJsonArray().size() == 2) {
+            JsonArray pair = x.getAsJsonArray();
+            return new NftExpr.Mapping(expr(pair.get(0), depth + 1), data(pair.get(1), depth + 1));
+        }
+        return expr(x, depth + 1);
+    }
+
+    /** Map data: a verdict ({@code {"jump": {"target": ...}}}) or an expression. */
+    private static NftExpr data(JsonElement d, int depth) {
+        if (d != null && d.isJsonObject() && d.getAsJsonObject().size() == 1) {
+            String k = d.getAsJsonObject().keySet().iterator().next();
+            if (isVerdict(k)) {
+                return new NftExpr.VerdictData(verdict(k, d.getAsJsonObject().get(k)));
+            }
+        }
+        return expr(d, depth + 1);
+    }
+
+    private static boolean isVerdict(String k) {
+        return switch (k) {
+            case "accept", "drop", "continue", "return", "jump", "goto", "reject", "queue" -> true;
+            default -> false;
+        };
+    }
+
+    static NftStmt statement(JsonElement e) {
+        if (e == null || !e.isJsonObject() || e.getAsJsonObject().size() != 1) {
+            return new NftStmt.Unknown("?", String.valueOf(e));
+        }
+        String kind = e.getAsJsonObject().keySet().iterator().next();
+        JsonElement body = e.getAsJsonObject().get(kind);
+        JsonObject o = body != null && body.isJsonObject() ? body.getAsJsonObject() : null;
+        if (isVerdict(kind)) {
+            return verdict(kind, body);
+        }
+        return switch (kind) {
+            case "match" -> o == null ? new NftStmt.Unknown(kind, String.valueOf(body))
+                    : new NftStmt.Match(expr(o.get("left"), 0), orElse(str(o, "op"), "=="), expr(o.get("right"), 0));
+            case "vmap" -> o == null ? new NftStmt.Unknown(kind, String.valueOf(body))
+                    : new NftStmt.VMap(expr(o.get("key"), 0), mapData(o.get("data"), 0));
+            case "dnat", "snat", "redirect", "masquerade" -> nat(kind, o);
             case "mangle" -> {
-                String k = body.isJsonObject() ? key(body.getAsJsonObject().get("key")) : "?";
-                if (k.endsWith("mark") || k.equals("?")) {
-                    actions.add("mark");
-                } else {
-                    actions.add("mangle " + k);
+                if (o == null) {
+                    yield new NftStmt.Unknown(kind, String.valueOf(body));
+                }
+                NftExpr key = expr(o.get("key"), 0);
+                if (key instanceof NftExpr.Meta m && m.key().equals("mark")) {
+                    yield new NftStmt.SetMark(false, "mark", expr(o.get("value"), 0));
+                }
+                if (key instanceof NftExpr.Ct c && c.key().equals("mark")) {
+                    yield new NftStmt.SetMark(true, "mark", expr(o.get("value"), 0));
+                }
+                // Changing other packet fields (dscp, ttl, priority) does not change where it goes; unknown anyway.
+                yield new NftStmt.Unknown("mangle " + key, String.valueOf(body));
+            }
+            case "counter", "log", "quota" -> kind.equals("quota") ? new NftStmt.Unknown(kind, String.valueOf(body))
+                    : new NftStmt.Passive(kind);
+            case "limit" -> new NftStmt.Limit(o == null ? "" : str(o, "rate") + "/" + str(o, "per"));
+            case "notrack" -> new NftStmt.NoTrack();
+            case "set", "map" -> new NftStmt.Passive(kind + " update");
+            default -> new NftStmt.Unknown(kind, String.valueOf(body));
+        };
+    }
+
+    private static NftStmt.Verdict verdict(String kind, JsonElement body) {
+        String target = null;
+        String detail = null;
+        if (body != null && body.isJsonObject()) {
+            JsonObject o = body.getAsJsonObject();
+            target = str(o, "target");
+            if (kind.equals("reject")) {
+                String type = str(o, "type");
+                String expr = str(o, "expr");
+                detail = type == null && expr == null ? null : "with " + orElse(type, "icmp") + " " + orElse(expr, "");
+            }
+        }
+        return new NftStmt.Verdict(kind, target, detail == null ? null : detail.trim());
+    }
+
+    private static NftStmt nat(String kind, JsonObject o) {
+        List<String> flags = new ArrayList<>();
+        if (o == null) {
+            return new NftStmt.Nat(kind, null, null, null, flags);
+        }
+        JsonElement f = o.get("flags");
+        if (f != null && f.isJsonArray()) {
+            for (JsonElement x : f.getAsJsonArray()) {
+                flags.add(x.isJsonPrimitive() ? x.getAsString() : "?");
+            }
+        } else if (f != null && f.isJsonPrimitive()) {
+            flags.add(f.getAsString());
+        }
+        if (o.has("type_flags")) {
+            flags.add(String.valueOf(o.get("type_flags")));
+        }
+        NftExpr addr = o.has("addr") ? expr(o.get("addr"), 0) : null;
+        NftExpr port = o.has("port") ? expr(o.get("port"), 0) : null;
+        return new NftStmt.Nat(kind, str(o, "family"), addr, port, flags);
+    }
+
+    /** The map a vmap or map lookup uses: a literal of {@code [key, data]} pairs or a named map. */
+    private static NftExpr mapData(JsonElement d, int depth) {
+        if (d != null && d.isJsonObject() && d.getAsJsonObject().has("set")) {
+            JsonElement s = d.getAsJsonObject().get("set");
+            List<NftExpr> elements = new ArrayList<>();
+            if (s.isJsonArray()) {
+                for (JsonElement x : s.getAsJsonArray()) {
+                    elements.add(element(x, true, depth + 1));
+                }
+            } else {
+                elements.add(element(s, true, depth + 1));
+            }
+            return new NftExpr.SetLiteral(elements);
+        }
+        return expr(d, depth + 1);
+    }
+
+    static NftExpr expr(JsonElement e, int depth) {
+        if (e == null || e.isJsonNull()) {
+            return new NftExpr.Unknown("null");
+        }
+        if (depth > MAX_DEPTH) {
+            return new NftExpr.Unknown("(nested too deep)");
+        }
+        if (e.isJsonPrimitive()) {
+            JsonPrimitive p = e.getAsJsonPrimitive();
+            if (p.isNumber()) {
+                try {
+                    return new NftExpr.Value(p.getAsLong());
+                } catch (NumberFormatException x) {
+                    return new NftExpr.Unknown(p.getAsString());
                 }
             }
-            case "vmap" -> {
-                // A verdict map: the key is tested, so the rule may take any verdict the map holds.
-                if (body.isJsonObject()) {
-                    JsonObject v = body.getAsJsonObject();
-                    conditions.add(new NftTable.Condition(key(v.get("key")), "vmap", List.of()));
-                    verdictsOf(v.get("data"), actions);
+            String s = p.getAsString();
+            return s.startsWith("@") ? new NftExpr.SetRef(s.substring(1)) : new NftExpr.Value(s);
+        }
+        if (e.isJsonArray()) {
+            // A list on the right of a match: flags (ct state established,related) or a set's values.
+            List<NftExpr> parts = new ArrayList<>();
+            for (JsonElement x : e.getAsJsonArray()) {
+                parts.add(expr(x, depth + 1));
+            }
+            return new NftExpr.SetLiteral(parts);
+        }
+        JsonObject o = e.getAsJsonObject();
+        if (o.size() != 1) {
+            return new NftExpr.Unknown(o.toString());
+        }
+        String k = o.keySet().iterator().next();
+        JsonElement v = o.get(k);
+        JsonObject vo = v != null && v.isJsonObject() ? v.getAsJsonObject() : null;
+        switch (k) {
+            case "payload" -> {
+                if (vo != null && vo.has("protocol") && vo.has("field")) {
+                    return new NftExpr.Payload(str(vo, "protocol"), str(vo, "field"));
+                }
+            }
+            case "meta" -> {
+                if (vo != null && vo.has("key")) {
+                    return new NftExpr.Meta(str(vo, "key"));
+                }
+            }
+            case "ct" -> {
+                if (vo != null && vo.has("key")) {
+                    return new NftExpr.Ct(str(vo, "key"), str(vo, "dir"), str(vo, "family"));
+                }
+            }
+            case "fib" -> {
+                if (vo != null) {
+                    List<String> flags = new ArrayList<>();
+                    JsonElement f = vo.get("flags");
+                    if (f != null && f.isJsonArray()) {
+                        for (JsonElement x : f.getAsJsonArray()) {
+                            flags.add(x.isJsonPrimitive() ? x.getAsString() : "?");
+                        }
+                    } else if (f != null && f.isJsonPrimitive()) {
+                        flags.add(f.getAsString());
+                    }
+                    return new NftExpr.Fib(flags, orElse(str(vo, "result"), "?"));
+                }
+            }
+            case "prefix" -> {
+                if (vo != null && vo.has("addr") && vo.get("len") != null && vo.get("len").isJsonPrimitive()) {
+                    try {
+                        return new NftExpr.Prefix(str(vo, "addr"), vo.get("len").getAsInt());
+                    } catch (NumberFormatException x) {
+                        return new NftExpr.Unknown(o.toString());
+                    }
+                }
+            }
+            case "range" -> {
+                if (v != null && v.isJsonArray() && v.getAsJsonArray().size() == 2) {
+                    return new NftExpr.Range(expr(v.getAsJsonArray().get(0), depth + 1), expr(v.getAsJsonArray().get(1), depth + 1));
+                }
+            }
+            case "set" -> {
+                return v != null && v.isJsonArray() ? expr(v, depth + 1)
+                        : new NftExpr.SetLiteral(List.of(expr(v, depth + 1)));
+            }
+            case "concat" -> {
+                if (v != null && v.isJsonArray()) {
+                    List<NftExpr> parts = new ArrayList<>();
+                    for (JsonElement x : v.getAsJsonArray()) {
+                        parts.add(expr(x, depth + 1));
+                    }
+                    return new NftExpr.Concat(parts);
+                }
+            }
+            case "elem" -> {
+                if (vo != null && vo.has("val")) {
+                    return expr(vo.get("val"), depth + 1);
+                }
+            }
+            case "&", "|", "^", "<<", ">>" -> {
+                if (v != null && v.isJsonArray() && v.getAsJsonArray().size() == 2) {
+                    return new NftExpr.Binop(k, expr(v.getAsJsonArray().get(0), depth + 1), expr(v.getAsJsonArray().get(1), depth + 1));
+                }
+            }
+            case "map" -> {
+                if (vo != null && vo.has("key")) {
+                    return new NftExpr.MapLookup(expr(vo.get("key"), depth + 1), mapData(vo.get("data"), depth + 1));
                 }
             }
             default -> {
-                // counter, log, limit, comment, notrack, ... do not decide a packet's fate.
             }
         }
+        return new NftExpr.Unknown(o.toString());
     }
 
-    private static void verdictsOf(JsonElement data, List<String> actions) {
-        if (data == null) {
-            actions.add("?");
-            return;
-        }
-        if (data.isJsonObject() && data.getAsJsonObject().has("set")) {
-            data = data.getAsJsonObject().get("set");
-        }
-        if (data.isJsonArray()) {
-            for (JsonElement pair : data.getAsJsonArray()) {
-                if (pair.isJsonArray() && pair.getAsJsonArray().size() == 2 && pair.getAsJsonArray().get(1).isJsonObject()) {
-                    for (Map.Entry<String, JsonElement> v : pair.getAsJsonArray().get(1).getAsJsonObject().entrySet()) {
-                        statement(v.getKey(), v.getValue(), new ArrayList<>(), actions);
-                    }
-                } else {
-                    actions.add("?");
-                }
-            }
-        } else {
-            // A named map (@name): its verdicts are not in the rule.
-            actions.add("?");
-        }
+    private static String str(JsonObject o, String key) {
+        JsonElement e = o == null ? null : o.get(key);
+        return e != null && e.isJsonPrimitive() ? e.getAsString() : null;
     }
 
-    private static String target(JsonElement body) {
-        if (body != null && body.isJsonObject() && body.getAsJsonObject().has("target")) {
-            JsonElement t = body.getAsJsonObject().get("target");
-            return t.isJsonPrimitive() ? t.getAsString() : "?";
-        }
-        return "?";
-    }
-
-    static String key(JsonElement left) {
-        if (left == null || !left.isJsonObject()) {
-            return "?";
-        }
-        JsonObject o = left.getAsJsonObject();
-        if (o.has("meta") && o.get("meta").isJsonObject()) {
-            return str(o.getAsJsonObject("meta").get("key"));
-        }
-        if (o.has("ct") && o.get("ct").isJsonObject()) {
-            return "ct " + str(o.getAsJsonObject("ct").get("key"));
-        }
-        if (o.has("payload") && o.get("payload").isJsonObject()) {
-            JsonObject p = o.getAsJsonObject("payload");
-            return str(p.get("protocol")) + " " + str(p.get("field"));
-        }
-        return "?";
-    }
-
-    private static String str(JsonElement e) {
-        return e != null && e.isJsonPrimitive() ? e.getAsString() : "?";
-    }
-
-    static List<String> values(JsonElement right) {
-        List<String> out = new ArrayList<>();
-        value(right, out);
-        return out;
-    }
-
-    private static void value(JsonElement v, List<String> out) {
-        if (v == null || v.isJsonNull()) {
-            out.add("?");
-        } else if (v.isJsonPrimitive()) {
-            JsonPrimitive p = v.getAsJsonPrimitive();
-            out.add(p.isNumber() ? Long.toString(p.getAsLong()) : p.getAsString());
-        } else if (v.isJsonArray()) {
-            for (JsonElement e : v.getAsJsonArray()) {
-                value(e, out);
-            }
-        } else {
-            JsonObject o = v.getAsJsonObject();
-            if (o.has("set")) {
-                value(o.get("set"), out);
-            } else if (o.has("prefix") && o.get("prefix").isJsonObject()) {
-                JsonObject p = o.getAsJsonObject("prefix");
-                out.add(str(p.get("addr")) + "/" + str(p.get("len")));
-            } else if (o.has("range") && o.get("range").isJsonArray() && o.getAsJsonArray("range").size() == 2) {
-                JsonArray r = o.getAsJsonArray("range");
-                out.add(str(r.get(0)) + "-" + str(r.get(1)));
-            } else {
-                out.add("?");
-            }
-        }
+    private static String orElse(String s, String dflt) {
+        return s == null ? dflt : s;
     }
 }

@@ -1,0 +1,148 @@
+package io.cnifix.model.nft;
+
+import java.util.List;
+
+/**
+ * An nftables expression as {@code nft -j} writes it: what a rule reads from the packet (payload, meta, ct, fib),
+ * the constants it compares with (values, prefixes, ranges, set literals, named sets, concatenations) and bitwise
+ * operations. Anything else is kept as {@link Unknown} with its JSON text.
+ */
+public sealed interface NftExpr {
+
+    /** {@code ip saddr}, {@code tcp dport}, {@code th dport}, {@code ip6 nexthdr}. */
+    record Payload(String protocol, String field) implements NftExpr {
+        @Override
+        public String toString() {
+            return protocol + " " + field;
+        }
+    }
+
+    /** {@code meta iifname}, {@code meta l4proto}, {@code meta mark}, ... */
+    record Meta(String key) implements NftExpr {
+        @Override
+        public String toString() {
+            return "meta " + key;
+        }
+    }
+
+    /** {@code ct state}, {@code ct status}, {@code ct mark}, {@code ct original proto-dst}; {@code dir} may be null. */
+    record Ct(String key, String dir, String family) implements NftExpr {
+        @Override
+        public String toString() {
+            return "ct " + (dir == null ? "" : dir + " ") + (family == null ? "" : family + " ") + key;
+        }
+    }
+
+    /** {@code fib daddr type}: flags (saddr, daddr, iif, oif, mark) and result (type, oif, oifname). */
+    record Fib(List<String> flags, String result) implements NftExpr {
+        public Fib {
+            flags = List.copyOf(flags);
+        }
+
+        @Override
+        public String toString() {
+            return "fib " + String.join(" . ", flags) + " " + result;
+        }
+    }
+
+    /** A constant: a string ("eth0", "established", "10.0.0.1", "tcp") or a number. */
+    record Value(Object value) implements NftExpr {
+        public String text() {
+            return value.toString();
+        }
+
+        @Override
+        public String toString() {
+            return value instanceof String s && !s.isEmpty() && !Character.isDigit(s.charAt(0)) && s.matches(".*[^a-z0-9_.:-].*")
+                    ? "\"" + s + "\"" : text();
+        }
+    }
+
+    /** An address prefix {@code 10.88.0.0/16}. */
+    record Prefix(String address, int length) implements NftExpr {
+        @Override
+        public String toString() {
+            return address + "/" + length;
+        }
+    }
+
+    /** An inclusive range {@code 1024-65535} or {@code 10.0.0.1-10.0.0.9}. */
+    record Range(NftExpr low, NftExpr high) implements NftExpr {
+        @Override
+        public String toString() {
+            return low + "-" + high;
+        }
+    }
+
+    /** An anonymous set {@code { tcp, udp }}; elements may be values, prefixes, ranges or concatenations. */
+    record SetLiteral(List<NftExpr> elements) implements NftExpr {
+        public SetLiteral {
+            elements = List.copyOf(elements);
+        }
+
+        @Override
+        public String toString() {
+            return "{ " + String.join(", ", elements.stream().map(Object::toString).toList()) + " }";
+        }
+    }
+
+    /** A named set or map {@code @name}. */
+    record SetRef(String name) implements NftExpr {
+        @Override
+        public String toString() {
+            return "@" + name;
+        }
+    }
+
+    /** {@code ip daddr . tcp dport}. */
+    record Concat(List<NftExpr> parts) implements NftExpr {
+        public Concat {
+            parts = List.copyOf(parts);
+        }
+
+        @Override
+        public String toString() {
+            return String.join(" . ", parts.stream().map(Object::toString).toList());
+        }
+    }
+
+    /** {@code meta mark & 0x1000}, {@code meta mark | 0x2000}, shifts. */
+    record Binop(String op, NftExpr left, NftExpr right) implements NftExpr {
+        @Override
+        public String toString() {
+            return left + " " + op + " " + right;
+        }
+    }
+
+    /** A map lookup inside an expression: {@code tcp dport map { 80 : 10.0.0.2 }}. */
+    record MapLookup(NftExpr key, NftExpr map) implements NftExpr {
+        @Override
+        public String toString() {
+            return key + " map " + map;
+        }
+    }
+
+    /** One element of a map literal: {@code key : data}. */
+    record Mapping(NftExpr key, NftExpr data) implements NftExpr {
+        @Override
+        public String toString() {
+            return key + " : " + data;
+        }
+    }
+
+    /** A verdict as map data: {@code accept}, {@code jump chain}. */
+    record VerdictData(NftStmt.Verdict verdict) implements NftExpr {
+        @Override
+        public String toString() {
+            return verdict.toString();
+        }
+    }
+
+    /** An expression the reader does not understand; {@code json} is its text. */
+    record Unknown(String json) implements NftExpr {
+        @Override
+        public String toString() {
+            return "?" + json;
+        }
+    }
+}
