@@ -263,6 +263,54 @@ scenario_podman() {
     check "second prune says nothing to change" grep -q "nothing to change" "$W/prune2.err"
 
     snapshot_checks
+    intent_checks
+}
+
+# curl from the client namespace with a chosen source address: 200 / timeout / refused
+probe_from() {   # probe_from SRC PORT
+    local code rc=0
+    code=$(ens_client curl -s -o /dev/null -w '%{http_code}' -m 3 --interface "$1" "http://$ENS_ENGINE_IP:$2/") || rc=$?
+    case $rc in 0) echo "$code" ;; 28) echo timeout ;; 7) echo refused ;; *) echo "error$rc" ;; esac
+}
+
+intent_checks() {
+    step "7. declared intent: labels, status, uninstall"
+    local second=${ENS_CLIENT_IP%.*}.$(( ${ENS_CLIENT_IP##*.} + 1 ))
+    ens_client ip address add "$second/$ENS_PREFIX" dev eth0
+    run_container onlyme --label "io.cnifix.allow-from=$ENS_CLIENT_IP/32" -p 8083:80 -- httpd -f -p 80 -h /www
+    run_container closed --label io.cnifix.skip=true -p 8084:80 -- httpd -f -p 80 -h /www
+    cnx rec1 reconcile --backup-dir "$W/backups" --lock-file "$W/cnifix.lock" "${CNX_OPTS[@]}"
+    eq "reconcile with labels: exit code" 0 "$(rc_of rec1)"
+    eq "onlyme answers the allowed client" 200 "$(probe_from "$ENS_CLIENT_IP" 8083)"
+    eq "onlyme does not answer a second client address" timeout "$(probe_from "$second" 8083)"
+    eq "closed (io.cnifix.skip) stays closed" timeout "$(probe_from "$ENS_CLIENT_IP" 8084)"
+    cnx diff4 diff --format json "${CNX_OPTS[@]}"
+    jcheck "diff: onlyme ok, closed blocked by its label" "$W/diff4.out" \
+        '([.ports[] | select(.container == "onlyme")][0].status == "ok") and ([.ports[] | select(.container == "closed")][0] | .status == "blocked" and (.why | test("io.cnifix.skip")))'
+    remove_container onlyme
+    run_container onlyme --label "io.cnifix.allow-from=$ENS_CLIENT_IP/32" -p 8083:80 -- httpd -f -p 80 -h /www
+    cnx rec2 reconcile --backup-dir "$W/backups" --lock-file "$W/cnifix.lock" "${CNX_OPTS[@]}"
+    eq "reconcile after the restart (new address): exit code" 0 "$(rc_of rec2)"
+    eq "restarted onlyme answers the allowed client" 200 "$(probe_from "$ENS_CLIENT_IP" 8083)"
+    eq "restarted onlyme still refuses the second address" timeout "$(probe_from "$second" 8083)"
+    cnx status1 status --format json "${CNX_OPTS[@]}"
+    eq "status exit code" 0 "$(rc_of status1)"
+    eq "status lists exactly the installed cnifix rules" "$(ipt_save | grep -c -- '--comment "cnifix: ')" \
+        "$(jq '.owned | length' "$W/status1.out")"
+    jcheck "status: every owned rule is needed" "$W/status1.out" '[.owned[] | .needed] | all'
+    cnx un1 uninstall --apply --backup-dir "$W/backups" --lock-file "$W/cnifix.lock" "${CNX_OPTS[@]}"
+    eq "uninstall --apply exit code" 0 "$(rc_of un1)"
+    eq "no cnifix rule is left" 0 "$(ipt_save | grep -c -- '--comment "cnifix: ' || true)"
+    eq "onlyme times out again" timeout "$(probe_from "$ENS_CLIENT_IP" 8083)"
+    eq "multi times out again" timeout "$(probe_from "$ENS_CLIENT_IP" 8081)"
+    run_container badlabel --label io.cnifix.skip=perhaps -p 8085:80 -- httpd -f -p 80 -h /www
+    ipt_save > "$W/ipt-before-bad"
+    cnx bad1 reconcile --backup-dir "$W/backups" --lock-file "$W/cnifix.lock" "${CNX_OPTS[@]}"
+    eq "a malformed label: exit code 2" 2 "$(rc_of bad1)"
+    check "the error is one line naming the container and label" \
+        sh -c "[ \$(wc -l < '$W/bad1.err') = 1 ] && grep -q 'container badlabel.*io.cnifix.skip' '$W/bad1.err'"
+    check "a malformed label changes nothing" diff -q "$W/ipt-before-bad" <(ipt_save)
+    remove_container badlabel
 }
 
 scenario_docker() {

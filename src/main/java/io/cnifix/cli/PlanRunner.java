@@ -49,6 +49,10 @@ final class PlanRunner {
     /** Where the host is read from instead of the state options (the OCI hook: live rules, one container). */
     private Function<CliContext, StateSources> sources;
     private PersistOptions persist;
+    /** What the command line declares on top of labels and policy file (suggest --container/--port/--from). */
+    private UnaryOperator<HostState> declared = UnaryOperator.identity();
+    /** Builds the plan instead of the planner (uninstall: remove everything cnifix owns). */
+    private Function<HostState, Plan> planner;
 
     PlanRunner(CliContext ctx, StateOptions state, ReferenceOptions reference, OutputOptions output, ApplyOptions apply,
                Planner.ChainOverride override) {
@@ -70,6 +74,16 @@ final class PlanRunner {
         return this;
     }
 
+    PlanRunner declare(UnaryOperator<HostState> declared) {
+        this.declared = declared;
+        return this;
+    }
+
+    PlanRunner planWith(Function<HostState, Plan> planner) {
+        this.planner = planner;
+        return this;
+    }
+
     PlanRunner persist(PersistOptions persist) {
         this.persist = persist;
         return this;
@@ -86,7 +100,7 @@ final class PlanRunner {
             throw new UsageException("--persist needs --apply (it writes the rules the live host has)");
         }
         if (!apply.apply) {
-            HostState host = HostStateBuilder.build(sources());
+            HostState host = declared.apply(HostStateBuilder.build(sources()));
             Plan plan = plan(host, add, prune);
             PlanOutput.print(ctx.out(), plan, output.format, Json.obj("applied", false));
             if (!plan.proven()) {
@@ -104,7 +118,7 @@ final class PlanRunner {
         Root.require(what + " --apply");
         if (persisting) {
             persist.check();
-            persist.precheck(HostStateBuilder.build(sources()), ctx.runner()); // restore --test before anything changes live
+            persist.precheck(declared.apply(HostStateBuilder.build(sources())), ctx.runner()); // restore --test before anything changes live
         }
         Firewall fw = new Firewall(ctx.runner(), Duration.ofSeconds(apply.waitSeconds), ctx.env());
         try (ApplyLock lock = ApplyLock.acquire(apply.lockFile, Duration.ofSeconds(apply.waitSeconds))) {
@@ -119,6 +133,9 @@ final class PlanRunner {
     }
 
     private Plan plan(HostState host, boolean add, boolean prune) {
+        if (planner != null) {
+            return scope.apply(planner.apply(host));
+        }
         try {
             return scope.apply(new Planner(host, reference.model(), reference.admin(), override).plan(add, prune));
         } catch (IllegalArgumentException e) {
@@ -133,7 +150,7 @@ final class PlanRunner {
 
     private int applyLocked(Firewall fw, boolean add, boolean prune, boolean mayRetry) {
         StateSources sources = sources();
-        HostState host = HostStateBuilder.build(sources);
+        HostState host = declared.apply(HostStateBuilder.build(sources));
         Map<Family, String> dumps = new EnumMap<>(Family.class);
         for (InputText t : sources.rules()) {
             dumps.put(IptablesSaveParser.parse(t).family(), t.content());

@@ -34,6 +34,10 @@ public final class StateOptions {
     @Option(names = "--routes", paramLabel = "FILE", description = "ip -j route output (repeatable, e.g. also ip -6 -j route).")
     List<String> routes = new ArrayList<>();
 
+    @Option(names = "--policy", paramLabel = "FILE", description = "What the admin declared for containers' ports"
+            + " (default: /etc/cnifix/policy.conf when it exists and the host is read live; a snapshot's policy.conf).")
+    String policy;
+
     @Option(names = "--offline", description = "Never read the live host: what no file gives stays empty.")
     boolean offline;
 
@@ -45,6 +49,12 @@ public final class StateOptions {
 
     @Option(names = "--docker-host", paramLabel = "URL", description = "The Docker daemon to ask, e.g. unix:///run/docker.sock (default: the CLI's own, DOCKER_HOST).")
     String dockerHost;
+
+    static final Path DEFAULT_POLICY = Path.of("/etc/cnifix/policy.conf");
+
+    private static StateSources policyOnly(io.cnifix.ingest.InputText t) {
+        return new StateSources(List.of(), List.of(), List.of(), List.of(), List.of(), List.of(), List.of(), List.of(t));
+    }
 
     /** The sources and, when containers were read live, what discovery found (with snapshot paths and versions). */
     record Gathered(StateSources sources, LiveContainers.Capture live) {
@@ -74,7 +84,14 @@ public final class StateOptions {
             if (!rules.isEmpty() || !ports.isEmpty() || !networks.isEmpty() || !addresses.isEmpty() || !routes.isEmpty()) {
                 throw new UsageException("--snapshot cannot be combined with --rules, --ports, --networks, --addresses or --routes");
             }
-            return new Gathered(files.snapshot(snapshot), null);
+            StateSources snap = files.snapshot(snapshot);
+            return new Gathered(policy == null ? snap : new StateSources(snap.rules(), snap.ports(), snap.networks(),
+                    snap.addresses(), snap.routes(), snap.notes(), snap.nft(), List.of(files.read(policy))), null);
+        }
+        if (policy != null) {
+            s = s.plus(policyOnly(files.read(policy)));
+        } else if (!offline && java.nio.file.Files.isRegularFile(DEFAULT_POLICY)) {
+            s = s.plus(policyOnly(files.read(DEFAULT_POLICY.toString())));
         }
         s = s.plus(new StateSources(files.readAll(rules), files.readAll(ports), files.readAll(networks),
                 files.readAll(addresses), files.readAll(routes), List.of()));

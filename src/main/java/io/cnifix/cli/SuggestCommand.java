@@ -30,6 +30,15 @@ final class SuggestCommand implements Callable<Integer> {
     Integer position;
     @Option(names = "--prune", description = "Also remove cnifix's own rules that no published port needs any more, in the same transaction.")
     boolean prune;
+    @Option(names = "--container", paramLabel = "NAME", description = "Act on this container only (repeatable).")
+    java.util.List<String> containers = new java.util.ArrayList<>();
+    @Option(names = "--port", paramLabel = "[PROTO/]HOSTPORT", description = "Act on this published port only (repeatable), e.g. tcp/8080.")
+    java.util.List<String> ports = new java.util.ArrayList<>();
+    @Option(names = "--from", paramLabel = "CIDR", split = ",", description = "Open the ports only to these sources (repeatable).")
+    java.util.List<String> from = new java.util.ArrayList<>();
+    @Option(names = "--save", description = "Record --container/--port/--from in the policy file (--policy, default /etc/cnifix/policy.conf)"
+            + " so reconcile, the hook and watch keep the choice.")
+    boolean save;
 
     SuggestCommand(CliContext ctx) {
         this.ctx = ctx;
@@ -44,6 +53,26 @@ final class SuggestCommand implements Callable<Integer> {
             throw new UsageException("--position counts from 1");
         }
         Planner.ChainOverride override = chain == null ? null : new Planner.ChainOverride(chain, position);
-        return new PlanRunner(ctx, state, reference, output, apply, override).persist(persist).run(true, prune, "suggest");
+        Selection sel = new Selection(containers, ports, from);
+        sel.portSpecs();
+        sel.sources();
+        if (save && !sel.any()) {
+            throw new UsageException("--save needs --container with --from or --port");
+        }
+        int code = new PlanRunner(ctx, state, reference, output, apply, override).persist(persist)
+                .declare(h -> {
+                    sel.check(h);
+                    return sel.declare(h);
+                })
+                .scope(sel::narrow)
+                .run(true, prune, "suggest");
+        if (save && code <= ExitCodes.FOUND) {
+            java.nio.file.Path file = state.policy != null ? java.nio.file.Path.of(state.policy) : StateOptions.DEFAULT_POLICY;
+            sel.save(file);
+            if (!output.quiet) {
+                ctx.err().println("cnifix: recorded in " + file);
+            }
+        }
+        return code;
     }
 }

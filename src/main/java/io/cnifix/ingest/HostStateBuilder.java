@@ -76,7 +76,12 @@ public final class HostStateBuilder {
         for (InputText t : s.nft()) {
             nft.addAll(NftReader.read(t));
         }
-        return new HostState(rulesets, joinedNetworks, joinContainers(containers), joinedMappings, addresses, routes, notes, nft);
+        List<IntentReader.PolicyEntry> policy = new ArrayList<>();
+        for (InputText t : s.policy()) {
+            policy.addAll(IntentReader.policy(t));
+        }
+        List<Container> declared = IntentReader.resolve(joinContainers(containers), policy);
+        return new HostState(rulesets, joinedNetworks, declared, joinedMappings, addresses, routes, notes, nft);
     }
 
     private static List<Ruleset> parseRules(List<InputText> texts) {
@@ -141,10 +146,20 @@ public final class HostStateBuilder {
         for (Container c : all) {
             Container known = byId.get(c.id());
             if (known == null || (known.name() == null || known.name().isEmpty()) && c.name() != null) {
-                byId.put(c.id(), c);
+                byId.put(c.id(), known == null ? c : withDetails(c, known));
+            } else {
+                byId.put(c.id(), withDetails(known, c));
             }
         }
         return new ArrayList<>(byId.values());
+    }
+
+    /** {@code kept}, with the labels and image that only {@code other} (another view of the same container) had. */
+    private static Container withDetails(Container kept, Container other) {
+        java.util.Map<String, String> labels = new LinkedHashMap<>(other.labels());
+        labels.putAll(kept.labels());
+        return new Container(kept.id(), kept.name(), kept.engine(), kept.networks(), kept.networkMode(), kept.rootless(),
+                kept.source(), labels, kept.image() != null ? kept.image() : other.image(), kept.intent());
     }
 
     private static List<PortMapping> joinMappings(List<PortMapping> all, List<Network> networks,

@@ -6,11 +6,12 @@ import java.util.List;
 /**
  * The raw texts that describe one host, before parsing: iptables dumps, port mappings, network configs,
  * {@code ip -j address} and {@code ip -j route} output, notes about what could not be read, and
- * {@code nft -j list ruleset} output (native nftables tables that iptables-save does not show).
+ * {@code nft -j list ruleset} output (native nftables tables that iptables-save does not show), and cnifix's
+ * policy files (what the admin declared for containers' ports).
  */
 public record StateSources(List<InputText> rules, List<InputText> ports, List<InputText> networks,
                            List<InputText> addresses, List<InputText> routes, List<String> notes,
-                           List<InputText> nft) {
+                           List<InputText> nft, List<InputText> policy) {
 
     public StateSources {
         rules = List.copyOf(rules);
@@ -20,12 +21,18 @@ public record StateSources(List<InputText> rules, List<InputText> ports, List<In
         routes = List.copyOf(routes);
         notes = List.copyOf(notes);
         nft = List.copyOf(nft);
+        policy = List.copyOf(policy);
+    }
+
+    public StateSources(List<InputText> rules, List<InputText> ports, List<InputText> networks,
+                        List<InputText> addresses, List<InputText> routes, List<String> notes, List<InputText> nft) {
+        this(rules, ports, networks, addresses, routes, notes, nft, List.of());
     }
 
     /** Sources without nftables output. */
     public StateSources(List<InputText> rules, List<InputText> ports, List<InputText> networks,
                         List<InputText> addresses, List<InputText> routes, List<String> notes) {
-        this(rules, ports, networks, addresses, routes, notes, List.of());
+        this(rules, ports, networks, addresses, routes, notes, List.of(), List.of());
     }
 
     public static StateSources empty() {
@@ -35,7 +42,7 @@ public record StateSources(List<InputText> rules, List<InputText> ports, List<In
     /** This state with every list of {@code other} appended. */
     public StateSources plus(StateSources other) {
         return new StateSources(join(rules, other.rules), join(ports, other.ports), join(networks, other.networks),
-                join(addresses, other.addresses), join(routes, other.routes), join(notes, other.notes), join(nft, other.nft));
+                join(addresses, other.addresses), join(routes, other.routes), join(notes, other.notes), join(nft, other.nft), join(policy, other.policy));
     }
 
     private static <T> List<T> join(List<T> a, List<T> b) {

@@ -13,6 +13,7 @@ import io.cnifix.engine.compare.SourceGroup;
 import io.cnifix.model.Chain;
 import io.cnifix.model.Family;
 import io.cnifix.model.HostState;
+import io.cnifix.model.Intent;
 import io.cnifix.model.Match;
 import io.cnifix.model.Network;
 import io.cnifix.model.PortMapping;
@@ -90,7 +91,8 @@ public final class Planner {
                 return;
             }
             case BLOCKED -> {
-                untouched.add(label + ": blocked by an admin rule, left as the admin wants it");
+                untouched.add(label + ": " + (p.why().startsWith("kept closed on purpose") ? p.why()
+                        : "blocked by an admin rule, left as the admin wants it"));
                 return;
             }
             case MISSING_DNAT -> {
@@ -116,24 +118,41 @@ public final class Planner {
             untouched.add(label + ": " + p.why() + (p.bridge() == null ? " (the container's bridge is not known)" : ""));
             return;
         }
-        String spec = RuleShape.spec(m, p.bridge(), model);
         Family family = m.containerIp().family();
-        for (Draft d : drafts) {
-            if (d.spec().equals(spec) && d.family() == family) {
-                return;
-            }
-        }
+        Intent intent = intentOf(m);
+        List<String> specs = intent != null && intent.restricts(m)
+                ? intent.allowed(family).stream().map(c -> RuleShape.spec(m, p.bridge(), model, c)).toList()
+                : List.of(RuleShape.spec(m, p.bridge(), model));
         Ruleset rules = host.ruleset(family);
+        Trace t = null;
+        for (String spec : specs) {
+            if (drafts.stream().anyMatch(d -> d.spec().equals(spec) && d.family() == family)) {
+                continue;
+            }
+            String there = chainHolding(rules, spec);
+            if (there != null) {
+                untouched.add(label + ": cnifix's rule is in " + there + " already, yet the port is still closed: " + p.why());
+                continue;
+            }
+            t = t != null ? t : comparer.traceOf(m, gap);
+            drafts.add(placed(family, rules, comparer.admin(family), comparer.adminChains(), t, spec, m, p.why()));
+        }
+    }
+
+    private static String chainHolding(Ruleset rules, String spec) {
         for (Chain c : rules.table("filter").chains().values()) {
             for (Rule r : c.rules()) {
                 if (r.text().equals("-A " + c.name() + " " + spec)) {
-                    untouched.add(label + ": cnifix's rule is in " + c.name() + " already, yet the port is still closed: " + p.why());
-                    return;
+                    return c.name();
                 }
             }
         }
-        Trace t = comparer.traceOf(m, gap);
-        drafts.add(placed(family, rules, comparer.admin(family), comparer.adminChains(), t, spec, m, p.why()));
+        return null;
+    }
+
+    private Intent intentOf(PortMapping m) {
+        return host.containers().stream().filter(c -> c.id().equals(m.containerId()) && c.intent() != null)
+                .map(io.cnifix.model.Container::intent).findFirst().orElse(null);
     }
 
     private Draft placed(Family family, Ruleset rules, AdminRules admin, Set<String> adminChains, Trace t, String spec,
@@ -236,27 +255,7 @@ public final class Planner {
 
     /** cnifix's own rules that open an address and port no published mapping has now. */
     private List<Removal> stale() {
-        List<Removal> out = new ArrayList<>();
-        for (Ruleset rs : host.rulesets()) {
-            if (rs.table("filter") == null) {
-                continue;
-            }
-            for (Chain c : rs.table("filter").chains().values()) {
-                for (Rule r : c.rules()) {
-                    if (!OwnedRule.isOwned(r)) {
-                        continue;
-                    }
-                    OwnedRule.Key key = OwnedRule.key(r);
-                    boolean needed = key != null && host.mappings().stream().anyMatch(key::covers);
-                    if (!needed) {
-                        out.add(new Removal(rs.family(), r, key == null ? "cannot tell what it opens"
-                                : "no published port maps to " + key.containerIp() + " " + key.protocol() + "/" + key.containerPort()
-                                + (key.hostPort() == null ? "" : " from host port " + key.hostPort())));
-                    }
-                }
-            }
-        }
-        return out;
+        return Ownership.stale(host);
     }
 
     /** Fixes each draft's 1-based position in its chain as it will be after the removals and earlier insertions. */

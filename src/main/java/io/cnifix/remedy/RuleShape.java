@@ -15,8 +15,16 @@ public final class RuleShape {
 
     /** The rule's words after "-A CHAIN" (or "-I CHAIN N"). */
     public static String spec(PortMapping m, String bridge, DockerModel model) {
+        return spec(m, bridge, model, null);
+    }
+
+    /** The same, open only to {@code source} (declared with io.cnifix.allow-from); null: every source. */
+    public static String spec(PortMapping m, String bridge, DockerModel model, io.cnifix.model.Cidr source) {
         boolean v4 = m.containerIp().isV4();
         StringBuilder sb = new StringBuilder();
+        if (source != null) {
+            sb.append("-s ").append(source).append(' ');
+        }
         sb.append("-d ").append(m.containerIp()).append(v4 ? "/32" : "/128");
         sb.append(" ! -i ").append(bridge).append(" -o ").append(bridge);
         sb.append(" -p ").append(m.protocol()).append(" -m ").append(m.protocol()).append(" --dport ").append(m.containerPort());

@@ -26,6 +26,8 @@ public final class StateFiles {
     public static final String PORTS_DIR = "ports";
     public static final String NETWORKS_DIR = "networks";
     public static final String NFT = "nft-ruleset.json";
+    /** cnifix's own policy file, in a snapshot as on the host ({@code /etc/cnifix/policy.conf}). */
+    public static final String POLICY = "policy.conf";
     public static final String MANIFEST = "manifest.json";
 
     private final InputStream stdin;
@@ -53,8 +55,10 @@ public final class StateFiles {
         optional(dir.resolve(ROUTES_V6), routes);
         List<InputText> nft = new ArrayList<>();
         optional(dir.resolve(NFT), nft);
+        List<InputText> policy = new ArrayList<>();
+        optional(dir.resolve(POLICY), policy);
         return new StateSources(rules, tree(dir.resolve(PORTS_DIR)), tree(dir.resolve(NETWORKS_DIR)), addresses,
-                routes, List.of(), nft);
+                routes, List.of(), nft, policy);
     }
 
     public InputText read(String name) {

@@ -98,7 +98,8 @@ public final class Comparer {
             view(f);
         }
         // Ports are judged independently; the views and caches they share are safe to read from several threads.
-        List<PortReport> ports = host.mappings().parallelStream().map(this::judge).toList();
+        IntentJudge intents = new IntentJudge(host.containers());
+        List<PortReport> ports = host.mappings().parallelStream().map(this::judge).map(intents::apply).toList();
         List<Exposure> exposures = exposures();
         List<Finding> findings = new Findings(host, adminChains).all();
         findings.addAll(NativeNft.findings(host.nftTables(), host.ruleset(Family.V4), host.ruleset(Family.V6)));

@@ -40,7 +40,13 @@ final class Inspect {
         List<String> networkNames = new ArrayList<>();
         List<Addr> addrs = settings == null ? List.of() : addresses(doc, settings, engine, networkNames, what);
         boolean rootless = engine == Engine.PODMAN && mode != null && isRootlessMode(mode);
-        sink.containers.add(new Container(id, name, engine, networkNames, mode, rootless, doc.name));
+        JsonObject config = doc.optObject(o, "Config", what);
+        String image = config == null ? null : doc.string(config, "Image", what + ".Config");
+        if (o.has("ImageName") && o.get("ImageName").isJsonPrimitive()) {
+            image = o.get("ImageName").getAsString(); // podman: the name the user ran, Config.Image may be an id
+        }
+        java.util.Map<String, String> labels = config == null ? Map.of() : PortsReader.labels(doc, config, what + ".Config");
+        sink.containers.add(new Container(id, name, engine, networkNames, mode, rootless, doc.name, labels, image, null));
         JsonObject ports = settings == null ? null : doc.optObject(settings, "Ports", what + ".NetworkSettings");
         if (ports == null) {
             return;

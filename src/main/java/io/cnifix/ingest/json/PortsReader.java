@@ -91,12 +91,33 @@ public final class PortsReader {
         }
     }
 
+    /** A container's {@code Labels} object (null or missing: none); a value that is not text is bad input. */
+    static java.util.Map<String, String> labels(JsonDoc doc, JsonObject o, String what) {
+        JsonObject l = doc.optObject(o, "Labels", what);
+        if (l == null) {
+            return java.util.Map.of();
+        }
+        java.util.Map<String, String> out = new java.util.LinkedHashMap<>();
+        for (java.util.Map.Entry<String, JsonElement> e : l.entrySet()) {
+            if (e.getValue() == null || e.getValue().isJsonNull()) {
+                continue;
+            }
+            if (!e.getValue().isJsonPrimitive()) {
+                throw doc.error(e.getValue(), what + ": label " + JsonDoc.cut(e.getKey()) + " is not text");
+            }
+            out.put(e.getKey(), e.getValue().getAsString());
+        }
+        return out;
+    }
+
     private static void podmanPs(JsonDoc doc, JsonObject o, Sink sink) {
         String id = doc.required(o, "Id", "container");
         String name = firstName(doc, o, id);
         List<String> networks = strings(doc, o, "Networks");
         String network = networks.size() == 1 ? networks.get(0) : null;
-        sink.containers.add(new Container(id, name, Engine.PODMAN, networks, null, false, doc.name));
+        String image = o.has("Image") && o.get("Image").isJsonPrimitive() ? o.get("Image").getAsString() : null;
+        sink.containers.add(new Container(id, name, Engine.PODMAN, networks, null, false, doc.name,
+                labels(doc, o, "container " + JsonDoc.cut(name)), image, null));
         JsonArray ports = doc.optArray(o, "Ports", "container " + JsonDoc.cut(name));
         if (ports == null) {
             return;

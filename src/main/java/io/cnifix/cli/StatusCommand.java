@@ -1,0 +1,110 @@
+package io.cnifix.cli;
+
+import io.cnifix.ingest.HostStateBuilder;
+import io.cnifix.model.HostState;
+import io.cnifix.model.PortMapping;
+import io.cnifix.remedy.Ownership;
+import io.cnifix.remedy.Ownership.Owned;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+/** What cnifix has installed: every rule it owns, the port it serves, where it sits, and whether it is still needed. */
+@Command(name = "status", mixinStandardHelpOptions = true,
+        description = {"Every rule cnifix owns (found by its 'cnifix:' comment): the container and port it serves, where it"
+                + " sits (table, chain, position), the back end, and whether a published port still needs it.",
+                "Reads only; exit 0. Rules no port needs any more are removed by 'cnifix prune --apply'."})
+final class StatusCommand implements Callable<Integer> {
+    private final CliContext ctx;
+
+    @Mixin
+    StateOptions state;
+    @Mixin
+    OutputOptions output;
+
+    StatusCommand(CliContext ctx) {
+        this.ctx = ctx;
+    }
+
+    @Override
+    public Integer call() {
+        output.requireFormat("text", "json");
+        HostState host = HostStateBuilder.build(state.sources(ctx));
+        List<Owned> owned = Ownership.of(host);
+        if (output.json()) {
+            ctx.out().println(Json.write(json(owned)));
+        } else {
+            text(owned);
+        }
+        return ExitCodes.OK;
+    }
+
+    private static Map<String, Object> json(List<Owned> owned) {
+        List<Object> rows = new ArrayList<>();
+        for (Owned o : owned) {
+            Map<String, Object> r = RuleRefs.rule(o.rule());
+            r.put("family", o.family() == io.cnifix.model.Family.V4 ? "ipv4" : "ipv6");
+            r.put("backend", o.backend());
+            r.put("container", o.container());
+            r.put("protocol", o.protocol());
+            r.put("hostPort", o.hostPort());
+            r.put("containerIp", o.key() == null ? null : o.key().containerIp().toString());
+            r.put("containerPort", o.key() == null ? null : o.key().containerPort());
+            r.put("needed", o.needed());
+            r.put("why", o.needed() ? null : o.whyStale());
+            List<Object> serves = new ArrayList<>();
+            for (PortMapping m : o.serves()) {
+                serves.add(Json.obj("container", m.containerName(), "containerId", m.containerId(), "protocol", m.protocol(),
+                        "hostIp", m.hostIp() == null ? null : m.hostIp().toString(), "hostPort", m.hostPort()));
+            }
+            r.put("serves", serves);
+            rows.add(r);
+        }
+        long needed = owned.stream().filter(Owned::needed).count();
+        return Json.obj("schemaVersion", 1, "owned", rows,
+                "summary", Json.obj("owned", owned.size(), "needed", needed, "stale", owned.size() - needed));
+    }
+
+    private void text(List<Owned> owned) {
+        if (owned.isEmpty()) {
+            ctx.out().println("cnifix has installed no rule on this host.");
+            return;
+        }
+        List<String[]> rows = new ArrayList<>();
+        rows.add(new String[] {"CONTAINER", "PORT", "OPENS", "WHERE", "BACK END", "STATE"});
+        for (Owned o : owned) {
+            String opens = o.key() == null ? "?" : o.key().containerIp() + ":" + o.key().containerPort();
+            rows.add(new String[] {
+                o.container() == null ? "?" : o.container(),
+                o.protocol() == null ? "?" : o.protocol() + "/" + o.hostPort(),
+                opens,
+                o.rule().table() + " " + o.rule().chain() + " #" + o.rule().number(),
+                o.backend(),
+                o.needed() ? "needed" : "not needed: " + o.whyStale()});
+        }
+        int[] width = new int[rows.get(0).length];
+        for (String[] r : rows) {
+            for (int i = 0; i < r.length; i++) {
+                width[i] = Math.max(width[i], r[i].length());
+            }
+        }
+        for (String[] r : rows) {
+            StringBuilder sb = new StringBuilder();
+            for (int i = 0; i < r.length; i++) {
+                sb.append(i == r.length - 1 ? r[i] : String.format("%-" + (width[i] + 2) + "s", r[i]));
+            }
+            ctx.out().println(sb.toString().stripTrailing());
+        }
+        long stale = owned.stream().filter(o -> !o.needed()).count();
+        ctx.out().println();
+        ctx.out().println(owned.size() + (owned.size() == 1 ? " rule" : " rules") + " owned by cnifix, " + stale + " no longer needed.");
+        if (!output.quiet) {
+            ctx.out().println(stale > 0 ? "Next: sudo cnifix prune --apply   (removes the rules nothing needs)"
+                    : "Nothing needs doing. To remove everything cnifix added: sudo cnifix uninstall --apply");
+        }
+    }
+}
