@@ -47,7 +47,38 @@ public final class OwnedRule {
         }
     }
 
+    /**
+     * True for a return-path rule (the container's answers: its address as source, its port as source port), which
+     * carries the same comment as the port's first rule.
+     */
+    public static boolean isReply(Rule r) {
+        for (Match m : r.matches()) {
+            if (m instanceof Match.Ports p) {
+                for (Match.PortCondition c : p.conditions()) {
+                    if (c instanceof Match.PortIs pi && pi.side() == Side.SOURCE && !pi.negated()) {
+                        return true;
+                    }
+                }
+            }
+        }
+        return false;
+    }
+
+    /** The outside sources an owned rule is narrowed to (-s of a first rule, -d of a return-path rule), or null. */
+    public static io.cnifix.model.Cidr client(Rule r) {
+        Side side = isReply(r) ? Side.DESTINATION : Side.SOURCE;
+        for (Match m : r.matches()) {
+            if (m instanceof Match.Address a && a.side() == side && !a.negated()) {
+                return a.cidr();
+            }
+        }
+        return null;
+    }
+
     public static Key key(Rule r) {
+        if (isReply(r)) {
+            return replyKey(r);
+        }
         IpAddress ip = null;
         String proto = null;
         Integer port = null;
@@ -72,5 +103,25 @@ public final class OwnedRule {
             }
         }
         return ip == null || proto == null ? null : new Key(ip, proto, port, hostPort);
+    }
+
+    private static Key replyKey(Rule r) {
+        IpAddress ip = null;
+        String proto = null;
+        Integer port = null;
+        for (Match m : r.matches()) {
+            if (m instanceof Match.Address a && a.side() == Side.SOURCE && !a.negated() && a.cidr().isHost()) {
+                ip = a.cidr().base();
+            } else if (m instanceof Match.Protocol p && !p.negated()) {
+                proto = p.name();
+            } else if (m instanceof Match.Ports p) {
+                for (Match.PortCondition c : p.conditions()) {
+                    if (c instanceof Match.PortIs pi && pi.side() == Side.SOURCE && !pi.negated()) {
+                        port = pi.range().first();
+                    }
+                }
+            }
+        }
+        return ip == null || proto == null ? null : new Key(ip, proto, port, null);
     }
 }

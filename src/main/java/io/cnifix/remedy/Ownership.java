@@ -75,7 +75,7 @@ public final class Ownership {
 
     private static Owned owned(HostState host, Family family, Rule r) {
         OwnedRule.Key key = OwnedRule.key(r);
-        Cidr source = sourceOf(r);
+        Cidr source = OwnedRule.client(r);
         List<PortMapping> serves = key == null ? List.of()
                 : host.mappings().stream().filter(key::covers).filter(m -> declaredOpen(host, m, source)).toList();
         String text = r.comment().substring(OwnedRule.PREFIX.length());
@@ -93,16 +93,6 @@ public final class Ownership {
         }
         boolean declaredOnly = serves.isEmpty() && key != null && host.mappings().stream().anyMatch(key::covers);
         return new Owned(family, r, container, protocol, hostPort, key, serves, declaredOnly);
-    }
-
-    /** The single source a rule is narrowed to ({@code -s}), or null when it is open to every source. */
-    private static Cidr sourceOf(Rule r) {
-        for (Match m : r.matches()) {
-            if (m instanceof Match.Address a && a.side() == Side.SOURCE && !a.negated()) {
-                return a.cidr();
-            }
-        }
-        return null;
     }
 
     /**

@@ -78,6 +78,9 @@ public final class Planner {
         }
         List<Removal> removals = prune ? stale() : List.of();
         List<Proposal> additions = position(drafts, removals);
+        if (add && replyDrafts(additions, removals, drafts, untouched)) {
+            additions = position(drafts, removals);
+        }
         List<String> problems = additions.isEmpty() && removals.isEmpty() ? List.of()
                 : new Proof(host, model, extraAdmin).check(before, additions, removals);
         return new Plan(additions, removals, untouched, problems);
@@ -137,6 +140,54 @@ public final class Planner {
             t = t != null ? t : comparer.traceOf(m, gap);
             drafts.add(placed(family, rules, comparer.admin(family), comparer.adminChains(), t, spec, m, p.why()));
         }
+    }
+
+    /**
+     * Where the engine's own accept for replies lives in another table (netavark's or Docker 29's nftables table), a
+     * Docker-shaped accept lets the client's first packet in and the container's answer still dies on the same drop.
+     * Judged with the first drafts in place: for each port whose reply is dropped by something not an admin rule,
+     * a return-path accept narrowed to the container's address, port and bridge, placed like the first rule.
+     */
+    private boolean replyDrafts(List<Proposal> additions, List<Removal> removals, List<Draft> drafts, List<String> untouched) {
+        HostState edited = additions.isEmpty() && removals.isEmpty() ? host
+                : host.withRulesets(Proof.edited(host, additions, removals));
+        Comparer comparer = new Comparer(edited, model, extraAdmin);
+        boolean added = false;
+        for (PortReport p : comparer.compare().ports()) {
+            SourceGroup dead = p.sources().stream()
+                    .filter(g -> (g.outcome().equals("reply-drop") || g.outcome().equals("reply-reject")) && !g.admin())
+                    .findFirst().orElse(null);
+            if (dead == null || p.bridge() == null || p.status() != PortStatus.GAP) {
+                continue;
+            }
+            PortMapping m = p.mapping();
+            Family family = m.containerIp().family();
+            Trace reply = comparer.replyTraceOf(m, dead);
+            if (reply == null) {
+                continue;
+            }
+            Intent intent = intentOf(m);
+            List<String> specs = intent != null && intent.restricts(m)
+                    ? intent.allowed(family).stream().map(c -> RuleShape.replySpec(m, p.bridge(), c)).toList()
+                    : List.of(RuleShape.replySpec(m, p.bridge(), null));
+            Ruleset rules = edited.ruleset(family);
+            for (String spec : specs) {
+                if (drafts.stream().anyMatch(d -> d.spec().equals(spec) && d.family() == family)) {
+                    continue;
+                }
+                String there = chainHolding(host.ruleset(family), spec);
+                if (there != null) {
+                    untouched.add(m.containerName() + " " + m.protocol() + "/" + m.hostPort() + ": cnifix's return-path rule is in "
+                            + there + " already, yet the reply is still dropped: " + p.why());
+                    continue;
+                }
+                Draft d = placed(family, host.ruleset(family), comparer.admin(family), comparer.adminChains(), reply, spec, m,
+                        "the container's answer is dropped: " + p.why());
+                drafts.add(d);
+                added = true;
+            }
+        }
+        return added;
     }
 
     private static String chainHolding(Ruleset rules, String spec) {

@@ -134,6 +134,19 @@ public final class Comparer {
         return v.simulator.trace(p);
     }
 
+    /** The container's answer to the first packet of a group, with its path: where a return-path rule goes. */
+    public Trace replyTraceOf(PortMapping m, SourceGroup g) {
+        FamilyView v = view(m.containerIp().family());
+        IpAddress src = g.sources() == null ? v.outside.sources.get(0).first() : g.sources().get(0).base();
+        Packet p = Packet.newConnection(g.interfaces().get(0), src, g.destinations().get(0),
+                Packet.protocolNumber(m.protocol()), 1024, m.hostPort());
+        Trace first = v.simulator.trace(p);
+        if (!first.accepted()) {
+            return null;
+        }
+        return v.simulator.traceReply(Explorer.replyOf(p, first), Explorer.connectionOf(p, first), Simulator.Detail.PATH);
+    }
+
     public String bridgeOf(PortMapping m) {
         if (m.containerIp() == null) {
             return null;
