@@ -52,6 +52,7 @@ public final class Ownership {
             }
             return key == null ? "cannot tell what it opens"
                     : declaredOnly ? "the port's container is declared closed, or open only to other sources"
+                    : key.isInput() ? "no rootless container publishes " + key.protocol() + "/" + key.hostPort()
                     : "no published port maps to " + key.containerIp() + " " + key.protocol() + "/" + key.containerPort()
                     + (key.hostPort() == null ? "" : " from host port " + key.hostPort());
         }
@@ -77,7 +78,8 @@ public final class Ownership {
         OwnedRule.Key key = OwnedRule.key(r);
         Cidr source = OwnedRule.client(r);
         List<PortMapping> serves = key == null ? List.of()
-                : host.mappings().stream().filter(key::covers).filter(m -> declaredOpen(host, m, source)).toList();
+                : host.mappings().stream().filter(key::covers).filter(m -> !key.isInput() || rootless(host, m))
+                        .filter(m -> declaredOpen(host, m, source)).toList();
         String text = r.comment().substring(OwnedRule.PREFIX.length());
         int space = text.lastIndexOf(' ');
         String container = null;
@@ -93,6 +95,10 @@ public final class Ownership {
         }
         boolean declaredOnly = serves.isEmpty() && key != null && host.mappings().stream().anyMatch(key::covers);
         return new Owned(family, r, container, protocol, hostPort, key, serves, declaredOnly);
+    }
+
+    private static boolean rootless(HostState host, PortMapping m) {
+        return host.containers().stream().anyMatch(c -> c.id().equals(m.containerId()) && c.rootless());
     }
 
     /**

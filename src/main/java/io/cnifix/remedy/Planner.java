@@ -9,6 +9,8 @@ import io.cnifix.engine.compare.DiffReport;
 import io.cnifix.engine.compare.DockerModel;
 import io.cnifix.engine.compare.PortReport;
 import io.cnifix.engine.compare.PortStatus;
+import io.cnifix.engine.compare.RootlessInput;
+import io.cnifix.engine.Decider;
 import io.cnifix.engine.compare.SourceGroup;
 import io.cnifix.model.Chain;
 import io.cnifix.model.Family;
@@ -110,6 +112,10 @@ public final class Planner {
             default -> {
             }
         }
+        if (rootless(m)) {
+            draftInput(p, drafts, untouched, label);
+            return;
+        }
         SourceGroup gap = null;
         for (SourceGroup g : p.sources()) {
             if ((g.outcome().equals("drop") || g.outcome().equals("reject")) && !g.admin()) {
@@ -188,6 +194,48 @@ public final class Planner {
             }
         }
         return added;
+    }
+
+    private boolean rootless(PortMapping m) {
+        return host.containers().stream().anyMatch(c -> c.id().equals(m.containerId()) && c.rootless());
+    }
+
+    /**
+     * A rootless port kept closed by the host's INPUT default: an accept for the host port in INPUT, right above the
+     * unconditional rule that rejects it (or last, before the policy), so every admin rule above still decides first.
+     */
+    private void draftInput(PortReport p, List<Draft> drafts, List<String> untouched, String label) {
+        PortMapping m = p.mapping();
+        Family family = m.hostIp() != null ? m.hostIp().family() : Family.V4;
+        Ruleset rules = host.ruleset(family);
+        Chain input = rules == null ? null : rules.chain("filter", "INPUT");
+        Rule catchAll = p.decidedBy() instanceof Decider.ByRule r && RootlessInput.catchAll(r.rule()) ? r.rule() : null;
+        boolean byPolicy = p.decidedBy() instanceof Decider.ByPolicy bp && RootlessInput.catchAll(bp);
+        if (input == null || (catchAll == null && !byPolicy)) {
+            untouched.add(label + ": " + p.why());
+            return;
+        }
+        Intent intent = intentOf(m);
+        List<String> specs = intent != null && intent.restricts(m)
+                ? intent.allowed(family).stream().map(c -> RuleShape.inputSpec(m, c)).toList()
+                : List.of(RuleShape.inputSpec(m, null));
+        Rule anchor = null;
+        for (Rule r : input.rules()) {
+            if (r == catchAll) {
+                break;
+            }
+            anchor = r;
+        }
+        for (String spec : specs) {
+            if (drafts.stream().anyMatch(d -> d.spec().equals(spec) && d.family() == family)) {
+                continue;
+            }
+            if (chainHolding(rules, spec) != null) {
+                untouched.add(label + ": cnifix's INPUT rule is there already, yet the port is still closed: " + p.why());
+                continue;
+            }
+            drafts.add(new Draft(family, "INPUT", anchor, anchor == null ? 1 : null, spec, m, p.why()));
+        }
     }
 
     private static String chainHolding(Ruleset rules, String spec) {

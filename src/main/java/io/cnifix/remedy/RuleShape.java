@@ -59,4 +59,22 @@ public final class RuleShape {
         sb.append(" -j ACCEPT");
         return sb.toString();
     }
+
+    /**
+     * The INPUT accept for a rootless Podman port, published by a user-space listener on the host: the host port (and
+     * address when bound to one), narrowed to {@code client} when declared open only to some sources.
+     */
+    public static String inputSpec(PortMapping m, io.cnifix.model.Cidr client) {
+        StringBuilder sb = new StringBuilder();
+        if (client != null) {
+            sb.append("-s ").append(client).append(' ');
+        }
+        if (m.hostIp() != null) {
+            sb.append("-d ").append(m.hostIp()).append(m.hostIp().isV4() ? "/32 " : "/128 ");
+        }
+        sb.append("-p ").append(m.protocol()).append(" -m ").append(m.protocol()).append(" --dport ").append(m.hostPort());
+        sb.append(" -m comment --comment ").append(SaveText.quote(OwnedRule.comment(m)));
+        sb.append(" -j ACCEPT");
+        return sb.toString();
+    }
 }
