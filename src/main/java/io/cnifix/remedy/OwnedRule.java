@@ -40,14 +40,61 @@ public final class OwnedRule {
 
     /** The container address, protocol, container port and (if present) original host port an owned rule opens. */
     public record Key(IpAddress containerIp, String protocol, Integer containerPort, Integer hostPort) {
+        /** A rootless port's INPUT accept: the host port, and the host address when the rule names one. */
+        static Key input(IpAddress hostIp, String protocol, int hostPort) {
+            return new Key(hostIp, protocol, null, hostPort);
+        }
+
+        public boolean isInput() {
+            return containerPort == null && hostPort != null;
+        }
+
         public boolean covers(PortMapping m) {
+            if (isInput()) {
+                return protocol.equals(m.protocol()) && hostPort == m.hostPort()
+                        && (containerIp == null || containerIp.equals(m.hostIp()));
+            }
             return containerIp.equals(m.containerIp()) && protocol.equals(m.protocol())
                     && containerPort != null && containerPort == m.containerPort()
                     && (hostPort == null || hostPort == m.hostPort());
         }
     }
 
+    /**
+     * True for a return-path rule (the container's answers: its address as source, its port as source port), which
+     * carries the same comment as the port's first rule.
+     */
+    public static boolean isReply(Rule r) {
+        for (Match m : r.matches()) {
+            if (m instanceof Match.Ports p) {
+                for (Match.PortCondition c : p.conditions()) {
+                    if (c instanceof Match.PortIs pi && pi.side() == Side.SOURCE && !pi.negated()) {
+                        return true;
+                    }
+                }
+            }
+        }
+        return false;
+    }
+
+    /** The outside sources an owned rule is narrowed to (-s of a first rule, -d of a return-path rule), or null. */
+    public static io.cnifix.model.Cidr client(Rule r) {
+        Side side = isReply(r) ? Side.DESTINATION : Side.SOURCE;
+        for (Match m : r.matches()) {
+            if (m instanceof Match.Address a && a.side() == side && !a.negated()) {
+                return a.cidr();
+            }
+        }
+        return null;
+    }
+
     public static Key key(Rule r) {
+        if (r.chain().equals("INPUT")) {
+            return inputKey(r);
+        }
+        if (isReply(r)) {
+            return replyKey(r);
+        }
         IpAddress ip = null;
         String proto = null;
         Integer port = null;
@@ -72,5 +119,45 @@ public final class OwnedRule {
             }
         }
         return ip == null || proto == null ? null : new Key(ip, proto, port, hostPort);
+    }
+
+    private static Key inputKey(Rule r) {
+        IpAddress ip = null;
+        String proto = null;
+        Integer port = null;
+        for (Match m : r.matches()) {
+            if (m instanceof Match.Address a && a.side() == Side.DESTINATION && !a.negated() && a.cidr().isHost()) {
+                ip = a.cidr().base();
+            } else if (m instanceof Match.Protocol p && !p.negated()) {
+                proto = p.name();
+            } else if (m instanceof Match.Ports p) {
+                for (Match.PortCondition c : p.conditions()) {
+                    if (c instanceof Match.PortIs pi && pi.side() == Side.DESTINATION && !pi.negated()) {
+                        port = pi.range().first();
+                    }
+                }
+            }
+        }
+        return proto == null || port == null ? null : Key.input(ip, proto, port);
+    }
+
+    private static Key replyKey(Rule r) {
+        IpAddress ip = null;
+        String proto = null;
+        Integer port = null;
+        for (Match m : r.matches()) {
+            if (m instanceof Match.Address a && a.side() == Side.SOURCE && !a.negated() && a.cidr().isHost()) {
+                ip = a.cidr().base();
+            } else if (m instanceof Match.Protocol p && !p.negated()) {
+                proto = p.name();
+            } else if (m instanceof Match.Ports p) {
+                for (Match.PortCondition c : p.conditions()) {
+                    if (c instanceof Match.PortIs pi && pi.side() == Side.SOURCE && !pi.negated()) {
+                        port = pi.range().first();
+                    }
+                }
+            }
+        }
+        return ip == null || proto == null ? null : new Key(ip, proto, port, null);
     }
 }

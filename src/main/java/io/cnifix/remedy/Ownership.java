@@ -52,6 +52,7 @@ public final class Ownership {
             }
             return key == null ? "cannot tell what it opens"
                     : declaredOnly ? "the port's container is declared closed, or open only to other sources"
+                    : key.isInput() ? "no rootless container publishes " + key.protocol() + "/" + key.hostPort()
                     : "no published port maps to " + key.containerIp() + " " + key.protocol() + "/" + key.containerPort()
                     + (key.hostPort() == null ? "" : " from host port " + key.hostPort());
         }
@@ -75,9 +76,10 @@ public final class Ownership {
 
     private static Owned owned(HostState host, Family family, Rule r) {
         OwnedRule.Key key = OwnedRule.key(r);
-        Cidr source = sourceOf(r);
+        Cidr source = OwnedRule.client(r);
         List<PortMapping> serves = key == null ? List.of()
-                : host.mappings().stream().filter(key::covers).filter(m -> declaredOpen(host, m, source)).toList();
+                : host.mappings().stream().filter(key::covers).filter(m -> !key.isInput() || rootless(host, m))
+                        .filter(m -> declaredOpen(host, m, source)).toList();
         String text = r.comment().substring(OwnedRule.PREFIX.length());
         int space = text.lastIndexOf(' ');
         String container = null;
@@ -95,14 +97,8 @@ public final class Ownership {
         return new Owned(family, r, container, protocol, hostPort, key, serves, declaredOnly);
     }
 
-    /** The single source a rule is narrowed to ({@code -s}), or null when it is open to every source. */
-    private static Cidr sourceOf(Rule r) {
-        for (Match m : r.matches()) {
-            if (m instanceof Match.Address a && a.side() == Side.SOURCE && !a.negated()) {
-                return a.cidr();
-            }
-        }
-        return null;
+    private static boolean rootless(HostState host, PortMapping m) {
+        return host.containers().stream().anyMatch(c -> c.id().equals(m.containerId()) && c.rootless());
     }
 
     /**

@@ -9,6 +9,8 @@ import io.cnifix.engine.compare.DiffReport;
 import io.cnifix.engine.compare.DockerModel;
 import io.cnifix.engine.compare.PortReport;
 import io.cnifix.engine.compare.PortStatus;
+import io.cnifix.engine.compare.RootlessInput;
+import io.cnifix.engine.Decider;
 import io.cnifix.engine.compare.SourceGroup;
 import io.cnifix.model.Chain;
 import io.cnifix.model.Family;
@@ -78,6 +80,9 @@ public final class Planner {
         }
         List<Removal> removals = prune ? stale() : List.of();
         List<Proposal> additions = position(drafts, removals);
+        if (add && replyDrafts(additions, removals, drafts, untouched)) {
+            additions = position(drafts, removals);
+        }
         List<String> problems = additions.isEmpty() && removals.isEmpty() ? List.of()
                 : new Proof(host, model, extraAdmin).check(before, additions, removals);
         return new Plan(additions, removals, untouched, problems);
@@ -106,6 +111,10 @@ public final class Planner {
             }
             default -> {
             }
+        }
+        if (rootless(m)) {
+            draftInput(p, drafts, untouched, label);
+            return;
         }
         SourceGroup gap = null;
         for (SourceGroup g : p.sources()) {
@@ -136,6 +145,96 @@ public final class Planner {
             }
             t = t != null ? t : comparer.traceOf(m, gap);
             drafts.add(placed(family, rules, comparer.admin(family), comparer.adminChains(), t, spec, m, p.why()));
+        }
+    }
+
+    /**
+     * Where the engine's own accept for replies lives in another table (netavark's or Docker 29's nftables table), a
+     * Docker-shaped accept lets the client's first packet in and the container's answer still dies on the same drop.
+     * Judged with the first drafts in place: for each port whose reply is dropped by something not an admin rule,
+     * a return-path accept narrowed to the container's address, port and bridge, placed like the first rule.
+     */
+    private boolean replyDrafts(List<Proposal> additions, List<Removal> removals, List<Draft> drafts, List<String> untouched) {
+        HostState edited = additions.isEmpty() && removals.isEmpty() ? host
+                : host.withRulesets(Proof.edited(host, additions, removals));
+        Comparer comparer = new Comparer(edited, model, extraAdmin);
+        boolean added = false;
+        for (PortReport p : comparer.compare().ports()) {
+            SourceGroup dead = p.sources().stream()
+                    .filter(g -> (g.outcome().equals("reply-drop") || g.outcome().equals("reply-reject")) && !g.admin())
+                    .findFirst().orElse(null);
+            if (dead == null || p.bridge() == null || p.status() != PortStatus.GAP) {
+                continue;
+            }
+            PortMapping m = p.mapping();
+            Family family = m.containerIp().family();
+            Trace reply = comparer.replyTraceOf(m, dead);
+            if (reply == null) {
+                continue;
+            }
+            Intent intent = intentOf(m);
+            List<String> specs = intent != null && intent.restricts(m)
+                    ? intent.allowed(family).stream().map(c -> RuleShape.replySpec(m, p.bridge(), c)).toList()
+                    : List.of(RuleShape.replySpec(m, p.bridge(), null));
+            Ruleset rules = edited.ruleset(family);
+            for (String spec : specs) {
+                if (drafts.stream().anyMatch(d -> d.spec().equals(spec) && d.family() == family)) {
+                    continue;
+                }
+                String there = chainHolding(host.ruleset(family), spec);
+                if (there != null) {
+                    untouched.add(m.containerName() + " " + m.protocol() + "/" + m.hostPort() + ": cnifix's return-path rule is in "
+                            + there + " already, yet the reply is still dropped: " + p.why());
+                    continue;
+                }
+                Draft d = placed(family, host.ruleset(family), comparer.admin(family), comparer.adminChains(), reply, spec, m,
+                        "the container's answer is dropped: " + p.why());
+                drafts.add(d);
+                added = true;
+            }
+        }
+        return added;
+    }
+
+    private boolean rootless(PortMapping m) {
+        return host.containers().stream().anyMatch(c -> c.id().equals(m.containerId()) && c.rootless());
+    }
+
+    /**
+     * A rootless port kept closed by the host's INPUT default: an accept for the host port in INPUT, right above the
+     * unconditional rule that rejects it (or last, before the policy), so every admin rule above still decides first.
+     */
+    private void draftInput(PortReport p, List<Draft> drafts, List<String> untouched, String label) {
+        PortMapping m = p.mapping();
+        Family family = m.hostIp() != null ? m.hostIp().family() : Family.V4;
+        Ruleset rules = host.ruleset(family);
+        Chain input = rules == null ? null : rules.chain("filter", "INPUT");
+        Rule catchAll = p.decidedBy() instanceof Decider.ByRule r && RootlessInput.catchAll(r.rule()) ? r.rule() : null;
+        boolean byPolicy = p.decidedBy() instanceof Decider.ByPolicy bp && RootlessInput.catchAll(bp);
+        if (input == null || (catchAll == null && !byPolicy)) {
+            untouched.add(label + ": " + p.why());
+            return;
+        }
+        Intent intent = intentOf(m);
+        List<String> specs = intent != null && intent.restricts(m)
+                ? intent.allowed(family).stream().map(c -> RuleShape.inputSpec(m, c)).toList()
+                : List.of(RuleShape.inputSpec(m, null));
+        Rule anchor = null;
+        for (Rule r : input.rules()) {
+            if (r == catchAll) {
+                break;
+            }
+            anchor = r;
+        }
+        for (String spec : specs) {
+            if (drafts.stream().anyMatch(d -> d.spec().equals(spec) && d.family() == family)) {
+                continue;
+            }
+            if (chainHolding(rules, spec) != null) {
+                untouched.add(label + ": cnifix's INPUT rule is there already, yet the port is still closed: " + p.why());
+                continue;
+            }
+            drafts.add(new Draft(family, "INPUT", anchor, anchor == null ? 1 : null, spec, m, p.why()));
         }
     }
 

@@ -39,4 +39,42 @@ public final class RuleShape {
         sb.append(" -j ACCEPT");
         return sb.toString();
     }
+
+    /**
+     * The return-path accept for one published port: the container's answers (ESTABLISHED or RELATED, from its
+     * address and port, in from its bridge and out elsewhere), narrowed to {@code client} when the port is declared
+     * open only to some sources. It carries the same comment as the port's first rule.
+     */
+    public static String replySpec(PortMapping m, String bridge, io.cnifix.model.Cidr client) {
+        boolean v4 = m.containerIp().isV4();
+        StringBuilder sb = new StringBuilder();
+        sb.append("-s ").append(m.containerIp()).append(v4 ? "/32" : "/128");
+        if (client != null) {
+            sb.append(" -d ").append(client);
+        }
+        sb.append(" -i ").append(bridge).append(" ! -o ").append(bridge);
+        sb.append(" -p ").append(m.protocol()).append(" -m ").append(m.protocol()).append(" --sport ").append(m.containerPort());
+        sb.append(" -m conntrack --ctstate RELATED,ESTABLISHED");
+        sb.append(" -m comment --comment ").append(SaveText.quote(OwnedRule.comment(m)));
+        sb.append(" -j ACCEPT");
+        return sb.toString();
+    }
+
+    /**
+     * The INPUT accept for a rootless Podman port, published by a user-space listener on the host: the host port (and
+     * address when bound to one), narrowed to {@code client} when declared open only to some sources.
+     */
+    public static String inputSpec(PortMapping m, io.cnifix.model.Cidr client) {
+        StringBuilder sb = new StringBuilder();
+        if (client != null) {
+            sb.append("-s ").append(client).append(' ');
+        }
+        if (m.hostIp() != null) {
+            sb.append("-d ").append(m.hostIp()).append(m.hostIp().isV4() ? "/32 " : "/128 ");
+        }
+        sb.append("-p ").append(m.protocol()).append(" -m ").append(m.protocol()).append(" --dport ").append(m.hostPort());
+        sb.append(" -m comment --comment ").append(SaveText.quote(OwnedRule.comment(m)));
+        sb.append(" -j ACCEPT");
+        return sb.toString();
+    }
 }

@@ -126,4 +126,35 @@ class PlannerTest {
         assertTrue(new Planner(h, DockerModel.CURRENT, Set.of(), null).plan(false, true).removals().isEmpty(),
                 "prune alone never removes a rule a port needs");
     }
+
+    /**
+     * netavark's and Docker 29's nftables tables accept replies in their own table, so next to an iptables FORWARD DROP
+     * the first rule alone leaves the container's answer dropped: each port also gets a return-path accept, and
+     * with both the ports are ok, in memory as on the measured hosts (fixtures' expected.json).
+     */
+    @Test
+    void nftEnginesNextToAnIptablesDropGetAReturnPathRulePerPort() {
+        for (String name : List.of("netavark-nft-drop", "docker29-nft-drop")) {
+            HostState h = Fixtures.host(name);
+            Plan p = plan(h);
+            assertTrue(p.proven(), name + ": " + p.proofProblems());
+            long published = h.mappings().stream().filter(PortMapping::boundToAll).count();
+            assertEquals(2 * published, p.additions().size(), name + ": " + p.additions());
+            for (Proposal a : p.additions()) {
+                assertEquals("FORWARD", a.chain(), a.toString());
+            }
+            assertEquals(published, p.additions().stream().filter(a -> a.spec().startsWith("-s ")
+                    && a.spec().contains("-m conntrack --ctstate RELATED,ESTABLISHED")).count(), name);
+            HostState after = applied(h, p);
+            assertTrue(new Comparer(after, DockerModel.CURRENT, Set.of()).compare().ports().stream()
+                    .filter(x -> x.mapping().boundToAll()).allMatch(x -> x.status() == PortStatus.OK), name);
+            assertTrue(plan(after).empty(), name + ": a second run proposes nothing");
+            Plan prune = new Planner(after, DockerModel.CURRENT, Set.of(), null).plan(false, true);
+            assertTrue(prune.removals().isEmpty(), name + ": every rule, return path included, is needed: " + prune.removals());
+            HostState gone = new HostState(after.rulesets(), after.networks(), after.containers(), List.of(), after.addresses(),
+                    after.routes(), after.notes(), after.nftTables());
+            assertEquals(p.additions().size(), new Planner(gone, DockerModel.CURRENT, Set.of(), null).plan(false, true).removals().size(),
+                    name + ": with the containers gone, prune removes both rules of each port");
+        }
+    }
 }

@@ -10,6 +10,10 @@ import io.cnifix.engine.compare.DiffReport;
 import io.cnifix.engine.compare.DockerModel;
 import io.cnifix.engine.compare.PortReport;
 import io.cnifix.engine.compare.PortStatus;
+import io.cnifix.remedy.Plan;
+import io.cnifix.remedy.Planner;
+import io.cnifix.remedy.Proof;
+import io.cnifix.remedy.Proposal;
 import io.cnifix.ingest.HostStateBuilder;
 import io.cnifix.ingest.InputText;
 import io.cnifix.ingest.StateSources;
@@ -127,13 +131,44 @@ class NativeTablesAndRootlessTest {
         DiffReport r = new Comparer(h, DockerModel.CURRENT, Set.of()).compare();
         PortReport slirp = r.ports().stream().filter(p -> p.mapping().hostPort() == 8081).findFirst().orElseThrow();
         PortReport pasta = r.ports().stream().filter(p -> p.mapping().hostPort() == 8083).findFirst().orElseThrow();
-        assertEquals(PortStatus.BLOCKED, slirp.status());
-        assertEquals("rootless (slirp4netns): published by a user-space listener, FORWARD does not apply; the host's own rules"
-                + " keep it closed: an admin rule drops every outside source: filter INPUT policy DROP", slirp.why());
+        assertEquals(PortStatus.GAP, slirp.status(), "INPUT's policy is the host's default, not a decision about this port");
+        assertEquals("rootless (slirp4netns): published by a user-space listener, FORWARD does not apply; the host's INPUT"
+                + " default keeps it closed (filter INPUT policy DROP); an INPUT accept for the port opens it", slirp.why());
         assertEquals(PortStatus.OK, pasta.status());
         assertTrue(pasta.why().startsWith("rootless (pasta): published by a user-space listener, FORWARD does not apply;"
                 + " the host's INPUT rules let every outside source in (filter INPUT rule 1"), pasta.why());
         assertTrue(r.exposures().isEmpty());
-        assertFalse(r.needsFixing());
+
+        Plan plan = new Planner(h, DockerModel.CURRENT, Set.of(), null).plan(true, false);
+        assertTrue(plan.proven(), plan.proofProblems().toString());
+        assertEquals(1, plan.additions().size(), plan.additions().toString());
+        Proposal accept = plan.additions().get(0);
+        assertEquals("INPUT", accept.chain());
+        assertEquals(2, accept.position(), "after the admin's own INPUT rule, before the policy");
+        assertTrue(accept.spec().startsWith("-p tcp -m tcp --dport 8081 -m comment --comment \"cnifix: "), accept.spec());
+        HostState after = h.withRulesets(Proof.edited(h, plan.additions(), plan.removals()));
+        assertFalse(new Comparer(after, DockerModel.CURRENT, Set.of()).compare().needsFixing());
+        assertTrue(new Planner(after, DockerModel.CURRENT, Set.of(), null).plan(true, true).empty(),
+                "idempotent, and prune keeps the rootless port's INPUT rule");
+    }
+
+    @Test
+    void aRootlessPortGetsItsInputAcceptAboveTheCatchAllRejectAndBelowAdminDrops() {
+        String rules = "*filter\n:INPUT ACCEPT [0:0]\n:FORWARD DROP [0:0]\n:OUTPUT ACCEPT [0:0]\n"
+                + "-A INPUT -m state --state RELATED,ESTABLISHED -j ACCEPT\n-A INPUT -s 203.0.113.0/24 -j DROP\n"
+                + "-A INPUT -p tcp -m state --state NEW -m tcp --dport 22 -j ACCEPT\n"
+                + "-A INPUT -j REJECT --reject-with icmp-host-prohibited\nCOMMIT\n";
+        InputText ports = new InputText("podman-inspect-rootless.json",
+                RecordedRunner.read(Path.of("src/test/resources/io/cnifix/ingest/json/ports/podman-inspect-rootless.json")));
+        HostState h = HostStateBuilder.build(new StateSources(List.of(new InputText("iptables-save", rules)), List.of(ports),
+                List.of(), List.of(), List.of(), List.of()));
+        Plan plan = new Planner(h, DockerModel.CURRENT, Set.of(), null).plan(true, false);
+        assertTrue(plan.proven(), plan.proofProblems().toString());
+        assertEquals(List.of(4, 5), plan.additions().stream().map(Proposal::position).toList(), "right above the REJECT, one after the other");
+        HostState after = h.withRulesets(Proof.edited(h, plan.additions(), plan.removals()));
+        for (PortReport p : new Comparer(after, DockerModel.CURRENT, Set.of()).compare().ports()) {
+            assertEquals(PortStatus.BLOCKED, p.status(), "the admin's DROP for 203.0.113.0/24 still decides first: " + p.why());
+            assertTrue(p.sources().stream().anyMatch(g -> g.outcome().equals("accept")), p.why());
+        }
     }
 }

@@ -134,6 +134,19 @@ public final class Comparer {
         return v.simulator.trace(p);
     }
 
+    /** The container's answer to the first packet of a group, with its path: where a return-path rule goes. */
+    public Trace replyTraceOf(PortMapping m, SourceGroup g) {
+        FamilyView v = view(m.containerIp().family());
+        IpAddress src = g.sources() == null ? v.outside.sources.get(0).first() : g.sources().get(0).base();
+        Packet p = Packet.newConnection(g.interfaces().get(0), src, g.destinations().get(0),
+                Packet.protocolNumber(m.protocol()), 1024, m.hostPort());
+        Trace first = v.simulator.trace(p);
+        if (!first.accepted()) {
+            return null;
+        }
+        return v.simulator.traceReply(Explorer.replyOf(p, first), Explorer.connectionOf(p, first), Simulator.Detail.PATH);
+    }
+
     public String bridgeOf(PortMapping m) {
         if (m.containerIp() == null) {
             return null;
@@ -235,13 +248,22 @@ public final class Comparer {
             groups.computeIfAbsent(List.of(outcome, Objects.toString(t.decidedBy())), k -> new ArrayList<>()).add(r);
         }
         List<SourceGroup> sources = new ArrayList<>();
+        boolean misrouted = false;
         for (Map.Entry<List<Object>, List<Region>> e : groups.entrySet()) {
             String outcome = (String) e.getKey().get(0);
+            misrouted |= outcome.equals("misrouted");
             for (List<Region> part : Products.partition(e.getValue())) {
-                sources.add(group(outcome, !outcome.equals("misrouted"), part, v.outside));
+                // INPUT's policy or its unconditional last rule is the host's default, not a decision about this port:
+                // Docker's rootful ports would not meet it, so cnifix may open the port past it (an INPUT accept).
+                boolean byDefault = RootlessInput.catchAll(part.get(0).trace().decidedBy());
+                sources.add(group(outcome, !outcome.equals("misrouted") && !byDefault, part, v.outside));
             }
         }
         PortReport r = summarize(m, null, sources);
+        if (r.status() == PortStatus.GAP && !misrouted) {
+            return new PortReport(m, null, PortStatus.GAP, r.decidedBy(), head + "; the host's INPUT default keeps it closed ("
+                    + describe(r.decidedBy()) + "); an INPUT accept for the port opens it", sources);
+        }
         return switch (r.status()) {
             case OK -> new PortReport(m, null, PortStatus.OK, r.decidedBy(), head + "; the host's INPUT rules let every outside source in"
                     + " (" + describe(r.decidedBy()) + ")", sources);
