@@ -76,7 +76,8 @@ public final class HostStateBuilder {
         for (InputText t : s.nft()) {
             nft.addAll(NftReader.read(t));
         }
-        return new HostState(rulesets, joinedNetworks, joinContainers(containers), joinedMappings, addresses, routes, notes, nft);
+        return new HostState(rulesets, joinedNetworks, joinContainers(containers), joinedMappings, addresses, routes, notes, nft,
+                s.otherBackEnd().isEmpty() ? List.of() : parseRules(s.otherBackEnd()));
     }
 
     private static List<Ruleset> parseRules(List<InputText> texts) {

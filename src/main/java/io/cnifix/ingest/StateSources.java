@@ -10,9 +10,10 @@ import java.util.List;
  */
 public record StateSources(List<InputText> rules, List<InputText> ports, List<InputText> networks,
                            List<InputText> addresses, List<InputText> routes, List<String> notes,
-                           List<InputText> nft) {
+                           List<InputText> nft, List<InputText> otherBackEnd) {
 
     public StateSources {
+        otherBackEnd = List.copyOf(otherBackEnd);
         rules = List.copyOf(rules);
         ports = List.copyOf(ports);
         networks = List.copyOf(networks);
@@ -20,6 +21,12 @@ public record StateSources(List<InputText> rules, List<InputText> ports, List<In
         routes = List.copyOf(routes);
         notes = List.copyOf(notes);
         nft = List.copyOf(nft);
+    }
+
+    /** Sources with one iptables back end; {@code otherBackEnd} holds the other one's dumps (see HostState). */
+    public StateSources(List<InputText> rules, List<InputText> ports, List<InputText> networks,
+                        List<InputText> addresses, List<InputText> routes, List<String> notes, List<InputText> nft) {
+        this(rules, ports, networks, addresses, routes, notes, nft, List.of());
     }
 
     /** Sources without nftables output. */
@@ -35,7 +42,8 @@ public record StateSources(List<InputText> rules, List<InputText> ports, List<In
     /** This state with every list of {@code other} appended. */
     public StateSources plus(StateSources other) {
         return new StateSources(join(rules, other.rules), join(ports, other.ports), join(networks, other.networks),
-                join(addresses, other.addresses), join(routes, other.routes), join(notes, other.notes), join(nft, other.nft));
+                join(addresses, other.addresses), join(routes, other.routes), join(notes, other.notes), join(nft, other.nft),
+                join(otherBackEnd, other.otherBackEnd));
     }
 
     private static <T> List<T> join(List<T> a, List<T> b) {

@@ -108,7 +108,9 @@ public final class Comparer {
                 }
             }
         }
-        return new DiffReport(ports, exposures, findings);
+        DiffReport report = new DiffReport(ports, exposures, findings);
+        // The other iptables back end runs on the same hooks: its decisions count too.
+        return host.otherBackEnd().isEmpty() ? report : OtherBackEnd.fold(host, report, h -> new Comparer(h, model, adminChains).compare());
     }
 
     /** The admin-rule test for one family's rules, or null when there are none. */
