@@ -26,6 +26,23 @@ record SourceSet(List<Interval> ranges) implements SourceScope {
         return c.family() == first().family() && intersects(Interval.of(c));
     }
 
+    @Override
+    public void mayContainEach(List<Cidr> sorted, boolean[] out) {
+        int j = 0;
+        for (int i = 0; i < sorted.size(); i++) {
+            Cidr c = sorted.get(i);
+            if (c.family() != first().family()) {
+                out[i] = false;
+                continue;
+            }
+            IpAddress base = c.base();
+            while (j < ranges.size() && ranges.get(j).last().compareTo(base) < 0) {
+                j++;
+            }
+            out[i] = j < ranges.size() && ranges.get(j).first().compareTo(c.last()) <= 0;
+        }
+    }
+
     /** Binary search over the sorted, disjoint ranges: a scope of thousands of ranges is asked once per rule. */
     boolean intersects(Interval i) {
         int lo = 0;

@@ -71,4 +71,22 @@ class AdminChainScaleTest {
         assertTrue(p.sources().stream().anyMatch(g -> g.admin() && g.outcome().equals("drop")), p.sources().toString());
         assertTrue(p.sources().size() <= 4, "source classes: " + p.sources().size());
     }
+
+    @Test
+    void ipv4RangesBecomeExactAlignedPrefixes() {
+        java.util.Random r = new java.util.Random(12);
+        for (int i = 0; i < 2000; i++) {
+            long a = r.nextInt() & 0xffffffffL;
+            long b = i % 3 == 0 ? a + r.nextInt(300) : a + (r.nextLong() & 0xffffffL);
+            b = Math.min(b, 0xffffffffL);
+            List<io.cnifix.model.Cidr> cs = new Interval(IpAddress.v4(a), IpAddress.v4(b)).toCidrs();
+            long next = a;
+            for (io.cnifix.model.Cidr c : cs) {
+                assertEquals(next, c.base().lo(), "contiguous and aligned: " + cs);
+                next = c.last().lo() + 1;
+            }
+            assertEquals(b + 1, next, "ends at the range's end");
+        }
+        assertEquals("[0.0.0.0/0]", Interval.all(Family.V4).toCidrs().toString());
+    }
 }
