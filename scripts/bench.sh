@@ -3,6 +3,7 @@
 #   parse 100,000 rules (< 1 s, < 300 MB heap); one trace through 100,000 rules (< 20 ms);
 #   diff of the seed snapshot (< 0.5 s wall with JVM start); diff of 2,000 containers / 10,000 ports /
 #   100,000 rules (< 5 s, 1 GB heap) and of twice that (at most 2.3 times the time);
+#   an admin chain of 1 to 20,000 `-s X/32 -j DROP` rules judged (linear or better; ratio to the 1-rule case);
 #   1,000 rules applied in one iptables-restore against 1,000 iptables -I calls (needs root; in a namespace).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -16,6 +17,7 @@ java -cp "$CP" io.cnifix.bench.SyntheticHost "$out/x2" 4000 5 200000 >/dev/null
 echo "machine: $(nproc) cores, $(java -version 2>&1 | head -1)"
 java -Xmx300m -cp "$CP" io.cnifix.bench.ParseBench "$out/x1/iptables-save.txt"
 java -Xmx1g -cp "$CP" io.cnifix.bench.TraceBench "$out/x1"
+java -Xmx1g -cp "$CP" io.cnifix.bench.AdminChainBench fixtures/centos7-podman-cni
 wall() { # best and median of N runs of a command, in seconds
   local n=$1; shift; local times=()
   for _ in $(seq "$n"); do

@@ -2,6 +2,7 @@ package io.cnifix.cli;
 
 import io.cnifix.ingest.InputException;
 import io.cnifix.system.EnvironmentException;
+import io.cnifix.system.TerminalText;
 import io.cnifix.system.ProcessRunner;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -24,10 +25,15 @@ public final class Main implements Runnable {
         throw new CommandLine.ParameterException(new CommandLine(this), "a command is required (see cnifix --help)");
     }
 
-    public static int run(String[] args, CliContext ctx) {
+    public static int run(String[] args, CliContext given) {
+        // Every byte of text output passes the one escaping rule: names, comments and file contents stay inert.
+        boolean terminal = given.out() == System.out && System.console() != null;
+        CliContext ctx = new CliContext(given.in(), TerminalText.escaping(given.out(), terminal),
+                TerminalText.escaping(given.err(), false), given.env(), given.runner());
         CommandLine cl = new CommandLine(new Main(), new Factory(ctx));
         cl.setOut(new java.io.PrintWriter(ctx.out(), true));
         cl.setErr(new java.io.PrintWriter(ctx.err(), true));
+        cl.setColorScheme(CommandLine.Help.defaultColorScheme(CommandLine.Help.Ansi.OFF));
         boolean debug = java.util.Arrays.asList(args).contains("--debug");
         cl.setParameterExceptionHandler((ex, a) -> {
             ctx.err().println("cnifix: " + ex.getMessage());

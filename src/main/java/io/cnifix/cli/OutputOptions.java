@@ -33,6 +33,6 @@ public final class OutputOptions {
     }
 
     boolean color(CliContext ctx) {
-        return !noColor && !ctx.env().containsKey("NO_COLOR") && System.console() != null && ctx.out() == System.out;
+        return !noColor && !ctx.env().containsKey("NO_COLOR") && System.console() != null && io.cnifix.system.TerminalText.writesTo(ctx.out(), System.out);
     }
 }

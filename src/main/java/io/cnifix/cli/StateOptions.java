@@ -53,7 +53,7 @@ public final class StateOptions {
     static final Path DEFAULT_POLICY = Path.of("/etc/cnifix/policy.conf");
 
     private static StateSources policyOnly(io.cnifix.ingest.InputText t) {
-        return new StateSources(List.of(), List.of(), List.of(), List.of(), List.of(), List.of(), List.of(), List.of(t));
+        return new StateSources(List.of(), List.of(), List.of(), List.of(), List.of(), List.of(), List.of(), List.of(), List.of(t));
     }
 
     /** The sources and, when containers were read live, what discovery found (with snapshot paths and versions). */
@@ -86,7 +86,7 @@ public final class StateOptions {
             }
             StateSources snap = files.snapshot(snapshot);
             return new Gathered(policy == null ? snap : new StateSources(snap.rules(), snap.ports(), snap.networks(),
-                    snap.addresses(), snap.routes(), snap.notes(), snap.nft(), List.of(files.read(policy))), null);
+                    snap.addresses(), snap.routes(), snap.notes(), snap.nft(), snap.otherBackEnd(), List.of(files.read(policy))), null);
         }
         if (policy != null) {
             s = s.plus(policyOnly(files.read(policy)));

@@ -44,6 +44,9 @@ final class ChainIndex {
     private final int[] rest;
     private final int[] restAnyPort;
     private final Map<Integer, int[]> restByPort = new HashMap<>();
+    /** Rules of {@link #rest} with a positive source test, in the order of their source prefix's base address. */
+    private final int[] bySourceBase;
+    private final List<Cidr> sourcesByBase;
     private final Map<Key, int[]> cache = new java.util.concurrent.ConcurrentHashMap<>();
     private final Map<Key, int[]> scopedRest = new java.util.concurrent.ConcurrentHashMap<>();
 
@@ -75,6 +78,15 @@ final class ChainIndex {
             }
         }
         restAnyPort = any.stream().mapToInt(Integer::intValue).toArray();
+        List<Integer> withSource = new ArrayList<>();
+        for (int i : rest) {
+            if (guards[i].source() != null) {
+                withSource.add(i);
+            }
+        }
+        withSource.sort(java.util.Comparator.comparing(i -> guards[i].source().base()));
+        bySourceBase = withSource.stream().mapToInt(Integer::intValue).toArray();
+        sourcesByBase = withSource.stream().map(i -> guards[i].source()).toList();
         byPort.forEach((k, v) -> restByPort.put(k, v.stream().mapToInt(Integer::intValue).toArray()));
     }
 
@@ -136,11 +148,17 @@ final class ChainIndex {
     /** The rules without a host destination that the scope's sources and the port leave possible. */
     private int[] restInScope(Key k) {
         int[] others = k.port() < 0 ? rest : merge(restAnyPort, restByPort.getOrDefault(k.port(), new int[0]));
+        // One sweep of the sorted prefixes against the scope (linear), not one search per rule.
+        boolean[] hit = new boolean[sourcesByBase.size()];
+        k.scope().mayContainEach(sourcesByBase, hit);
+        boolean[] inScope = new boolean[guards.length];
+        for (int j = 0; j < hit.length; j++) {
+            inScope[bySourceBase[j]] = hit[j];
+        }
         int n = 0;
         int[] out = new int[others.length];
         for (int i : others) {
-            Cidr src = guards[i].source();
-            if (src == null || k.scope().mayContain(src)) {
+            if (guards[i].source() == null || inScope[i]) {
                 out[n++] = i;
             }
         }

@@ -81,7 +81,8 @@ public final class HostStateBuilder {
             policy.addAll(IntentReader.policy(t));
         }
         List<Container> declared = IntentReader.resolve(joinContainers(containers), policy);
-        return new HostState(rulesets, joinedNetworks, declared, joinedMappings, addresses, routes, notes, nft);
+        return new HostState(rulesets, joinedNetworks, declared, joinedMappings, addresses, routes, notes, nft,
+                s.otherBackEnd().isEmpty() ? List.of() : parseRules(s.otherBackEnd()));
     }
 
     private static List<Ruleset> parseRules(List<InputText> texts) {

@@ -225,7 +225,9 @@ public final class IptablesSaveParser {
             for (Map.Entry<String, String> e : policies.entrySet()) {
                 chains.put(e.getKey(), new Chain(e.getKey(), e.getValue(), rules.get(e.getKey())));
             }
-            tables.put(table, new Table(table, chains));
+            Table t = new Table(table, chains);
+            ChainGraph.check(file, t);
+            tables.put(table, t);
             table = null;
         }
     }

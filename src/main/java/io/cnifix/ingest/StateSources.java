@@ -11,9 +11,10 @@ import java.util.List;
  */
 public record StateSources(List<InputText> rules, List<InputText> ports, List<InputText> networks,
                            List<InputText> addresses, List<InputText> routes, List<String> notes,
-                           List<InputText> nft, List<InputText> policy) {
+                           List<InputText> nft, List<InputText> otherBackEnd, List<InputText> policy) {
 
     public StateSources {
+        otherBackEnd = List.copyOf(otherBackEnd);
         rules = List.copyOf(rules);
         ports = List.copyOf(ports);
         networks = List.copyOf(networks);
@@ -24,6 +25,14 @@ public record StateSources(List<InputText> rules, List<InputText> ports, List<In
         policy = List.copyOf(policy);
     }
 
+    /** Sources without cnifix policy files. */
+    public StateSources(List<InputText> rules, List<InputText> ports, List<InputText> networks,
+                        List<InputText> addresses, List<InputText> routes, List<String> notes, List<InputText> nft,
+                        List<InputText> otherBackEnd) {
+        this(rules, ports, networks, addresses, routes, notes, nft, otherBackEnd, List.of());
+    }
+
+    /** Sources with one iptables back end; {@code otherBackEnd} holds the other one's dumps (see HostState). */
     public StateSources(List<InputText> rules, List<InputText> ports, List<InputText> networks,
                         List<InputText> addresses, List<InputText> routes, List<String> notes, List<InputText> nft) {
         this(rules, ports, networks, addresses, routes, notes, nft, List.of());
@@ -42,7 +51,8 @@ public record StateSources(List<InputText> rules, List<InputText> ports, List<In
     /** This state with every list of {@code other} appended. */
     public StateSources plus(StateSources other) {
         return new StateSources(join(rules, other.rules), join(ports, other.ports), join(networks, other.networks),
-                join(addresses, other.addresses), join(routes, other.routes), join(notes, other.notes), join(nft, other.nft), join(policy, other.policy));
+                join(addresses, other.addresses), join(routes, other.routes), join(notes, other.notes), join(nft, other.nft),
+                join(otherBackEnd, other.otherBackEnd), join(policy, other.policy));
     }
 
     private static <T> List<T> join(List<T> a, List<T> b) {

@@ -12,9 +12,10 @@ import java.util.List;
  */
 public record HostState(List<Ruleset> rulesets, List<Network> networks, List<Container> containers,
                         List<PortMapping> mappings, List<HostAddress> addresses, List<Route> routes,
-                        List<String> notes, List<NftTable> nftTables) {
+                        List<String> notes, List<NftTable> nftTables, List<Ruleset> otherBackEnd) {
 
     public HostState {
+        otherBackEnd = List.copyOf(otherBackEnd);
         rulesets = List.copyOf(rulesets);
         networks = List.copyOf(networks);
         containers = List.copyOf(containers);
@@ -23,6 +24,16 @@ public record HostState(List<Ruleset> rulesets, List<Network> networks, List<Con
         routes = List.copyOf(routes);
         notes = List.copyOf(notes);
         nftTables = List.copyOf(nftTables);
+    }
+
+    /**
+     * A host with one iptables back end. {@code otherBackEnd}: rules the other back end (iptables-legacy beside
+     * iptables-nft, or the reverse) holds; the kernel runs both on the same hooks, so a packet must pass both.
+     */
+    public HostState(List<Ruleset> rulesets, List<Network> networks, List<Container> containers,
+                     List<PortMapping> mappings, List<HostAddress> addresses, List<Route> routes, List<String> notes,
+                     List<NftTable> nftTables) {
+        this(rulesets, networks, containers, mappings, addresses, routes, notes, nftTables, List.of());
     }
 
     /** A host whose nftables ruleset is not known. */
@@ -41,12 +52,16 @@ public record HostState(List<Ruleset> rulesets, List<Network> networks, List<Con
     }
 
     public HostState withRulesets(List<Ruleset> replaced) {
-        return new HostState(replaced, networks, containers, mappings, addresses, routes, notes, nftTables);
+        return new HostState(replaced, networks, containers, mappings, addresses, routes, notes, nftTables, otherBackEnd);
     }
 
     public HostState withNote(String note) {
         List<String> n = new ArrayList<>(notes);
         n.add(note);
-        return new HostState(rulesets, networks, containers, mappings, addresses, routes, n, nftTables);
+        return new HostState(rulesets, networks, containers, mappings, addresses, routes, n, nftTables, otherBackEnd);
+    }
+
+    public HostState withOtherBackEnd(List<Ruleset> other) {
+        return new HostState(rulesets, networks, containers, mappings, addresses, routes, notes, nftTables, other);
     }
 }

@@ -22,15 +22,32 @@ public final class OwnedRule {
         String name = m.containerName() == null || m.containerName().isEmpty()
                 ? (m.containerId() == null ? "unnamed" : m.containerId().substring(0, Math.min(12, m.containerId().length())))
                 : m.containerName();
-        StringBuilder clean = new StringBuilder();
-        name.codePoints().forEach(c -> clean.appendCodePoint(Character.isISOControl(c) ? '?' : c));
         String suffix = " " + m.protocol() + "/" + m.hostPort();
-        int room = MAX_COMMENT - PREFIX.length() - suffix.length();
-        String n = clean.toString();
-        while (n.getBytes(java.nio.charset.StandardCharsets.UTF_8).length > room) {
-            n = n.substring(0, n.length() - 1);
-        }
+        String n = fit(name, MAX_COMMENT - PREFIX.length() - suffix.length());
         return PREFIX + n + suffix;
+    }
+
+    /**
+     * The longest prefix of {@code name} (control characters as '?') whose UTF-8 form fits in {@code room} bytes,
+     * cut only between code points: half a surrogate pair would come back from the kernel as something else.
+     */
+    static String fit(String name, int room) {
+        StringBuilder out = new StringBuilder();
+        int used = 0;
+        for (int i = 0; i < name.length(); ) {
+            int c = name.codePointAt(i);
+            i += Character.charCount(c);
+            if (Character.isISOControl(c) || Character.isSurrogate((char) c) && c < 0x10000) {
+                c = '?';
+            }
+            int bytes = c < 0x80 ? 1 : c < 0x800 ? 2 : c < 0x10000 ? 3 : 4;
+            if (used + bytes > room) {
+                break;
+            }
+            used += bytes;
+            out.appendCodePoint(c);
+        }
+        return out.toString();
     }
 
     public static boolean isOwned(Rule r) {

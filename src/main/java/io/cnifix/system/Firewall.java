@@ -53,14 +53,19 @@ public final class Firewall {
             }
             String stamp = LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss-SSS"));
             Path first = null;
+            List<Path> written = new java.util.ArrayList<>();
             for (Map.Entry<Family, String> e : dumps.entrySet()) {
                 Path p = dir.resolve("cnifix-" + stamp + (e.getKey() == Family.V4 ? ".v4" : ".v6") + ".rules");
                 Files.createFile(p, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+                written.add(p);
                 try {
                     Files.writeString(p, e.getValue(), StandardCharsets.UTF_8);
                 } catch (IOException full) {
-                    // A truncated backup is worse than none: it would restore a half ruleset.
-                    Files.deleteIfExists(p);
+                    // A truncated (or 0-byte) backup is worse than none: it would restore a half ruleset. And half a
+                    // set (v4 without v6) is not the ruleset as it was either: remove everything this call wrote.
+                    for (Path w : written) {
+                        Files.deleteIfExists(w);
+                    }
                     throw full;
                 }
                 first = first == null ? p : first;

@@ -89,8 +89,6 @@ public final class Journal {
 
     /** Control characters (newlines from a tool's error output) would split one event into several log lines. */
     static String oneLine(String s) {
-        StringBuilder sb = new StringBuilder(s.length());
-        s.strip().codePoints().forEach(c -> sb.appendCodePoint(c == '\n' ? ' ' : Character.isISOControl(c) ? '?' : c));
-        return sb.toString();
+        return TerminalText.escape(s.strip().replace('\n', ' ').replace('\t', ' '));
     }
 }

@@ -375,7 +375,10 @@ public final class LiveContainers {
 
     private static InputText readFile(Path f, List<String> notes) {
         try {
-            return new InputText(f.toString(), Files.readString(f, StandardCharsets.UTF_8));
+            return io.cnifix.ingest.BoundedRead.file(f);
+        } catch (io.cnifix.ingest.InputException e) {
+            notes.add("skipped " + e.oneLine());
+            return null;
         } catch (IOException e) {
             notes.add("cannot read " + f + " (" + e.getMessage() + "): skipped");
             return null;

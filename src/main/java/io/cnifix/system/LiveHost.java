@@ -31,55 +31,53 @@ public final class LiveHost {
         } else {
             notes.add("ip6tables-save not found: IPv6 rules not read");
         }
-        backEnds("iptables", notes);
-        backEnds("ip6tables", notes);
-        return new StateSources(rules, List.of(), List.of(), List.of(), List.of(), notes);
+        List<InputText> other = new ArrayList<>();
+        backEnds("iptables", notes, other);
+        backEnds("ip6tables", notes, other);
+        return new StateSources(rules, List.of(), List.of(), List.of(), List.of(), notes, List.of(), other);
     }
 
     /**
-     * Notes when both iptables back ends hold rules: the kernel applies both, but {@code iptables-save} shows only
-     * the one it was built for. Says which one was read.
+     * When the back end {@code iptables-save} does not show (legacy beside nf_tables, or the reverse) holds rules,
+     * reads them too: both back ends register on the same hooks at the same priorities, so the kernel runs both and
+     * a DROP or REJECT in either decides. Their rules are judged beside the main ones, never ignored.
      */
-    private void backEnds(String tool, List<String> notes) {
+    private void backEnds(String tool, List<String> notes, List<InputText> other) {
         String legacy = tool + "-legacy-save";
         String nft = tool + "-nft-save";
         if (!runner.exists(legacy) || !runner.exists(nft)) {
             return;
         }
-        int legacyRules = ruleCount(legacy);
-        int nftRules = ruleCount(nft);
-        if (legacyRules > 0 && nftRules > 0) {
-            String read = "unknown";
-            ProcessRunner.Result v = runner.run(List.of(tool + "-save", "--version"), null, TIMEOUT);
-            String text = v.stdout() + v.stderr();
-            if (text.contains("legacy")) {
-                read = "legacy";
-            } else if (text.contains("nf_tables")) {
-                read = "nf_tables";
-            }
-            notes.add("both " + tool + " back ends hold rules: legacy " + legacyRules + " (" + legacy + "), nf_tables "
-                    + nftRules + " (" + nft + "); the kernel applies both, cnifix read " + tool + "-save, which is the "
-                    + read + " one: the other back end's rules were not judged");
+        String read = "unknown";
+        ProcessRunner.Result v = runner.run(List.of(tool + "-save", "--version"), null, TIMEOUT);
+        String text = v.stdout() + v.stderr();
+        if (text.contains("legacy")) {
+            read = "legacy";
+        } else if (text.contains("nf_tables")) {
+            read = "nf_tables";
+        }
+        String otherSave = read.equals("legacy") ? nft : legacy;
+        if (read.equals("unknown")) {
+            return;
+        }
+        ProcessRunner.Result r;
+        try {
+            r = runner.run(List.of(otherSave), null, TIMEOUT);
+        } catch (EnvironmentException e) {
+            notes.add(otherSave + ": " + e.getMessage() + ": the other back end's rules were not judged");
+            return;
+        }
+        if (!r.ok()) {
+            return;
+        }
+        int n = (int) r.stdout().lines().filter(l -> l.startsWith("-A ")).count();
+        if (n > 0) {
+            other.add(new InputText(otherSave, r.stdout()));
+            notes.add("both " + tool + " back ends hold rules: " + tool + "-save is the " + read + " one; " + otherSave
+                    + " holds " + n + " more, judged too (the kernel runs both on the same hooks)");
         }
     }
 
-    private int ruleCount(String save) {
-        try {
-            ProcessRunner.Result r = runner.run(List.of(save), null, TIMEOUT);
-            if (!r.ok()) {
-                return 0;
-            }
-            int n = 0;
-            for (String line : r.stdout().split("\n")) {
-                if (line.startsWith("-A ")) {
-                    n++;
-                }
-            }
-            return n;
-        } catch (EnvironmentException e) {
-            return 0;
-        }
-    }
 
     /**
      * {@code nft -j list ruleset}, when nft is installed: native nftables tables (firewalld, netavark's nftables

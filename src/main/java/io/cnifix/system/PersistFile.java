@@ -82,7 +82,7 @@ public final class PersistFile {
             throw new EnvironmentException("--persist: cannot write " + file + " (permission denied)");
         }
         try {
-            merge(Files.readString(file, StandardCharsets.UTF_8), file.toString(), List.of());
+            merge(io.cnifix.ingest.BoundedRead.file(file).content(), file.toString(), List.of());
         } catch (IOException e) {
             throw new EnvironmentException("--persist: cannot read " + file + ": " + e.getMessage(), e);
         }
@@ -92,7 +92,7 @@ public final class PersistFile {
     public boolean write(List<Rule> owned) {
         String old;
         try {
-            old = Files.readString(file, StandardCharsets.UTF_8);
+            old = io.cnifix.ingest.BoundedRead.file(file).content();
         } catch (IOException e) {
             throw new EnvironmentException("--persist: cannot read " + file + ": " + e.getMessage(), e);
         }
@@ -109,7 +109,7 @@ public final class PersistFile {
     public void test(List<Rule> owned) {
         String old;
         try {
-            old = Files.readString(file, StandardCharsets.UTF_8);
+            old = io.cnifix.ingest.BoundedRead.file(file).content();
         } catch (IOException e) {
             throw new EnvironmentException("--persist: cannot read " + file + ": " + e.getMessage(), e);
         }

@@ -1,12 +1,12 @@
 package io.cnifix.system;
 
+import io.cnifix.ingest.BoundedRead;
 import io.cnifix.ingest.InputException;
 import io.cnifix.ingest.InputText;
 import io.cnifix.ingest.StateSources;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -58,7 +58,7 @@ public final class StateFiles {
         List<InputText> policy = new ArrayList<>();
         optional(dir.resolve(POLICY), policy);
         return new StateSources(rules, tree(dir.resolve(PORTS_DIR)), tree(dir.resolve(NETWORKS_DIR)), addresses,
-                routes, List.of(), nft, policy);
+                routes, List.of(), nft, List.of(), policy);
     }
 
     public InputText read(String name) {
@@ -68,7 +68,7 @@ public final class StateFiles {
             }
             stdinUsed = true;
             try {
-                return new InputText("-", new String(stdin.readAllBytes(), StandardCharsets.UTF_8));
+                return BoundedRead.stream("-", stdin);
             } catch (IOException e) {
                 throw new InputException("-", 0, "cannot read standard input: " + e.getMessage());
             }
@@ -78,9 +78,7 @@ public final class StateFiles {
             throw new InputException(name, 0, "is a directory, expected a file (use --snapshot for a snapshot directory)");
         }
         try {
-            return new InputText(name, Files.readString(p, StandardCharsets.UTF_8));
-        } catch (java.nio.charset.MalformedInputException e) {
-            throw new InputException(name, 0, "not UTF-8 text");
+            return BoundedRead.file(p);
         } catch (IOException e) {
             throw new InputException(name, 0, "cannot read: " + describe(e));
         }

@@ -24,17 +24,18 @@ class LiveHostTest {
     }
 
     @Test
-    void bothBackEndsHoldingRulesIsANoteSayingWhichWasRead() {
+    void theOtherBackEndsRulesAreReadToBeJudgedToo() {
         RecordedRunner r = host().installed("iptables-legacy-save", "iptables-nft-save")
                 .answer("iptables-legacy-save", LEGACY)
                 .answerFile("iptables-nft-save", CNI.resolve("iptables-save.txt"))
                 .answer("iptables-save --version", "iptables-save v1.8.9 (nf_tables)\n");
         StateSources s = new LiveHost(r).rules();
         assertEquals(List.of("iptables-save", "ip6tables-save"), s.rules().stream().map(t -> t.name()).toList());
+        assertEquals(List.of("iptables-legacy-save"), s.otherBackEnd().stream().map(t -> t.name()).toList());
+        assertEquals(LEGACY, s.otherBackEnd().get(0).content());
         assertEquals(1, s.notes().size(), s.notes().toString());
         String n = s.notes().get(0);
-        assertTrue(n.startsWith("both iptables back ends hold rules: legacy 2 (iptables-legacy-save), nf_tables "), n);
-        assertTrue(n.contains("cnifix read iptables-save, which is the nf_tables one"), n);
+        assertTrue(n.startsWith("both iptables back ends hold rules: iptables-save is the nf_tables one; iptables-legacy-save holds 2 more, judged too"), n);
     }
 
     @Test

@@ -111,7 +111,9 @@ public final class Comparer {
                 }
             }
         }
-        return new DiffReport(ports, exposures, findings);
+        DiffReport report = new DiffReport(ports, exposures, findings);
+        // The other iptables back end runs on the same hooks: its decisions count too.
+        return host.otherBackEnd().isEmpty() ? report : OtherBackEnd.fold(host, report, h -> new Comparer(h, model, adminChains).compare());
     }
 
     /** The admin-rule test for one family's rules, or null when there are none. */
@@ -343,7 +345,7 @@ public final class Comparer {
         }
         if (gap != null || noDnat > 0) {
             SourceGroup g = gap != null ? gap : groups.stream().filter(x -> x.outcome().equals("no-dnat")).findFirst().orElseThrow();
-            String who = g.sources() == null ? "every outside source" : "sources " + g.sources();
+            String who = g.sources() == null ? "every outside source" : "sources " + Interval.brief(g.sources());
             String why = switch (g.outcome()) {
                 case "no-dnat" -> "not DNATed to the container for " + who;
                 case "misrouted" -> "accepted but not forwarded to " + bridge + " for " + who;
@@ -361,7 +363,7 @@ public final class Comparer {
                     : "the outcome hangs on a rule cnifix does not understand: " + describe(unknown.decidedBy()), groups);
         }
         if (blocked != null) {
-            String who = blocked.sources() == null ? "every outside source" : "sources " + blocked.sources();
+            String who = blocked.sources() == null ? "every outside source" : "sources " + Interval.brief(blocked.sources());
             return new PortReport(m, bridge, PortStatus.BLOCKED, blocked.decidedBy(),
                     "an admin rule drops " + who + ": " + describe(blocked), groups);
         }

@@ -87,10 +87,21 @@ final class Explorer {
 
     /** Splits at the first boundary that cuts the box, or returns null when none does. */
     private List<Box> split(Box b, List<Rule> visited, Splits splits) {
+        List<Interval> seenRun = null;
         for (Rule r : visited) {
             Splits.OfRule o = splits.of(r);
             if (o == Splits.OfRule.NONE) {
                 continue;
+            }
+            if (o.run() != null && o.run() != seenRun) {
+                // A run's members share one fate: cut the box only where the whole run's source set begins or ends.
+                seenRun = o.run();
+                SourceSet in = b.sources().within(o.run(), true);
+                SourceSet out = in == null ? null : b.sources().within(o.run(), false);
+                if (in != null && out != null) {
+                    return List.of(new Box(in, b.sourcePorts(), b.destinationPorts(), b.inInterface(), b.destination()),
+                            new Box(out, b.sourcePorts(), b.destinationPorts(), b.inInterface(), b.destination()));
+                }
             }
             for (Cidr c : o.sources()) {
                 List<Box> pieces = cutSources(b, c.base());

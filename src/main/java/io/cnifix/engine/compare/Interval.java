@@ -45,6 +45,9 @@ record Interval(IpAddress first, IpAddress last) {
 
     /** The smallest set of prefixes that covers exactly this range. */
     List<Cidr> toCidrs() {
+        if (first.isV4()) {
+            return v4Cidrs();
+        }
         List<Cidr> out = new ArrayList<>();
         IpAddress cur = first;
         int bits = first.family().bits();
@@ -67,6 +70,31 @@ record Interval(IpAddress first, IpAddress last) {
             cur = end.plus(1);
         }
         return out;
+    }
+
+    /** The same for IPv4 in plain arithmetic: each block is the largest aligned power of two that still fits. */
+    private List<Cidr> v4Cidrs() {
+        List<Cidr> out = new ArrayList<>();
+        long cur = first.lo();
+        long end = last.lo();
+        while (cur <= end) {
+            long size = cur == 0 ? 1L << 32 : Long.lowestOneBit(cur);
+            while (size > end - cur + 1) {
+                size >>= 1;
+            }
+            out.add(new Cidr(IpAddress.v4(cur), 32 - Long.numberOfTrailingZeros(size)));
+            cur += size;
+        }
+        return out;
+    }
+
+    /** At most {@code shown} prefixes of a long list, then how many more: a why must stay readable. */
+    static String brief(List<Cidr> cidrs) {
+        int shown = 8;
+        if (cidrs.size() <= shown) {
+            return cidrs.toString();
+        }
+        return cidrs.subList(0, shown).toString().replace("]", ", ... and " + (cidrs.size() - shown) + " more]");
     }
 
     @Override

@@ -22,11 +22,11 @@ import java.util.Map;
  */
 final class Splits {
     /** One rule's boundaries; source prefixes that no outside source falls in are dropped up front. */
-    record OfRule(List<Cidr> sources, List<PortRange> sourcePorts, List<PortRange> destinationPorts) {
-        static final OfRule NONE = new OfRule(List.of(), List.of(), List.of());
+    record OfRule(List<Cidr> sources, List<PortRange> sourcePorts, List<PortRange> destinationPorts, List<Interval> run) {
+        static final OfRule NONE = new OfRule(List.of(), List.of(), List.of(), null);
 
         boolean empty() {
-            return sources.isEmpty() && sourcePorts.isEmpty() && destinationPorts.isEmpty();
+            return sources.isEmpty() && sourcePorts.isEmpty() && destinationPorts.isEmpty() && run == null;
         }
     }
 
@@ -57,6 +57,9 @@ final class Splits {
             for (var c : t.chains().values()) {
                 for (Rule r : c.rules()) {
                     cache.put(r, reply ? computeReply(r) : compute(r));
+                }
+                if (!reply) {
+                    runs(c.rules()); // runs are of source prefixes; a reply's client is its destination
                 }
             }
         }
@@ -219,7 +222,7 @@ final class Splits {
 
     private OfRule finish(List<Cidr> src, List<PortRange> sp, List<PortRange> dp) {
         src.removeIf(c -> c.family() != outside.first().family() || !outside.intersects(Interval.of(c)));
-        OfRule o = new OfRule(List.copyOf(src), List.copyOf(sp), List.copyOf(dp));
+        OfRule o = new OfRule(List.copyOf(src), List.copyOf(sp), List.copyOf(dp), null);
         return o.empty() ? OfRule.NONE : o;
     }
 
@@ -264,7 +267,70 @@ final class Splits {
             }
         }
         src.removeIf(c -> c.family() != outside.first().family() || !outside.intersects(Interval.of(c)));
-        OfRule o = new OfRule(List.copyOf(src), List.copyOf(sp), List.copyOf(dp));
+        OfRule o = new OfRule(List.copyOf(src), List.copyOf(sp), List.copyOf(dp), null);
         return o.empty() ? OfRule.NONE : o;
+    }
+
+    /**
+     * A run: consecutive rules that differ only in their source prefix (and comment), like a blocklist of
+     * {@code -s X/32 -j DROP}. Every packet from any member's prefix meets the same rules before and after the run
+     * and the same target, so the run draws one boundary, its whole source set, instead of one per member: a box
+     * inside it (or outside it) needs one trace, not one per member. That keeps N such rules linear, not quadratic.
+     */
+    private void runs(List<Rule> rules) {
+        int start = 0;
+        for (int i = 1; i <= rules.size(); i++) {
+            if (i < rules.size() && siblings(rules.get(i - 1), rules.get(i))) {
+                continue;
+            }
+            if (i - start >= 2) {
+                List<Interval> union = new ArrayList<>();
+                for (Rule r : rules.subList(start, i)) {
+                    Cidr c = source(r);
+                    if (c.family() == outside.first().family()) {
+                        union.add(Interval.of(c));
+                    }
+                }
+                List<Interval> run = List.copyOf(Interval.merge(union));
+                for (Rule r : rules.subList(start, i)) {
+                    OfRule o = cache.get(r);
+                    cache.put(r, new OfRule(List.of(), o.sourcePorts(), o.destinationPorts(), run));
+                }
+            }
+            start = i;
+        }
+    }
+
+    /** The one positive source prefix a run member tests, or null. */
+    private static Cidr source(Rule r) {
+        Cidr found = null;
+        for (Match m : r.matches()) {
+            if (m instanceof Match.Address a && a.side() == Side.SOURCE) {
+                if (a.negated() || found != null) {
+                    return null;
+                }
+                found = a.cidr();
+            } else if (m instanceof Match.Conntrack) {
+                return null;
+            }
+        }
+        return found;
+    }
+
+    private static boolean siblings(Rule a, Rule b) {
+        if (!a.target().equals(b.target()) || a.matches().size() != b.matches().size() || source(a) == null || source(b) == null) {
+            return false;
+        }
+        for (int i = 0; i < a.matches().size(); i++) {
+            Match x = a.matches().get(i);
+            Match y = b.matches().get(i);
+            boolean bothSource = x instanceof Match.Address ax && ax.side() == Side.SOURCE
+                    && y instanceof Match.Address ay && ay.side() == Side.SOURCE;
+            boolean bothComment = x instanceof Match.Comment && y instanceof Match.Comment;
+            if (!bothSource && !bothComment && !x.equals(y)) {
+                return false;
+            }
+        }
+        return true;
     }
 }

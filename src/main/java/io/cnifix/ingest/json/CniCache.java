@@ -51,8 +51,8 @@ final class CniCache {
         Set<List<Object>> seen = new HashSet<>();
         for (JsonElement e : maps) {
             JsonObject m = doc.object(e, "portMappings[]");
-            int hostPort = doc.port(m.get("hostPort"), "portMappings[].hostPort");
-            int ctrPort = doc.port(m.get("containerPort"), "portMappings[].containerPort");
+            int hostPort = doc.port(m, "hostPort", "portMappings[].hostPort");
+            int ctrPort = doc.port(m, "containerPort", "portMappings[].containerPort");
             List<String> protos = Bind.protocols(doc, m.get("protocol"), "portMappings[].protocol");
             Bind bind = Bind.of(doc, m.get("hostIP"), doc.string(m, "hostIP", "portMappings[]"), false);
             List<IpAddress> targets = new ArrayList<>();

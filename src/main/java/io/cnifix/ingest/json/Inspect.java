@@ -72,7 +72,7 @@ final class Inspect {
                 if (hostPortText == null || hostPortText.isEmpty()) {
                     continue; // routed mode: nothing is published on the host
                 }
-                int hostPort = doc.port(bo.get("HostPort"), "port binding HostPort");
+                int hostPort = doc.port(bo, "HostPort", "port binding HostPort");
                 Bind bind = Bind.of(doc, bo.get("HostIp"), doc.string(bo, "HostIp", "port binding"),
                         engine == Engine.PODMAN);
                 emit(sink, seen, id, name, engine, proto, bind, hostPort, ctrPort, addrs);

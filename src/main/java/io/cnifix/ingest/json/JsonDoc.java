@@ -333,6 +333,18 @@ final class JsonDoc {
         return (int) integer(e, what, 1, 65535);
     }
 
+    /**
+     * The member {@code key} of {@code o} as a port. A missing or null member has no position of its own (JSON
+     * null is one shared object), so the error points at the object's line instead.
+     */
+    int port(JsonObject o, String key, String what) {
+        JsonElement e = o.get(key);
+        if (e == null || e.isJsonNull()) {
+            throw error(o, what + ": expected a number from 1 to 65535, found " + kind(e));
+        }
+        return port(e, what);
+    }
+
     IpAddress address(JsonElement e, String what) {
         return address(text(e, what), e, what);
     }

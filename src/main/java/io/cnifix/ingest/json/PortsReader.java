@@ -125,8 +125,8 @@ public final class PortsReader {
         for (JsonElement e : ports) {
             JsonObject p = doc.object(e, "Ports[]");
             String hostIp = doc.string(p, "host_ip", "Ports[]");
-            int hostPort = doc.port(p.get("host_port"), "Ports[].host_port");
-            int ctrPort = doc.port(p.get("container_port"), "Ports[].container_port");
+            int hostPort = doc.port(p, "host_port", "Ports[].host_port");
+            int ctrPort = doc.port(p, "container_port", "Ports[].container_port");
             JsonElement r = p.get("range");
             // Podman writes 0 for a single port in some versions; both mean one port.
             int range = r == null || r.isJsonNull() ? 1 : Math.max(1, (int) doc.integer(r, "Ports[].range", 0, 65535));
