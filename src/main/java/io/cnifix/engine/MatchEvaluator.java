@@ -104,6 +104,9 @@ final class MatchEvaluator {
             if (c instanceof Match.PortIs pi) {
                 hit = pi.range().contains(pi.side() == Side.SOURCE ? f.sourcePort : f.destinationPort);
                 negated = pi.negated();
+            } else if (c instanceof Match.PortNever pn) {
+                hit = false;
+                negated = pn.negated();
             } else {
                 Match.TcpFlags tf = (Match.TcpFlags) c;
                 int flags = f.packet.state().equals("NEW") ? 0x02 : 0x10;

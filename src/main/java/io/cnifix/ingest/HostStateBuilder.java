@@ -63,6 +63,9 @@ public final class HostStateBuilder {
             throw e;
         }
         List<String> notes = new ArrayList<>(s.notes());
+        for (Ruleset r : rulesets) {
+            notes.addAll(r.notes());
+        }
         List<Network> joinedNetworks = joinNetworks(networks, addresses);
         List<PortMapping> joinedMappings = joinMappings(mappings, joinedNetworks, addresses, notes);
         joinedNetworks = addImpliedNetworks(joinedNetworks, joinedMappings, addresses);

@@ -106,11 +106,63 @@ final class ModuleParser {
     }
 
     private PortRange range(String option, String text) {
-        try {
-            return PortRange.parse(text, ':');
-        } catch (IllegalArgumentException e) {
-            throw rule.error("bad port '" + text + "' for " + option + " of -m " + module + ": " + e.getMessage());
+        int[] b = bounds(option, text, module);
+        if (b[0] > b[1]) {
+            throw rule.error("bad port '" + text + "' for " + option + " of -m " + module + ": invalid port range (min > max)");
         }
+        return new PortRange(b[0], b[1]);
+    }
+
+    /** {@code a}, {@code a:b}, {@code :b}, {@code a:}; each a number or a service name of {@code proto}. */
+    private int[] bounds(String option, String text, String proto) {
+        int sep = text.indexOf(':');
+        if (sep < 0) {
+            int p = port(option, text, proto);
+            return new int[] {p, p};
+        }
+        String a = text.substring(0, sep);
+        String b = text.substring(sep + 1);
+        return new int[] {a.isEmpty() ? 0 : port(option, a, proto), b.isEmpty() ? 65535 : port(option, b, proto)};
+    }
+
+    private int port(String option, String text, String proto) {
+        if (!text.isEmpty() && text.length() <= 5 && text.chars().allMatch(Character::isDigit)) {
+            int v = Integer.parseInt(text);
+            if (v <= 65535) {
+                return v;
+            }
+        }
+        int p = proto == null ? -1 : rule.names().port(text, proto);
+        if (p < 0) {
+            throw rule.error("bad port '" + text + "' for " + option + " of -m " + module
+                    + ": not a port number or a " + (proto == null ? "" : proto + " ") + "service name");
+        }
+        return p;
+    }
+
+    /** The protocol name service names are looked up with: -p as written, numbers turned into names. */
+    private String ruleProtocol() {
+        String p = rule.protocol();
+        if (p == null) {
+            return null;
+        }
+        return switch (p) {
+            case "6" -> "tcp";
+            case "17" -> "udp";
+            case "132" -> "sctp";
+            default -> p;
+        };
+    }
+
+    private Match.PortCondition portCondition(Side side, String option, String text) {
+        int[] b = bounds(option, text, module);
+        if (b[0] > b[1]) {
+            // An older iptables saved it and the kernel holds it: no port lies in it, so the rule never matches.
+            rule.note("'" + option + " " + text + "' is a reversed port range: the kernel holds it and it matches"
+                    + " no port" + (negated ? " (negated: every port)" : ", so this rule never matches"));
+            return new Match.PortNever(side, b[0], b[1], negated);
+        }
+        return new Match.PortIs(side, new PortRange(b[0], b[1]), negated);
     }
 
     private Match ports() {
@@ -118,9 +170,8 @@ final class ModuleParser {
         while (rule.isModuleOption(rule.pos())) {
             String o = option();
             switch (o) {
-                case "--sport", "--source-port" -> conditions.add(new Match.PortIs(Side.SOURCE, range(o, arg(o)), negated));
-                case "--dport", "--destination-port" ->
-                        conditions.add(new Match.PortIs(Side.DESTINATION, range(o, arg(o)), negated));
+                case "--sport", "--source-port" -> conditions.add(portCondition(Side.SOURCE, o, arg(o)));
+                case "--dport", "--destination-port" -> conditions.add(portCondition(Side.DESTINATION, o, arg(o)));
                 case "--tcp-flags" -> {
                     if (!module.equals("tcp")) {
                         throw new NotModelled();
@@ -175,7 +226,11 @@ final class ModuleParser {
         };
         List<PortRange> ranges = new ArrayList<>();
         for (String p : arg(o).split(",", -1)) {
-            ranges.add(range(o, p));
+            int[] b = bounds(o, p, ruleProtocol());
+            if (b[0] > b[1]) {
+                throw rule.error("bad port '" + p + "' for " + o + " of -m multiport: invalid port range (min > max)");
+            }
+            ranges.add(new PortRange(b[0], b[1]));
         }
         if (ranges.size() > 15) {
             throw rule.error("-m multiport takes at most 15 ports, got " + ranges.size());
@@ -218,7 +273,7 @@ final class ModuleParser {
                 }
                 case "--ctproto" -> {
                     String p = arg(o);
-                    int n = Protocols.number(p);
+                    int n = Protocols.number(p, rule.names());
                     if (n < 0) {
                         throw rule.error("unknown protocol '" + p + "' for --ctproto");
                     }

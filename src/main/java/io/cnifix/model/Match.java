@@ -86,6 +86,17 @@ public sealed interface Match {
         }
     }
 
+    /**
+     * A reversed range such as {@code --dport 60000:29}: older iptables saved it, the kernel holds it, and no port
+     * lies in it, so it never matches (and, negated, always does).
+     */
+    record PortNever(Side side, int first, int last, boolean negated) implements PortCondition {
+        public void render(StringBuilder out) {
+            neg(out, negated);
+            out.append(side == Side.SOURCE ? " --sport " : " --dport ").append(first).append(':').append(last);
+        }
+    }
+
     /** {@code --tcp-flags mask comp}; flags as bits FIN=1 SYN=2 RST=4 PSH=8 ACK=16 URG=32 ECE=64 CWR=128. */
     record TcpFlags(int mask, int compare, String maskText, String compareText, boolean negated) implements PortCondition {
         public void render(StringBuilder out) {
