@@ -23,6 +23,11 @@ final class Flow {
     boolean sourceNatted;
     /** The hook being traversed; addrtype's --limit-iface-* and nat targets look at it. */
     Hook hook;
+    /**
+     * Entries this packet itself put in recent lists on its way (list name and masked address to the number of
+     * timestamps): with no history from before, these are the only ones there.
+     */
+    final java.util.Map<String, Integer> recentEntries = new java.util.HashMap<>();
 
     Flow(Packet p) {
         this.packet = p;

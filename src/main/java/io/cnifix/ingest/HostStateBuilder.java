@@ -79,12 +79,26 @@ public final class HostStateBuilder {
         for (InputText t : s.nft()) {
             nft.addAll(NftReader.read(t));
         }
-        return new HostState(rulesets, joinedNetworks, joinContainers(containers), joinedMappings, addresses, routes, notes, nft);
+        return new HostState(rulesets, joinedNetworks, joinContainers(containers), joinedMappings, addresses, routes, notes, nft,
+                new io.cnifix.model.MatchFacts(parseIpsets(s.rules()), false));
+    }
+
+    private static List<io.cnifix.model.IpSet> parseIpsets(List<InputText> texts) {
+        List<io.cnifix.model.IpSet> out = new ArrayList<>();
+        for (InputText t : texts) {
+            if (IpsetSaveParser.looksLikeIpset(t)) {
+                out.addAll(IpsetSaveParser.parse(t));
+            }
+        }
+        return out;
     }
 
     private static List<Ruleset> parseRules(List<InputText> texts) {
         List<Ruleset> rulesets = new ArrayList<>();
         for (InputText t : texts) {
+            if (IpsetSaveParser.looksLikeIpset(t)) {
+                continue;
+            }
             Ruleset r = IptablesSaveParser.parse(t);
             for (Ruleset other : rulesets) {
                 if (other.family() == r.family()) {

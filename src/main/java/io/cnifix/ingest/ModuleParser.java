@@ -53,6 +53,8 @@ final class ModuleParser {
                 case "comment" -> comment();
                 case "mark", "connmark" -> mark();
                 case "icmp", "icmp6" -> icmp();
+                case "iprange", "rpfilter", "recent", "limit", "hashlimit", "connlimit", "set" -> StatefulModules.parse(
+                        module, collect(), rule);
                 default -> throw new NotModelled();
             };
             if (rule.isModuleOption(rule.pos())) {
@@ -72,6 +74,42 @@ final class ModuleParser {
             }
             return new Match.Unknown(module, raw);
         }
+    }
+
+    /** One option of the module as written: "!" before it, its name, its values, and the raw words. */
+    record Opt(boolean negated, String name, List<String> args) {
+    }
+
+    record Collected(List<Opt> options, List<String> raw) {
+    }
+
+    /** Reads every option of this module at the cursor. */
+    private Collected collect() {
+        List<Opt> opts = new ArrayList<>();
+        List<String> raw = new ArrayList<>();
+        while (rule.isModuleOption(rule.pos())) {
+            int p = rule.pos();
+            boolean neg = false;
+            if (t.values.get(p).equals("!")) {
+                neg = true;
+                raw.add(t.raws.get(p++));
+            }
+            String name = t.values.get(p);
+            raw.add(t.raws.get(p++));
+            List<String> args = new ArrayList<>();
+            while (p < t.size() && !t.raws.get(p).startsWith("--") && !isOptionStart(p)) {
+                args.add(t.values.get(p));
+                raw.add(t.raws.get(p++));
+            }
+            rule.pos(p);
+            opts.add(new Opt(neg, name, args));
+        }
+        return new Collected(opts, raw);
+    }
+
+    /** Thrown by module readers for an option whose meaning cnifix does not model: the module is kept verbatim. */
+    static RuntimeException notModelled() {
+        return new NotModelled();
     }
 
     private boolean isOptionStart(int p) {

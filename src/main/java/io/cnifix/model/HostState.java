@@ -10,9 +10,10 @@ import java.util.List;
  */
 public record HostState(List<Ruleset> rulesets, List<Network> networks, List<Container> containers,
                         List<PortMapping> mappings, List<HostAddress> addresses, List<Route> routes,
-                        List<String> notes, List<NftTable> nftTables) {
+                        List<String> notes, List<NftTable> nftTables, MatchFacts matchFacts) {
 
     public HostState {
+        matchFacts = matchFacts == null ? MatchFacts.NONE : matchFacts;
         rulesets = List.copyOf(rulesets);
         networks = List.copyOf(networks);
         containers = List.copyOf(containers);
@@ -21,6 +22,13 @@ public record HostState(List<Ruleset> rulesets, List<Network> networks, List<Con
         routes = List.copyOf(routes);
         notes = List.copyOf(notes);
         nftTables = List.copyOf(nftTables);
+    }
+
+    /** A host without ipsets. */
+    public HostState(List<Ruleset> rulesets, List<Network> networks, List<Container> containers,
+                     List<PortMapping> mappings, List<HostAddress> addresses, List<Route> routes,
+                     List<String> notes, List<NftTable> nftTables) {
+        this(rulesets, networks, containers, mappings, addresses, routes, notes, nftTables, MatchFacts.NONE);
     }
 
     /** A host whose nftables ruleset is not known. */
@@ -39,12 +47,16 @@ public record HostState(List<Ruleset> rulesets, List<Network> networks, List<Con
     }
 
     public HostState withRulesets(List<Ruleset> replaced) {
-        return new HostState(replaced, networks, containers, mappings, addresses, routes, notes, nftTables);
+        return new HostState(replaced, networks, containers, mappings, addresses, routes, notes, nftTables, matchFacts);
     }
 
     public HostState withNote(String note) {
         List<String> n = new ArrayList<>(notes);
         n.add(note);
-        return new HostState(rulesets, networks, containers, mappings, addresses, routes, n, nftTables);
+        return new HostState(rulesets, networks, containers, mappings, addresses, routes, n, nftTables, matchFacts);
+    }
+
+    public HostState withMatchFacts(MatchFacts facts) {
+        return new HostState(rulesets, networks, containers, mappings, addresses, routes, notes, nftTables, facts);
     }
 }

@@ -259,6 +259,82 @@ public sealed interface Match {
         }
     }
 
+    private static void raw(StringBuilder out, String module, List<String> rawArgs) {
+        out.append(" -m ").append(module);
+        for (String a : rawArgs) {
+            out.append(' ').append(a);
+        }
+    }
+
+    /** {@code -m iprange}: inclusive address ranges; a null side is not tested. */
+    record IpRange(IpAddress srcFrom, IpAddress srcTo, boolean srcNegated, IpAddress dstFrom, IpAddress dstTo,
+                   boolean dstNegated) implements Match {
+        public static boolean within(IpAddress a, IpAddress from, IpAddress to) {
+            return a.family() == from.family() && a.compareTo(from) >= 0 && a.compareTo(to) <= 0;
+        }
+
+        public void render(StringBuilder out) {
+            out.append(" -m iprange");
+            if (srcFrom != null) {
+                neg(out, srcNegated);
+                out.append(" --src-range ").append(srcFrom).append('-').append(srcTo);
+            }
+            if (dstFrom != null) {
+                neg(out, dstNegated);
+                out.append(" --dst-range ").append(dstFrom).append('-').append(dstTo);
+            }
+        }
+    }
+
+    /** {@code -m rpfilter}: the reverse-path test against the host's routes. */
+    record RpFilter(boolean loose, boolean validMark, boolean acceptLocal, boolean invert, List<String> rawArgs)
+            implements Match {
+        public RpFilter {
+            rawArgs = List.copyOf(rawArgs);
+        }
+
+        public void render(StringBuilder out) {
+            raw(out, "rpfilter", rawArgs);
+        }
+    }
+
+    /**
+     * A match that remembers earlier packets: {@code recent}, {@code limit}, {@code hashlimit}, {@code connlimit}.
+     * cnifix judges the first packet of a new connection from a source with no history, and says so.
+     * {@code firstPacket} is what such a packet gets, or null when even that depends on history (a recent list this
+     * very packet may have been added to on its way: see {@code recent}).
+     */
+    record Stateful(String module, Boolean firstPacket, Recent recent, List<String> rawArgs) implements Match {
+        public Stateful {
+            rawArgs = List.copyOf(rawArgs);
+        }
+
+        public void render(StringBuilder out) {
+            raw(out, module, rawArgs);
+        }
+    }
+
+    /** What one {@code -m recent} does: kind is set, rcheck, update or remove. */
+    record Recent(String name, String kind, boolean dest, int seconds, int hitCount, boolean ttl, IpAddress mask,
+                  boolean negated) {
+    }
+
+    /**
+     * {@code -m set --match-set NAME src,dst}: {@code directions} has one entry per dimension, true for source.
+     * {@code counters} true when the rule tests packet or byte counters, which cnifix cannot know.
+     */
+    record SetMatch(String name, List<Boolean> directions, boolean negated, boolean returnNomatch, boolean counters,
+                    List<String> rawArgs) implements Match {
+        public SetMatch {
+            directions = List.copyOf(directions);
+            rawArgs = List.copyOf(rawArgs);
+        }
+
+        public void render(StringBuilder out) {
+            raw(out, "set", rawArgs);
+        }
+    }
+
     /** Anything else, kept verbatim (tokens as written) so nothing is lost; the simulator explores both ways. */
     record Unknown(String module, List<String> rawArgs) implements Match {
         public Unknown {

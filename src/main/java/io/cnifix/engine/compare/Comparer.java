@@ -75,11 +75,12 @@ public final class Comparer {
             this.rules = rules;
             this.outside = new OutsideWorld(host, rules, family);
             List<IpAddress> extraLocals = outside.standIn ? outside.destinations : List.of();
-            this.simulator = new Simulator(rules, HostNet.of(host, extraLocals, List.of()));
+            HostNet net = HostNet.of(host, extraLocals, List.of());
+            this.simulator = new Simulator(rules, net);
             this.admin = new AdminRules(rules, adminChains);
             this.outsideSources = new SourceSet(outside.sources);
-            this.throughHostPort = new Splits(outsideSources, false, rules);
-            this.direct = new Splits(outsideSources, true, rules);
+            this.throughHostPort = new Splits(outsideSources, false, rules, net);
+            this.direct = new Splits(outsideSources, true, rules, net);
         }
     }
 

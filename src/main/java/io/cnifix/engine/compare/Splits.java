@@ -28,14 +28,21 @@ final class Splits {
     private final Map<Rule, OfRule> cache = new IdentityHashMap<>();
     private final SourceSet outside;
     private final boolean direct;
+    private final io.cnifix.engine.HostNet net;
 
     /**
      * {@code direct}: the destination port is not rewritten, so --ctorigdstport cuts it as well. Every rule is
      * worked out here, so that lookups from several threads only read.
      */
     Splits(SourceSet outside, boolean direct, io.cnifix.model.Ruleset rules) {
+        this(outside, direct, rules, null);
+    }
+
+    /** {@code net} non-null: also the boundaries of matches that read the host (iprange, rpfilter, set). */
+    Splits(SourceSet outside, boolean direct, io.cnifix.model.Ruleset rules, io.cnifix.engine.HostNet net) {
         this.outside = outside;
         this.direct = direct;
+        this.net = net;
         for (var t : rules.tables().values()) {
             for (var c : t.chains().values()) {
                 for (Rule r : c.rules()) {
@@ -70,6 +77,11 @@ final class Splits {
                 if (mp.side() != Side.SOURCE) {
                     dp.addAll(mp.ports());
                 }
+            } else if (net != null && (m instanceof Match.IpRange || m instanceof Match.RpFilter || m instanceof Match.SetMatch)) {
+                io.cnifix.engine.HostNet.Cuts cuts = net.cuts(m);
+                src.addAll(cuts.sources());
+                sp.addAll(cuts.sourcePorts());
+                dp.addAll(cuts.destinationPorts());
             } else if (m instanceof Match.Conntrack ct) {
                 for (Match.CtCondition c : ct.conditions()) {
                     if (c instanceof Match.CtAddress a && (a.reply() ? a.side() == Side.DESTINATION : a.side() == Side.SOURCE)) {
