@@ -34,6 +34,10 @@ public final class StateOptions {
     @Option(names = "--routes", paramLabel = "FILE", description = "ip -j route output (repeatable, e.g. also ip -6 -j route).")
     List<String> routes = new ArrayList<>();
 
+    @Option(names = "--assume-history", description = "Do not judge recent, limit, hashlimit and connlimit matches as for a"
+            + " first connection from a source with no history: leave them unknown.")
+    boolean assumeHistory;
+
     @Option(names = "--offline", description = "Never read the live host: what no file gives stays empty.")
     boolean offline;
 
@@ -55,7 +59,8 @@ public final class StateOptions {
     }
 
     HostState load(CliContext ctx) {
-        return HostStateBuilder.build(sources(ctx));
+        HostState h = HostStateBuilder.build(sources(ctx));
+        return assumeHistory ? h.withMatchFacts(h.matchFacts().withAssumeHistory(true)) : h;
     }
 
     StateSources sources(CliContext ctx) {

@@ -156,10 +156,11 @@ final class MatchEvaluator {
      * all of these are unknown.
      */
     private Tri stateful(Match.Stateful st, Flow f) {
-        if (net.matchFacts().assumeHistory()) {
-            return Tri.UNKNOWN;
-        }
         Match.Recent r = st.recent();
+        if (net.matchFacts().assumeHistory()) {
+            // --set matches whatever the list held before.
+            return r != null && r.kind().equals("set") ? Tri.of(!r.negated()) : Tri.UNKNOWN;
+        }
         if (r == null) {
             return st.firstPacket() == null ? Tri.UNKNOWN : Tri.of(st.firstPacket());
         }
