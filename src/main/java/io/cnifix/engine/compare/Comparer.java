@@ -156,8 +156,8 @@ public final class Comparer {
             return new PortReport(m, bridge, PortStatus.UNKNOWN, null, "the container's address is not known", List.of());
         }
         if (m.hostIp() != null && m.hostIp().family() != m.containerIp().family()) {
-            return new PortReport(m, bridge, PortStatus.UNKNOWN, null,
-                    "host address " + m.hostIp() + " and container address differ in family (a user-space proxy, not iptables)", List.of());
+            return judgeUserSpace(m, "bound to " + m.hostIp() + " for a container without an address of that family:"
+                    + " published by a user-space proxy, FORWARD does not apply");
         }
         FamilyView v = view(m.containerIp().family());
         if (v == null) {
@@ -201,7 +201,11 @@ public final class Comparer {
      * change either), unknown otherwise. cnifix never proposes FORWARD rules for it.
      */
     private PortReport judgeRootless(PortMapping m, Container c) {
-        String head = "rootless (" + c.networkMode() + "): published by a user-space listener, FORWARD does not apply";
+        return judgeUserSpace(m, "rootless (" + c.networkMode() + "): published by a user-space listener, FORWARD does not apply");
+    }
+
+    /** A port a user-space listener on the host serves: judged by the INPUT rules of its host address's family. */
+    private PortReport judgeUserSpace(PortMapping m, String head) {
         Family f = m.hostIp() != null ? m.hostIp().family() : Family.V4;
         FamilyView v = view(f);
         if (v == null) {
@@ -303,8 +307,8 @@ public final class Comparer {
         if (noDnat == groups.size()) {
             SourceGroup g = groups.get(0);
             return new PortReport(m, bridge, PortStatus.MISSING_DNAT, g.decidedBy(),
-                    "no DNAT takes " + (m.hostIp() == null ? "" : m.hostIp()) + ":" + m.hostPort() + "/" + m.protocol()
-                            + " to " + m.containerIp() + ":" + m.containerPort(), groups);
+                    "no DNAT takes " + IpAddress.withPort(m.hostIp(), "", m.hostPort()) + "/" + m.protocol()
+                            + " to " + m.containerIp().withPort(m.containerPort()), groups);
         }
         if (gap != null || noDnat > 0) {
             SourceGroup g = gap != null ? gap : groups.stream().filter(x -> x.outcome().equals("no-dnat")).findFirst().orElseThrow();
