@@ -53,6 +53,17 @@ class MatchFactsCliTest {
     }
 
     @Test
+    void aMacRuleLeavesOnlyTheSourcesItCanTouchUndecided(@TempDir Path tmp) throws IOException {
+        Path s = snapshot(tmp, "-s 203.0.113.0/24 -m mac --mac-source 02:00:00:00:00:01 -j DROP", null);
+        CliTest.Run r = CliTest.run("diff", "--snapshot", s.toString());
+        assertEquals(5, r.code(), r.out() + r.err());
+        assertTrue(r.out().contains("only sources [203.0.113.0/24] are undecided") && r.out().contains("iptables-save.txt:24)"),
+                r.out());
+        CliTest.Run j = CliTest.run("diff", "--snapshot", s.toString(), "--format", "json");
+        assertTrue(j.out().contains("\"undecided\""), j.out());
+    }
+
+    @Test
     void assumeHistoryLeavesRecentUnknown(@TempDir Path tmp) throws IOException {
         Path s = snapshot(tmp, "-p tcp -m recent --update --seconds 60 --hitcount 4 --name web -j DROP", null);
         CliTest.Run quiet = CliTest.run("diff", "--snapshot", s.toString(), "--format", "json");

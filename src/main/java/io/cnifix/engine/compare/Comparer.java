@@ -281,7 +281,10 @@ public final class Comparer {
                 cidrs.addAll(i.toCidrs());
             }
         }
-        return new SourceGroup(outcome, admin, regions.get(0).trace().decidedBy(), cidrs, new ArrayList<>(ifaces), new ArrayList<>(dests));
+        Set<io.cnifix.model.Rule> undecided = new LinkedHashSet<>();
+        regions.forEach(r -> undecided.addAll(r.trace().unknownRules()));
+        return new SourceGroup(outcome, admin, regions.get(0).trace().decidedBy(), cidrs, new ArrayList<>(ifaces),
+                new ArrayList<>(dests), new ArrayList<>(undecided));
     }
 
     private static PortReport summarize(PortMapping m, String bridge, List<SourceGroup> groups) {
@@ -322,7 +325,10 @@ public final class Comparer {
         }
         if (unknown != null) {
             return new PortReport(m, bridge, PortStatus.UNKNOWN, unknown.decidedBy(),
-                    "the outcome hangs on a rule cnifix does not understand: " + describe(unknown.decidedBy()), groups);
+                    (unknown.sources() == null ? "" : "only sources " + unknown.sources() + " are undecided: ")
+                            + "the outcome hangs on a rule cnifix does not understand"
+                            + (unknown.undecided().isEmpty() ? "" : " (" + unknown.undecidedText() + ")") + ": "
+                            + describe(unknown.decidedBy()), groups);
         }
         if (blocked != null) {
             String who = blocked.sources() == null ? "every outside source" : "sources " + blocked.sources();
