@@ -96,6 +96,10 @@ final class MatchEvaluator {
             }
             return t;
         }
+        if (m instanceof Match.ExtensionHeader) {
+            // A TCP or UDP first packet (or an echo request) carries no extension header.
+            return Tri.FALSE;
+        }
         if (m instanceof Match.RpFilter rp) {
             return rpfilter(rp, f);
         }
@@ -140,7 +144,8 @@ final class MatchEvaluator {
         }
         String localDev = net.localInterface(src);
         if (localDev != null) {
-            ok = rp.acceptLocal() && (rp.loose() || localDev.equals(in));
+            // IPv4 also wants the address on the incoming device (unless --loose); IPv6 takes any local route.
+            ok = rp.acceptLocal() && (!src.isV4() || rp.loose() || localDev.equals(in));
         } else if (src.isV4() && net.addressType(src, null).equals("BROADCAST")) {
             ok = false;
         } else {

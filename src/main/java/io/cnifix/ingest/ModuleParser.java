@@ -53,6 +53,7 @@ final class ModuleParser {
                 case "comment" -> comment();
                 case "mark", "connmark" -> mark();
                 case "icmp", "icmp6" -> icmp();
+                case "rt", "frag", "hbh", "dst" -> extensionHeader();
                 case "iprange", "rpfilter", "recent", "limit", "hashlimit", "connlimit", "set" -> StatefulModules.parse(
                         module, collect(), rule);
                 default -> throw new NotModelled();
@@ -393,6 +394,15 @@ final class ModuleParser {
         }
         long[] vm = MarkValues.parse(arg(o), rule, "--mark");
         return new Match.Mark(module.equals("connmark"), vm[0], vm[1], negated);
+    }
+
+    /** IPv6 extension header matches: they fail on a packet without that header. */
+    private Match extensionHeader() {
+        if (rule.family() != io.cnifix.model.Family.V6) {
+            throw new NotModelled();
+        }
+        Collected c = collect();
+        return new Match.ExtensionHeader(module, c.raw());
     }
 
     private Match icmp() {

@@ -42,7 +42,11 @@ final class OptionOwners {
             Map.entry("set", Set.of("--match-set", "--set", "--return-nomatch", "--update-counters",
                     "--update-subcounters", "--packets-eq", "--packets-lt", "--packets-gt", "--bytes-eq", "--bytes-lt",
                     "--bytes-gt")),
-            Map.entry("mac", Set.of("--mac-source")));
+            Map.entry("mac", Set.of("--mac-source")),
+            Map.entry("rt", Set.of("--rt-type", "--rt-segsleft", "--rt-len", "--rt-0-res", "--rt-0-addrs", "--rt-0-not-strict")),
+            Map.entry("frag", Set.of("--fragid", "--fraglen", "--fragres", "--fragfirst", "--fragmore", "--fraglast")),
+            Map.entry("hbh", Set.of("--hbh-len", "--hbh-opts")),
+            Map.entry("dst", Set.of("--dst-len", "--dst-opts")));
     private static final Map<String, Set<String>> TARGETS = Map.ofEntries(
             Map.entry("ACCEPT", Set.of()), Map.entry("DROP", Set.of()), Map.entry("RETURN", Set.of()),
             Map.entry("QUEUE", Set.of()), Map.entry("NOTRACK", Set.of()),

@@ -266,6 +266,20 @@ public sealed interface Match {
         }
     }
 
+    /**
+     * {@code -m rt}, {@code frag}, {@code hbh}, {@code dst}: tests of an IPv6 extension header. The kernel's match
+     * fails when the packet has no such header, whatever the options; the first packets cnifix simulates have none.
+     */
+    record ExtensionHeader(String module, List<String> rawArgs) implements Match {
+        public ExtensionHeader {
+            rawArgs = List.copyOf(rawArgs);
+        }
+
+        public void render(StringBuilder out) {
+            raw(out, module, rawArgs);
+        }
+    }
+
     /** {@code -m iprange}: inclusive address ranges; a null side is not tested. */
     record IpRange(IpAddress srcFrom, IpAddress srcTo, boolean srcNegated, IpAddress dstFrom, IpAddress dstTo,
                    boolean dstNegated) implements Match {
