@@ -4,7 +4,7 @@
 set -euo pipefail
 want=(openjdk-17-jdk-headless maven)
 if [ "${1:-test}" = test ]; then
-  want+=(iptables iproute2 nftables)
+  want+=(iptables iproute2 nftables ipset ufw)
 fi
 missing=()
 for p in "${want[@]}"; do

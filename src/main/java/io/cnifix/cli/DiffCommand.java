@@ -8,6 +8,7 @@ import io.cnifix.engine.compare.Finding;
 import io.cnifix.engine.compare.PortReport;
 import io.cnifix.engine.compare.PortStatus;
 import io.cnifix.model.HostState;
+import io.cnifix.model.IpAddress;
 import io.cnifix.model.PortMapping;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -92,8 +93,8 @@ final class DiffCommand implements Callable<Integer> {
             out.printf("%-18s %-22s %-22s %-12s %s%n", "CONTAINER", "PUBLISHED", "TARGET", "STATUS", "WHY");
             for (PortReport p : r.ports()) {
                 PortMapping m = p.mapping();
-                String published = (m.hostIp() == null ? "*" : m.hostIp().toString()) + ":" + m.hostPort() + "/" + m.protocol();
-                String target = (m.containerIp() == null ? "?" : m.containerIp().toString()) + ":" + m.containerPort();
+                String published = IpAddress.withPort(m.hostIp(), "*", m.hostPort()) + "/" + m.protocol();
+                String target = IpAddress.withPort(m.containerIp(), "?", m.containerPort());
                 String status = paint(p.status());
                 int pad = 12 + status.length() - p.status().id.length();
                 out.printf("%-18s %-22s %-22s %-" + pad + "s %s%n", m.containerName(), published, target, status, p.why());

@@ -47,7 +47,7 @@ final class DiffJson {
         for (SourceGroup g : p.sources()) {
             groups.add(Json.obj("outcome", g.outcome(), "admin", g.admin(), "sources", sources(g.sources()),
                     "interfaces", g.interfaces(), "destinations", g.destinations().stream().map(Object::toString).toList(),
-                    "decidedBy", RuleRefs.decider(g.decidedBy())));
+                    "decidedBy", RuleRefs.decider(g.decidedBy()), "undecided", RuleRefs.rules(g.undecided())));
         }
         return Json.obj("container", m.containerName(), "containerId", m.containerId(), "engine", m.engine().id(),
                 "network", m.network(), "bridge", p.bridge(), "protocol", m.protocol(),

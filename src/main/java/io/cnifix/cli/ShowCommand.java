@@ -172,9 +172,9 @@ final class ShowCommand implements Callable<Integer> {
         out.println();
         out.println("Published ports:");
         for (PortMapping m : h.mappings()) {
-            out.printf("  %-16s %-8s %s:%d/%s -> %s:%d (%s)%n", m.containerName(), m.engine().id(),
-                    m.hostIp() == null ? "*" : m.hostIp(), m.hostPort(), m.protocol(),
-                    m.containerIp() == null ? "?" : m.containerIp(), m.containerPort(), m.network() == null ? "?" : m.network());
+            out.printf("  %-16s %-8s %s/%s -> %s (%s)%n", m.containerName(), m.engine().id(),
+                    io.cnifix.model.IpAddress.withPort(m.hostIp(), "*", m.hostPort()), m.protocol(),
+                    io.cnifix.model.IpAddress.withPort(m.containerIp(), "?", m.containerPort()), m.network() == null ? "?" : m.network());
         }
         for (Ruleset rs : h.rulesets()) {
             out.println();

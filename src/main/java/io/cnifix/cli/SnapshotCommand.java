@@ -139,6 +139,10 @@ final class SnapshotCommand implements Callable<Integer> {
     private static Map<String, InputText> layout(StateSources s, LiveContainers.Capture live) {
         Map<String, InputText> out = new LinkedHashMap<>();
         for (InputText t : s.rules()) {
+            if (io.cnifix.ingest.IpsetSaveParser.looksLikeIpset(t)) {
+                put(out, StateFiles.IPSETS, t, "a second ipset save output");
+                continue;
+            }
             Family f = IptablesSaveParser.parse(t).family();
             put(out, f == Family.V4 ? StateFiles.RULES_V4 : StateFiles.RULES_V6, t, "a second " + f + " rules dump");
         }

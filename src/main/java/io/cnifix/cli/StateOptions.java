@@ -38,6 +38,10 @@ public final class StateOptions {
             + " (default: /etc/cnifix/policy.conf when it exists and the host is read live; a snapshot's policy.conf).")
     String policy;
 
+    @Option(names = "--assume-history", description = "Do not judge recent, limit, hashlimit and connlimit matches as for a"
+            + " first connection from a source with no history: leave them unknown.")
+    boolean assumeHistory;
+
     @Option(names = "--offline", description = "Never read the live host: what no file gives stays empty.")
     boolean offline;
 
@@ -65,7 +69,8 @@ public final class StateOptions {
     }
 
     HostState load(CliContext ctx) {
-        return HostStateBuilder.build(sources(ctx));
+        HostState h = HostStateBuilder.build(sources(ctx));
+        return assumeHistory ? h.withMatchFacts(h.matchFacts().withAssumeHistory(true)) : h;
     }
 
     StateSources sources(CliContext ctx) {

@@ -154,7 +154,22 @@ final class TraceCommand implements Callable<Integer> {
                 : Json.obj("address", t.dnatAddress().toString(), "port", t.dnatPort());
         return Json.obj("verdict", t.verdict().name(), "delivery", t.delivery(), "dnat", dnat,
                 "outInterface", t.outInterface(), "decidedBy", RuleRefs.decider(t.decidedBy()), "path", path,
-                "unknownRules", RuleRefs.rules(t.unknownRules()), "chains", chains);
+                "unknownRules", RuleRefs.rules(t.unknownRules()), "chains", chains, "assumptions", assumptions(t));
+    }
+
+    /** What the verdict takes for granted: stateful matches judged for a first connection from a quiet source. */
+    static List<String> assumptions(Trace t) {
+        List<String> out = new ArrayList<>();
+        for (TraceStep s : t.path()) {
+            for (io.cnifix.model.Match m : s.rule().matches()) {
+                if (m instanceof io.cnifix.model.Match.Stateful st && !s.matched().startsWith("assumed")) {
+                    out.add(s.rule().source() + ":" + s.rule().line() + ": -m " + st.module() + " judged for the first"
+                            + " connection from a source with no history (--assume-history leaves it unknown)");
+                    break;
+                }
+            }
+        }
+        return out;
     }
 
     private void text(Trace t) {
@@ -196,5 +211,8 @@ final class TraceCommand implements Callable<Integer> {
             }
         }
         ctx.out().println(sb);
+        for (String a : assumptions(t)) {
+            ctx.out().println("assuming " + a);
+        }
     }
 }

@@ -33,6 +33,11 @@ final class Flow {
     int origDestinationPort;
     /** True for a packet of the reply direction (ct direction reply). */
     boolean reply;
+    /**
+     * Entries this packet itself put in recent lists on its way (list name and masked address to the number of
+     * timestamps): with no history from before, these are the only ones there.
+     */
+    final java.util.Map<String, Integer> recentEntries = new java.util.HashMap<>();
 
     Flow(Packet p) {
         this.packet = p;

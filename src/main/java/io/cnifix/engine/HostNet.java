@@ -4,6 +4,9 @@ import io.cnifix.model.Cidr;
 import io.cnifix.model.HostAddress;
 import io.cnifix.model.HostState;
 import io.cnifix.model.IpAddress;
+import io.cnifix.model.IpSet;
+import io.cnifix.model.Match;
+import io.cnifix.model.MatchFacts;
 import io.cnifix.model.Network;
 import io.cnifix.model.Route;
 
@@ -27,6 +30,8 @@ public final class HostNet {
     /** IPv4 broadcast routes of the local table, with the device each is on (null when not known). */
     private final List<RouteEntry> broadcasts = new ArrayList<>();
     private final List<RouteEntry> routes = new ArrayList<>();
+    private MatchFacts facts = MatchFacts.NONE;
+    private Map<String, IpSet> sets = Map.of();
 
     public HostNet(List<HostAddress> addresses, List<Route> routeList, List<Network> networks,
                    List<IpAddress> extraLocals, List<RouteEntry> extraRoutes) {
@@ -79,7 +84,77 @@ public final class HostNet {
     }
 
     public static HostNet of(HostState state, List<IpAddress> extraLocals, List<RouteEntry> extraRoutes) {
-        return new HostNet(state.addresses(), state.routes(), state.networks(), extraLocals, extraRoutes);
+        return new HostNet(state.addresses(), state.routes(), state.networks(), extraLocals, extraRoutes)
+                .withMatchFacts(state.matchFacts());
+    }
+
+    /** This host with the ipsets and history assumption set and stateful matches read. */
+    public HostNet withMatchFacts(MatchFacts f) {
+        this.facts = f;
+        this.sets = f.byName();
+        return this;
+    }
+
+    public MatchFacts matchFacts() {
+        return facts;
+    }
+
+    Map<String, IpSet> sets() {
+        return sets;
+    }
+
+    /**
+     * Where a match's outcome can change across sources and ports, for the comparer to split source classes at:
+     * an iprange's ends, a set's elements, and for rpfilter every route and local address (the reverse lookup).
+     */
+    public Cuts cuts(Match m) {
+        List<Cidr> src = new ArrayList<>();
+        List<io.cnifix.model.PortRange> sp = new ArrayList<>();
+        List<io.cnifix.model.PortRange> dp = new ArrayList<>();
+        if (m instanceof Match.IpRange r && r.srcFrom() != null) {
+            src.add(Cidr.host(r.srcFrom()));
+            src.add(Cidr.host(r.srcTo()));
+        } else if (m instanceof Match.RpFilter) {
+            for (RouteEntry e : routes) {
+                src.add(e.destination());
+            }
+            for (IpAddress l : locals.keySet()) {
+                src.add(Cidr.host(l));
+            }
+        } else if (m instanceof Match.SetMatch sm) {
+            setCuts(sets.get(sm.name()), sm.directions(), src, sp, dp, true);
+        }
+        return new Cuts(src, sp, dp);
+    }
+
+    private void setCuts(IpSet s, List<Boolean> dirs, List<Cidr> src, List<io.cnifix.model.PortRange> sp,
+                         List<io.cnifix.model.PortRange> dp, boolean top) {
+        if (s == null || dirs.isEmpty()) {
+            return;
+        }
+        if (s.type().equals("list:set")) {
+            if (top) {
+                for (String member : s.members()) {
+                    setCuts(sets.get(member), dirs, src, sp, dp, false);
+                }
+            }
+            return;
+        }
+        boolean portFirst = s.type().equals("bitmap:port");
+        for (IpSet.Entry e : s.entries()) {
+            if (e.address() != null && dirs.get(0)) {
+                src.add(e.address());
+            }
+            if (e.port() != null && e.port() >= 0) {
+                boolean source = portFirst ? dirs.get(0) : dirs.size() > 1 && dirs.get(1);
+                (source ? sp : dp).add(io.cnifix.model.PortRange.of(e.port()));
+            }
+        }
+    }
+
+    /** Boundaries one match draws: source prefixes, source ports, destination ports. */
+    public record Cuts(List<Cidr> sources, List<io.cnifix.model.PortRange> sourcePorts,
+                       List<io.cnifix.model.PortRange> destinationPorts) {
     }
 
     public boolean isLocal(IpAddress a) {

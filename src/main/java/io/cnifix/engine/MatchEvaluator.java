@@ -86,7 +86,143 @@ final class MatchEvaluator {
         if (m instanceof Match.Icmp ic) {
             return icmp(ic, f);
         }
+        if (m instanceof Match.IpRange r) {
+            Tri t = Tri.TRUE;
+            if (r.srcFrom() != null) {
+                t = t.and(Tri.of(Match.IpRange.within(f.source, r.srcFrom(), r.srcTo()) != r.srcNegated()));
+            }
+            if (r.dstFrom() != null) {
+                t = t.and(Tri.of(Match.IpRange.within(f.destination, r.dstFrom(), r.dstTo()) != r.dstNegated()));
+            }
+            return t;
+        }
+        if (m instanceof Match.ExtensionHeader) {
+            // A TCP or UDP first packet (or an echo request) carries no extension header.
+            return Tri.FALSE;
+        }
+        if (m instanceof Match.RpFilter rp) {
+            return rpfilter(rp, f);
+        }
+        if (m instanceof Match.Stateful st) {
+            return stateful(st, f);
+        }
+        if (m instanceof Match.SetMatch sm) {
+            return set(sm, f);
+        }
         return Tri.UNKNOWN;
+    }
+
+    /**
+     * xt_rpfilter: a packet from loopback passes; otherwise the route back to its source (main table, as if sent
+     * from the host) must be a unicast route through the interface it came in by (or any, with --loose), or, with
+     * --accept-local, one of the host's own addresses on that interface. --validmark changes only which policy
+     * routing rules apply; cnifix reads the main table alone, which is what a host without such rules uses.
+     */
+    private Tri rpfilter(Match.RpFilter rp, Flow f) {
+        String in = f.inInterface;
+        if (in == null) {
+            // Only PREROUTING (raw and mangle) has an input interface for a forwarded or delivered packet here.
+            return Tri.UNKNOWN;
+        }
+        if (in.equals("lo")) {
+            return Tri.of(!rp.invert());
+        }
+        IpAddress src = f.source;
+        boolean ok;
+        if (src.isV4() && (src.lo() >>> 24) == 0) {
+            long d = f.destination.lo();
+            if (d == 0xffffffffL || (d >>> 8) == 0xe00000L) {
+                return Tri.of(!rp.invert());
+            }
+        }
+        if (!src.isV4() && src.hi() == 0 && src.lo() == 0) {
+            return Tri.of(!rp.invert());
+        }
+        if (!src.isV4() && (src.hi() >>> 54) == (0xfe80L >>> 6)) {
+            // Link-local sources are looked up on the interface itself: not modelled.
+            return Tri.UNKNOWN;
+        }
+        String localDev = net.localInterface(src);
+        if (localDev != null) {
+            // IPv4 also wants the address on the incoming device (unless --loose); IPv6 takes any local route.
+            ok = rp.acceptLocal() && (!src.isV4() || rp.loose() || localDev.equals(in));
+        } else if (src.isV4() && net.addressType(src, null).equals("BROADCAST")) {
+            ok = false;
+        } else {
+            HostNet.RouteEntry r = net.route(src);
+            ok = r != null && r.device() != null && "unicast".equals(r.type()) && (rp.loose() || r.device().equals(in));
+        }
+        return Tri.of(ok != rp.invert());
+    }
+
+    /**
+     * A first connection from a source with no history: limit and hashlimit buckets are full, connlimit counts this
+     * connection alone, and a recent list holds only what this packet added on its way. With --assume-history,
+     * all of these are unknown.
+     */
+    private Tri stateful(Match.Stateful st, Flow f) {
+        Match.Recent r = st.recent();
+        if (net.matchFacts().assumeHistory()) {
+            // --set matches whatever the list held before.
+            return r != null && r.kind().equals("set") ? Tri.of(!r.negated()) : Tri.UNKNOWN;
+        }
+        if (r == null) {
+            return st.firstPacket() == null ? Tri.UNKNOWN : Tri.of(st.firstPacket());
+        }
+        if (r.ttl()) {
+            // --rttl compares the TTL stored by --set, which differs by one across the forwarding hooks.
+            return r.kind().equals("set") || r.kind().equals("remove") ? Tri.UNKNOWN
+                    : f.recentEntries.isEmpty() ? Tri.of(r.negated()) : Tri.UNKNOWN;
+        }
+        IpAddress a = r.dest() ? f.destination : f.source;
+        if (r.mask() != null && r.mask().family() == a.family()) {
+            a = new IpAddress(a.family(), a.hi() & r.mask().hi(), a.lo() & r.mask().lo());
+        }
+        String key = r.name() + "|" + a;
+        Integer stamps = f.recentEntries.get(key);
+        boolean hit;
+        switch (r.kind()) {
+            case "set" -> {
+                f.recentEntries.merge(key, 1, Integer::sum);
+                hit = true;
+            }
+            case "remove" -> {
+                hit = stamps != null;
+                f.recentEntries.remove(key);
+            }
+            default -> {
+                // Every stamp is from this very packet: within any --seconds, so --hitcount counts them all.
+                hit = stamps != null && (r.hitCount() == 0 || stamps >= r.hitCount());
+                if (hit != r.negated() && r.kind().equals("update") && stamps != null) {
+                    f.recentEntries.put(key, stamps + 1);
+                }
+            }
+        }
+        return Tri.of(hit != r.negated());
+    }
+
+    private Tri set(Match.SetMatch sm, Flow f) {
+        if (sm.counters()) {
+            return Tri.UNKNOWN;
+        }
+        io.cnifix.model.IpSet s = net.sets().get(sm.name());
+        if (s == null) {
+            return Tri.UNKNOWN;
+        }
+        Boolean in = s.test(new io.cnifix.model.IpSet.Packet() {
+            public IpAddress address(boolean source) {
+                return source ? f.source : f.destination;
+            }
+
+            public int port(boolean source) {
+                return source ? f.sourcePort : f.destinationPort;
+            }
+
+            public int protocol() {
+                return f.packet.protocol();
+            }
+        }, sm.directions(), sm.returnNomatch(), net.sets(), false);
+        return in == null ? Tri.UNKNOWN : Tri.of(in != sm.negated());
     }
 
     private Tri ports(Match.Ports p, Flow f) {
@@ -104,6 +240,9 @@ final class MatchEvaluator {
             if (c instanceof Match.PortIs pi) {
                 hit = pi.range().contains(pi.side() == Side.SOURCE ? f.sourcePort : f.destinationPort);
                 negated = pi.negated();
+            } else if (c instanceof Match.PortNever pn) {
+                hit = false;
+                negated = pn.negated();
             } else {
                 Match.TcpFlags tf = (Match.TcpFlags) c;
                 int flags = f.packet.state().equals("NEW") ? 0x02 : 0x10;

@@ -63,6 +63,9 @@ public final class HostStateBuilder {
             throw e;
         }
         List<String> notes = new ArrayList<>(s.notes());
+        for (Ruleset r : rulesets) {
+            notes.addAll(r.notes());
+        }
         List<Network> joinedNetworks = joinNetworks(networks, addresses);
         List<PortMapping> joinedMappings = joinMappings(mappings, joinedNetworks, addresses, notes);
         joinedNetworks = addImpliedNetworks(joinedNetworks, joinedMappings, addresses);
@@ -82,12 +85,26 @@ public final class HostStateBuilder {
         }
         List<Container> declared = IntentReader.resolve(joinContainers(containers), policy);
         return new HostState(rulesets, joinedNetworks, declared, joinedMappings, addresses, routes, notes, nft,
-                s.otherBackEnd().isEmpty() ? List.of() : parseRules(s.otherBackEnd()));
+                s.otherBackEnd().isEmpty() ? List.of() : parseRules(s.otherBackEnd()),
+                new io.cnifix.model.MatchFacts(parseIpsets(s.rules()), false));
+    }
+
+    private static List<io.cnifix.model.IpSet> parseIpsets(List<InputText> texts) {
+        List<io.cnifix.model.IpSet> out = new ArrayList<>();
+        for (InputText t : texts) {
+            if (IpsetSaveParser.looksLikeIpset(t)) {
+                out.addAll(IpsetSaveParser.parse(t));
+            }
+        }
+        return out;
     }
 
     private static List<Ruleset> parseRules(List<InputText> texts) {
         List<Ruleset> rulesets = new ArrayList<>();
         for (InputText t : texts) {
+            if (IpsetSaveParser.looksLikeIpset(t)) {
+                continue;
+            }
             Ruleset r = IptablesSaveParser.parse(t);
             for (Ruleset other : rulesets) {
                 if (other.family() == r.family()) {

@@ -38,7 +38,12 @@ public final class IptablesSaveParser {
     }
 
     public static Ruleset parse(InputText input, Family family) {
-        return new State(input.name(), family).run(input.content());
+        return parse(input, family, NameTables.bundled());
+    }
+
+    /** With the service and protocol names of a given host (its /etc/services and /etc/protocols). */
+    public static Ruleset parse(InputText input, Family family, NameTables names) {
+        return new State(input.name(), family, names).run(input.content());
     }
 
     static Family detectFamily(String text) {
@@ -66,18 +71,24 @@ public final class IptablesSaveParser {
         return text.contains("icmp6-") ? Family.V6 : Family.V4;
     }
 
+    /** The order iptables-save lists built-in chains in. */
+    private static final List<String> HOOK_ORDER = List.of("PREROUTING", "INPUT", "FORWARD", "OUTPUT", "POSTROUTING");
+
     private static final class State {
         private final String file;
         private final Family family;
+        private final NameTables names;
+        private final List<String> notes = new ArrayList<>();
         private final Map<String, Table> tables = new LinkedHashMap<>();
         private String table;
         private int tableLine;
         private final Map<String, String> policies = new LinkedHashMap<>();
         private final Map<String, List<Rule>> rules = new HashMap<>();
 
-        State(String file, Family family) {
+        State(String file, Family family, NameTables names) {
             this.file = file;
             this.family = family;
+            this.names = names;
         }
 
         Ruleset run(String text) {
@@ -97,7 +108,7 @@ public final class IptablesSaveParser {
             if (table != null) {
                 throw new InputException(file, tableLine, "table " + table + " has no COMMIT line");
             }
-            return new Ruleset(family, file, tables);
+            return new Ruleset(family, file, tables, notes);
         }
 
         private InputException error(int line, String message) {
@@ -154,13 +165,22 @@ public final class IptablesSaveParser {
             if (!Table.NAMES.contains(name)) {
                 throw error(lineNo, "unknown table '" + name + "' (expected raw, mangle, nat, filter or security)");
             }
-            if (tables.containsKey(name)) {
-                throw error(lineNo, "table " + name + " appears twice");
+            if (tables.remove(name) != null) {
+                // iptables-restore replaces a table with each block that names it.
+                notes.add(file + ":" + lineNo + ": table " + name + " appears again; this block replaces the earlier one");
             }
             table = name;
             tableLine = lineNo;
             policies.clear();
             rules.clear();
+            // Built-in chains exist whether or not the block declares them (policy ACCEPT until declared).
+            for (String builtin : HOOK_ORDER) {
+                if (!Table.builtinChains(name).contains(builtin)) {
+                    continue;
+                }
+                policies.put(builtin, "ACCEPT");
+                rules.put(builtin, new ArrayList<>());
+            }
         }
 
         private void needTable(int lineNo, String what) {
@@ -196,11 +216,12 @@ public final class IptablesSaveParser {
                 }
                 policy = null;
             }
-            if (policies.containsKey(name)) {
-                throw error(lineNo, "chain " + name + " declared twice in table " + table);
-            }
+            // A second declaration is what iptables-restore does with it: a built-in chain takes the new policy
+            // and keeps its rules; a user chain is flushed.
             policies.put(name, policy);
-            rules.put(name, new ArrayList<>());
+            if (!builtin || !rules.containsKey(name)) {
+                rules.put(name, new ArrayList<>());
+            }
         }
 
         private void rule(String line, int lineNo) {
@@ -214,7 +235,7 @@ public final class IptablesSaveParser {
             if (chainRules == null) {
                 throw error(lineNo, "rule for chain " + chain + " which is not declared in table " + table);
             }
-            RuleLineParser p = new RuleLineParser(file, lineNo, family, tokens, 2, policies.keySet());
+            RuleLineParser p = new RuleLineParser(file, lineNo, family, tokens, 2, policies.keySet(), names, notes);
             p.parse();
             chainRules.add(new Rule(table, chain, chainRules.size() + 1, file, lineNo, line, p.matches, p.target));
         }

@@ -53,6 +53,9 @@ final class ModuleParser {
                 case "comment" -> comment();
                 case "mark", "connmark" -> mark();
                 case "icmp", "icmp6" -> icmp();
+                case "rt", "frag", "hbh", "dst" -> extensionHeader();
+                case "iprange", "rpfilter", "recent", "limit", "hashlimit", "connlimit", "set" -> StatefulModules.parse(
+                        module, collect(), rule);
                 default -> throw new NotModelled();
             };
             if (rule.isModuleOption(rule.pos())) {
@@ -72,6 +75,42 @@ final class ModuleParser {
             }
             return new Match.Unknown(module, raw);
         }
+    }
+
+    /** One option of the module as written: "!" before it, its name, its values, and the raw words. */
+    record Opt(boolean negated, String name, List<String> args) {
+    }
+
+    record Collected(List<Opt> options, List<String> raw) {
+    }
+
+    /** Reads every option of this module at the cursor. */
+    private Collected collect() {
+        List<Opt> opts = new ArrayList<>();
+        List<String> raw = new ArrayList<>();
+        while (rule.isModuleOption(rule.pos())) {
+            int p = rule.pos();
+            boolean neg = false;
+            if (t.values.get(p).equals("!")) {
+                neg = true;
+                raw.add(t.raws.get(p++));
+            }
+            String name = t.values.get(p);
+            raw.add(t.raws.get(p++));
+            List<String> args = new ArrayList<>();
+            while (p < t.size() && !t.raws.get(p).startsWith("--") && !isOptionStart(p)) {
+                args.add(t.values.get(p));
+                raw.add(t.raws.get(p++));
+            }
+            rule.pos(p);
+            opts.add(new Opt(neg, name, args));
+        }
+        return new Collected(opts, raw);
+    }
+
+    /** Thrown by module readers for an option whose meaning cnifix does not model: the module is kept verbatim. */
+    static RuntimeException notModelled() {
+        return new NotModelled();
     }
 
     private boolean isOptionStart(int p) {
@@ -106,11 +145,63 @@ final class ModuleParser {
     }
 
     private PortRange range(String option, String text) {
-        try {
-            return PortRange.parse(text, ':');
-        } catch (IllegalArgumentException e) {
-            throw rule.error("bad port '" + text + "' for " + option + " of -m " + module + ": " + e.getMessage());
+        int[] b = bounds(option, text, module);
+        if (b[0] > b[1]) {
+            throw rule.error("bad port '" + text + "' for " + option + " of -m " + module + ": invalid port range (min > max)");
         }
+        return new PortRange(b[0], b[1]);
+    }
+
+    /** {@code a}, {@code a:b}, {@code :b}, {@code a:}; each a number or a service name of {@code proto}. */
+    private int[] bounds(String option, String text, String proto) {
+        int sep = text.indexOf(':');
+        if (sep < 0) {
+            int p = port(option, text, proto);
+            return new int[] {p, p};
+        }
+        String a = text.substring(0, sep);
+        String b = text.substring(sep + 1);
+        return new int[] {a.isEmpty() ? 0 : port(option, a, proto), b.isEmpty() ? 65535 : port(option, b, proto)};
+    }
+
+    private int port(String option, String text, String proto) {
+        if (!text.isEmpty() && text.length() <= 5 && text.chars().allMatch(Character::isDigit)) {
+            int v = Integer.parseInt(text);
+            if (v <= 65535) {
+                return v;
+            }
+        }
+        int p = proto == null ? -1 : rule.names().port(text, proto);
+        if (p < 0) {
+            throw rule.error("bad port '" + text + "' for " + option + " of -m " + module
+                    + ": not a port number or a " + (proto == null ? "" : proto + " ") + "service name");
+        }
+        return p;
+    }
+
+    /** The protocol name service names are looked up with: -p as written, numbers turned into names. */
+    private String ruleProtocol() {
+        String p = rule.protocol();
+        if (p == null) {
+            return null;
+        }
+        return switch (p) {
+            case "6" -> "tcp";
+            case "17" -> "udp";
+            case "132" -> "sctp";
+            default -> p;
+        };
+    }
+
+    private Match.PortCondition portCondition(Side side, String option, String text) {
+        int[] b = bounds(option, text, module);
+        if (b[0] > b[1]) {
+            // An older iptables saved it and the kernel holds it: no port lies in it, so the rule never matches.
+            rule.note("'" + option + " " + text + "' is a reversed port range: the kernel holds it and it matches"
+                    + " no port" + (negated ? " (negated: every port)" : ", so this rule never matches"));
+            return new Match.PortNever(side, b[0], b[1], negated);
+        }
+        return new Match.PortIs(side, new PortRange(b[0], b[1]), negated);
     }
 
     private Match ports() {
@@ -118,9 +209,8 @@ final class ModuleParser {
         while (rule.isModuleOption(rule.pos())) {
             String o = option();
             switch (o) {
-                case "--sport", "--source-port" -> conditions.add(new Match.PortIs(Side.SOURCE, range(o, arg(o)), negated));
-                case "--dport", "--destination-port" ->
-                        conditions.add(new Match.PortIs(Side.DESTINATION, range(o, arg(o)), negated));
+                case "--sport", "--source-port" -> conditions.add(portCondition(Side.SOURCE, o, arg(o)));
+                case "--dport", "--destination-port" -> conditions.add(portCondition(Side.DESTINATION, o, arg(o)));
                 case "--tcp-flags" -> {
                     if (!module.equals("tcp")) {
                         throw new NotModelled();
@@ -175,7 +265,11 @@ final class ModuleParser {
         };
         List<PortRange> ranges = new ArrayList<>();
         for (String p : arg(o).split(",", -1)) {
-            ranges.add(range(o, p));
+            int[] b = bounds(o, p, ruleProtocol());
+            if (b[0] > b[1]) {
+                throw rule.error("bad port '" + p + "' for " + o + " of -m multiport: invalid port range (min > max)");
+            }
+            ranges.add(new PortRange(b[0], b[1]));
         }
         if (ranges.size() > 15) {
             throw rule.error("-m multiport takes at most 15 ports, got " + ranges.size());
@@ -218,7 +312,7 @@ final class ModuleParser {
                 }
                 case "--ctproto" -> {
                     String p = arg(o);
-                    int n = Protocols.number(p);
+                    int n = Protocols.number(p, rule.names());
                     if (n < 0) {
                         throw rule.error("unknown protocol '" + p + "' for --ctproto");
                     }
@@ -300,6 +394,15 @@ final class ModuleParser {
         }
         long[] vm = MarkValues.parse(arg(o), rule, "--mark");
         return new Match.Mark(module.equals("connmark"), vm[0], vm[1], negated);
+    }
+
+    /** IPv6 extension header matches: they fail on a packet without that header. */
+    private Match extensionHeader() {
+        if (rule.family() != io.cnifix.model.Family.V6) {
+            throw new NotModelled();
+        }
+        Collected c = collect();
+        return new Match.ExtensionHeader(module, c.raw());
     }
 
     private Match icmp() {

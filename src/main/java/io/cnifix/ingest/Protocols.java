@@ -16,6 +16,11 @@ final class Protocols {
 
     /** The protocol number, or -1 when the name is not known. */
     static int number(String name) {
+        return number(name, NameTables.bundled());
+    }
+
+    /** As iptables: a number, a name iptables itself knows, or a name from the protocols table. */
+    static int number(String name, NameTables names) {
         String lower = name.toLowerCase(java.util.Locale.ROOT);
         Integer n = NUMBERS.get(lower);
         if (n != null) {
@@ -25,7 +30,7 @@ final class Protocols {
             int v = Integer.parseInt(lower);
             return v >= 0 && v <= 255 ? v : -1;
         } catch (NumberFormatException e) {
-            return -1;
+            return names.protocol(lower);
         }
     }
 }

@@ -16,23 +16,67 @@ final class RuleLineParser {
             "-i", "--in-interface", "-o", "--out-interface", "-p", "--protocol", "-f", "--fragment", "-m", "--match",
             "-j", "--jump", "-g", "--goto", "-c", "--set-counters", "-4", "--ipv4", "-6", "--ipv6");
 
+    private static final Set<String> OLD_NEGATABLE = Set.of("-s", "--source", "--src", "-d", "--destination",
+            "--dst", "-i", "--in-interface", "-o", "--out-interface", "-p", "--protocol");
+
     private final String file;
     private final int line;
     private final Family family;
     private final RuleTokens tokens;
     private final Set<String> chains;
+    private final NameTables names;
+    private final List<String> notes;
     private int pos;
     private String protocol;
     final List<Match> matches = new ArrayList<>();
     Target target = new Target.None();
 
-    RuleLineParser(String file, int line, Family family, RuleTokens tokens, int start, Set<String> chains) {
+    RuleLineParser(String file, int line, Family family, RuleTokens tokens, int start, Set<String> chains,
+                   NameTables names, List<String> notes) {
         this.file = file;
         this.line = line;
         this.family = family;
-        this.tokens = tokens;
         this.chains = chains;
+        this.names = names;
+        this.notes = notes;
         this.pos = start;
+        RuleTokens t = oldNegation(tokens, start);
+        List<Integer> order = OptionOwners.order(t, start, chains);
+        this.tokens = order == null ? t : t.reordered(start, order);
+    }
+
+    /**
+     * iptables 1.3 saved {@code -d ! 10.0.0.0/8}; 1.8 refuses that spelling, but its meaning is plain, so it is
+     * read as {@code ! -d 10.0.0.0/8}, with a note.
+     */
+    private RuleTokens oldNegation(RuleTokens t, int start) {
+        List<Integer> order = null;
+        for (int i = start; i + 2 < t.size(); i++) {
+            if (OLD_NEGATABLE.contains(t.values.get(i)) && t.raws.get(i + 1).equals("!")
+                    && !OptionOwners.isOptionStart(t, i + 2)) {
+                if (order == null) {
+                    order = new ArrayList<>();
+                    for (int k = start; k < t.size(); k++) {
+                        order.add(k);
+                    }
+                }
+                order.set(i - start, i + 1);
+                order.set(i + 1 - start, i);
+                notes.add(file + ":" + line + ": old spelling '" + t.values.get(i) + " ! " + t.values.get(i + 2)
+                        + "' (iptables 1.3) read as '! " + t.values.get(i) + " " + t.values.get(i + 2)
+                        + "'; iptables 1.8 refuses it, so rewrite it that way before restoring this file");
+                i += 2;
+            }
+        }
+        return order == null ? t : t.reordered(start, order);
+    }
+
+    void note(String text) {
+        notes.add(file + ":" + line + ": " + text);
+    }
+
+    NameTables names() {
+        return names;
     }
 
     InputException error(String message) {
@@ -76,7 +120,7 @@ final class RuleLineParser {
                 case "-o", "--out-interface" -> matches.add(new Match.Interface(Side.DESTINATION, iface(w, value()), negated));
                 case "-p", "--protocol" -> {
                     String p = value();
-                    int number = Protocols.number(p);
+                    int number = Protocols.number(p, names);
                     if (number < 0) {
                         throw error("unknown protocol '" + p + "' for -p");
                     }

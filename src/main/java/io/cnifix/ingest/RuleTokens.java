@@ -65,6 +65,20 @@ public final class RuleTokens {
         return split(line, "rule", 0).values;
     }
 
+    /** These tokens with those from {@code start} on in the given order (positions into this list). */
+    RuleTokens reordered(int start, List<Integer> order) {
+        RuleTokens t = new RuleTokens();
+        for (int i = 0; i < start; i++) {
+            t.values.add(values.get(i));
+            t.raws.add(raws.get(i));
+        }
+        for (int i : order) {
+            t.values.add(values.get(i));
+            t.raws.add(raws.get(i));
+        }
+        return t;
+    }
+
     int size() {
         return values.size();
     }

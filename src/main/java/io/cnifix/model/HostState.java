@@ -12,10 +12,11 @@ import java.util.List;
  */
 public record HostState(List<Ruleset> rulesets, List<Network> networks, List<Container> containers,
                         List<PortMapping> mappings, List<HostAddress> addresses, List<Route> routes,
-                        List<String> notes, List<NftTable> nftTables, List<Ruleset> otherBackEnd) {
+                        List<String> notes, List<NftTable> nftTables, List<Ruleset> otherBackEnd, MatchFacts matchFacts) {
 
     public HostState {
         otherBackEnd = List.copyOf(otherBackEnd);
+        matchFacts = matchFacts == null ? MatchFacts.NONE : matchFacts;
         rulesets = List.copyOf(rulesets);
         networks = List.copyOf(networks);
         containers = List.copyOf(containers);
@@ -27,13 +28,27 @@ public record HostState(List<Ruleset> rulesets, List<Network> networks, List<Con
     }
 
     /**
-     * A host with one iptables back end. {@code otherBackEnd}: rules the other back end (iptables-legacy beside
-     * iptables-nft, or the reverse) holds; the kernel runs both on the same hooks, so a packet must pass both.
+     * A host without ipsets. {@code otherBackEnd}: rules the other back end (iptables-legacy beside iptables-nft, or the
+     * reverse) holds; the kernel runs both on the same hooks, so a packet must pass both.
      */
     public HostState(List<Ruleset> rulesets, List<Network> networks, List<Container> containers,
                      List<PortMapping> mappings, List<HostAddress> addresses, List<Route> routes, List<String> notes,
-                     List<NftTable> nftTables) {
-        this(rulesets, networks, containers, mappings, addresses, routes, notes, nftTables, List.of());
+                     List<NftTable> nftTables, List<Ruleset> otherBackEnd) {
+        this(rulesets, networks, containers, mappings, addresses, routes, notes, nftTables, otherBackEnd, MatchFacts.NONE);
+    }
+
+    /** A host with one iptables back end. */
+    public HostState(List<Ruleset> rulesets, List<Network> networks, List<Container> containers,
+                     List<PortMapping> mappings, List<HostAddress> addresses, List<Route> routes,
+                     List<String> notes, List<NftTable> nftTables, MatchFacts matchFacts) {
+        this(rulesets, networks, containers, mappings, addresses, routes, notes, nftTables, List.of(), matchFacts);
+    }
+
+    /** A host with one iptables back end and no ipsets. */
+    public HostState(List<Ruleset> rulesets, List<Network> networks, List<Container> containers,
+                     List<PortMapping> mappings, List<HostAddress> addresses, List<Route> routes,
+                     List<String> notes, List<NftTable> nftTables) {
+        this(rulesets, networks, containers, mappings, addresses, routes, notes, nftTables, List.of(), MatchFacts.NONE);
     }
 
     /** A host whose nftables ruleset is not known. */
@@ -52,16 +67,20 @@ public record HostState(List<Ruleset> rulesets, List<Network> networks, List<Con
     }
 
     public HostState withRulesets(List<Ruleset> replaced) {
-        return new HostState(replaced, networks, containers, mappings, addresses, routes, notes, nftTables, otherBackEnd);
+        return new HostState(replaced, networks, containers, mappings, addresses, routes, notes, nftTables, otherBackEnd, matchFacts);
     }
 
     public HostState withNote(String note) {
         List<String> n = new ArrayList<>(notes);
         n.add(note);
-        return new HostState(rulesets, networks, containers, mappings, addresses, routes, n, nftTables, otherBackEnd);
+        return new HostState(rulesets, networks, containers, mappings, addresses, routes, n, nftTables, otherBackEnd, matchFacts);
     }
 
     public HostState withOtherBackEnd(List<Ruleset> other) {
-        return new HostState(rulesets, networks, containers, mappings, addresses, routes, notes, nftTables, other);
+        return new HostState(rulesets, networks, containers, mappings, addresses, routes, notes, nftTables, other, matchFacts);
+    }
+
+    public HostState withMatchFacts(MatchFacts facts) {
+        return new HostState(rulesets, networks, containers, mappings, addresses, routes, notes, nftTables, otherBackEnd, facts);
     }
 }

@@ -196,4 +196,14 @@ public record IpAddress(Family family, long hi, long lo) implements Comparable<I
         }
         return sb.toString();
     }
+
+    /** {@code addr:port}, with IPv6 addresses in brackets ({@code [2001:db8::5]:8080}) so the port reads apart. */
+    public String withPort(int port) {
+        return (isV4() ? toString() : "[" + this + "]") + ":" + port;
+    }
+
+    /** As {@link #withPort}, for a possibly absent address shown as {@code absent}. */
+    public static String withPort(IpAddress a, String absent, int port) {
+        return a == null ? absent + ":" + port : a.withPort(port);
+    }
 }

@@ -86,6 +86,17 @@ public sealed interface Match {
         }
     }
 
+    /**
+     * A reversed range such as {@code --dport 60000:29}: older iptables saved it, the kernel holds it, and no port
+     * lies in it, so it never matches (and, negated, always does).
+     */
+    record PortNever(Side side, int first, int last, boolean negated) implements PortCondition {
+        public void render(StringBuilder out) {
+            neg(out, negated);
+            out.append(side == Side.SOURCE ? " --sport " : " --dport ").append(first).append(':').append(last);
+        }
+    }
+
     /** {@code --tcp-flags mask comp}; flags as bits FIN=1 SYN=2 RST=4 PSH=8 ACK=16 URG=32 ECE=64 CWR=128. */
     record TcpFlags(int mask, int compare, String maskText, String compareText, boolean negated) implements PortCondition {
         public void render(StringBuilder out) {
@@ -245,6 +256,96 @@ public sealed interface Match {
             out.append(v6 ? " -m icmp6" : " -m icmp");
             neg(out, negated);
             out.append(v6 ? " --icmpv6-type " : " --icmp-type ").append(type);
+        }
+    }
+
+    private static void raw(StringBuilder out, String module, List<String> rawArgs) {
+        out.append(" -m ").append(module);
+        for (String a : rawArgs) {
+            out.append(' ').append(a);
+        }
+    }
+
+    /**
+     * {@code -m rt}, {@code frag}, {@code hbh}, {@code dst}: tests of an IPv6 extension header. The kernel's match
+     * fails when the packet has no such header, whatever the options; the first packets cnifix simulates have none.
+     */
+    record ExtensionHeader(String module, List<String> rawArgs) implements Match {
+        public ExtensionHeader {
+            rawArgs = List.copyOf(rawArgs);
+        }
+
+        public void render(StringBuilder out) {
+            raw(out, module, rawArgs);
+        }
+    }
+
+    /** {@code -m iprange}: inclusive address ranges; a null side is not tested. */
+    record IpRange(IpAddress srcFrom, IpAddress srcTo, boolean srcNegated, IpAddress dstFrom, IpAddress dstTo,
+                   boolean dstNegated) implements Match {
+        public static boolean within(IpAddress a, IpAddress from, IpAddress to) {
+            return a.family() == from.family() && a.compareTo(from) >= 0 && a.compareTo(to) <= 0;
+        }
+
+        public void render(StringBuilder out) {
+            out.append(" -m iprange");
+            if (srcFrom != null) {
+                neg(out, srcNegated);
+                out.append(" --src-range ").append(srcFrom).append('-').append(srcTo);
+            }
+            if (dstFrom != null) {
+                neg(out, dstNegated);
+                out.append(" --dst-range ").append(dstFrom).append('-').append(dstTo);
+            }
+        }
+    }
+
+    /** {@code -m rpfilter}: the reverse-path test against the host's routes. */
+    record RpFilter(boolean loose, boolean validMark, boolean acceptLocal, boolean invert, List<String> rawArgs)
+            implements Match {
+        public RpFilter {
+            rawArgs = List.copyOf(rawArgs);
+        }
+
+        public void render(StringBuilder out) {
+            raw(out, "rpfilter", rawArgs);
+        }
+    }
+
+    /**
+     * A match that remembers earlier packets: {@code recent}, {@code limit}, {@code hashlimit}, {@code connlimit}.
+     * cnifix judges the first packet of a new connection from a source with no history, and says so.
+     * {@code firstPacket} is what such a packet gets, or null when even that depends on history (a recent list this
+     * very packet may have been added to on its way: see {@code recent}).
+     */
+    record Stateful(String module, Boolean firstPacket, Recent recent, List<String> rawArgs) implements Match {
+        public Stateful {
+            rawArgs = List.copyOf(rawArgs);
+        }
+
+        public void render(StringBuilder out) {
+            raw(out, module, rawArgs);
+        }
+    }
+
+    /** What one {@code -m recent} does: kind is set, rcheck, update or remove. */
+    record Recent(String name, String kind, boolean dest, int seconds, int hitCount, boolean ttl, IpAddress mask,
+                  boolean negated) {
+    }
+
+    /**
+     * {@code -m set --match-set NAME src,dst}: {@code directions} has one entry per dimension, true for source.
+     * {@code counters} true when the rule tests packet or byte counters, which cnifix cannot know.
+     */
+    record SetMatch(String name, List<Boolean> directions, boolean negated, boolean returnNomatch, boolean counters,
+                    List<String> rawArgs) implements Match {
+        public SetMatch {
+            directions = List.copyOf(directions);
+            rawArgs = List.copyOf(rawArgs);
+        }
+
+        public void render(StringBuilder out) {
+            raw(out, "set", rawArgs);
         }
     }
 

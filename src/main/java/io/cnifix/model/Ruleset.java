@@ -9,11 +9,19 @@ import java.util.Set;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
-/** Everything one iptables-save (or ip6tables-save) dump holds. */
-public record Ruleset(Family family, String source, Map<String, Table> tables) {
+/**
+ * Everything one iptables-save (or ip6tables-save) dump holds; {@code notes} say what the parser read in a way the
+ * text alone does not show (an old spelling, a rule that can never match), each naming its file and line.
+ */
+public record Ruleset(Family family, String source, Map<String, Table> tables, List<String> notes) {
 
     public Ruleset {
         tables = Collections.unmodifiableMap(new LinkedHashMap<>(tables));
+        notes = List.copyOf(notes);
+    }
+
+    public Ruleset(Family family, String source, Map<String, Table> tables) {
+        this(family, source, tables, List.of());
     }
 
     public static Ruleset empty(Family family, String source) {
@@ -56,6 +64,6 @@ public record Ruleset(Family family, String source, Map<String, Table> tables) {
             }
             out.put(t.name(), new Table(t.name(), chains));
         }
-        return new Ruleset(family, source, out);
+        return new Ruleset(family, source, out, notes);
     }
 }

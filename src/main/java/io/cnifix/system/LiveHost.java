@@ -34,6 +34,15 @@ public final class LiveHost {
         List<InputText> other = new ArrayList<>();
         backEnds("iptables", notes, other);
         backEnds("ip6tables", notes, other);
+        // -m set rules test ipsets; without ipset installed there are none to test.
+        if (runner.exists("ipset")) {
+            InputText sets = capture(List.of("ipset", "save"), "ipset save", false);
+            if (sets == null) {
+                notes.add("ipset save failed: -m set matches stay unknown");
+            } else if (!sets.content().isBlank()) {
+                rules.add(sets);
+            }
+        }
         return new StateSources(rules, List.of(), List.of(), List.of(), List.of(), notes, List.of(), other);
     }
 

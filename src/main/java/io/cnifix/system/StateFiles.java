@@ -20,6 +20,8 @@ import java.util.stream.Stream;
 public final class StateFiles {
     public static final String RULES_V4 = "iptables-save.txt";
     public static final String RULES_V6 = "ip6tables-save.txt";
+    /** {@code ipset save} output, read with the rules (their -m set matches test these sets). */
+    public static final String IPSETS = "ipset.save";
     public static final String ADDRESSES = "ip-address.json";
     public static final String ROUTES_V4 = "ip-route.json";
     public static final String ROUTES_V6 = "ip6-route.json";
@@ -48,6 +50,7 @@ public final class StateFiles {
         if (rules.isEmpty()) {
             throw new InputException(dir.toString(), 0, "snapshot has neither " + RULES_V4 + " nor " + RULES_V6);
         }
+        optional(dir.resolve(IPSETS), rules);
         List<InputText> addresses = new ArrayList<>();
         optional(dir.resolve(ADDRESSES), addresses);
         List<InputText> routes = new ArrayList<>();

@@ -117,7 +117,7 @@ class SimulatorTest {
         String same = """
                 *filter
                 :FORWARD DROP [0:0]
-                -A FORWARD -m recent --rcheck --name x -j LOG
+                -A FORWARD -m mac --mac-source 02:00:5e:00:53:01 -j LOG
                 -A FORWARD -p tcp -j ACCEPT
                 COMMIT
                 """;

@@ -67,8 +67,8 @@ class IptablesSaveParserTest {
         Rule reject = r.chain("filter", "FORWARD").rules().get(1);
         assertEquals("icmp-host-prohibited", ((Target.Reject) reject.target()).with());
         Rule set = r.chain("filter", "CNI-ADMIN").rules().get(0);
-        Match.Unknown u = assertInstanceOf(Match.Unknown.class, set.matches().get(1));
-        assertEquals("set", u.module());
+        Match.SetMatch u = assertInstanceOf(Match.SetMatch.class, set.matches().get(1));
+        assertEquals("blocked", u.name());
         assertTrue(RoundTrip.differences(r).isEmpty(), () -> RoundTrip.differences(r).toString());
     }
 

@@ -74,14 +74,15 @@ public final class Comparer {
             this.rules = rules;
             this.outside = new OutsideWorld(host, rules, family);
             List<IpAddress> extraLocals = outside.standIn ? outside.destinations : List.of();
-            this.simulator = new Simulator(rules, host.nftTables(), HostNet.of(host, extraLocals, List.of()));
+            HostNet net = HostNet.of(host, extraLocals, List.of());
+            this.simulator = new Simulator(rules, host.nftTables(), net);
             this.admin = new AdminRules(rules, adminChains);
             this.outsideSources = new SourceSet(outside.sources);
             var nft = simulator.nftRules();
-            this.throughHostPort = new Splits(outsideSources, false, false, rules, nft, host.nftTables());
-            this.direct = new Splits(outsideSources, true, false, rules, nft, host.nftTables());
-            this.replies = new Splits(outsideSources, false, true, rules, nft, host.nftTables());
-            this.directReplies = new Splits(outsideSources, true, true, rules, nft, host.nftTables());
+            this.throughHostPort = new Splits(outsideSources, false, false, rules, nft, host.nftTables(), net);
+            this.direct = new Splits(outsideSources, true, false, rules, nft, host.nftTables(), net);
+            this.replies = new Splits(outsideSources, false, true, rules, nft, host.nftTables(), net);
+            this.directReplies = new Splits(outsideSources, true, true, rules, nft, host.nftTables(), net);
         }
     }
 
@@ -173,8 +174,8 @@ public final class Comparer {
             return new PortReport(m, bridge, PortStatus.UNKNOWN, null, "the container's address is not known", List.of());
         }
         if (m.hostIp() != null && m.hostIp().family() != m.containerIp().family()) {
-            return new PortReport(m, bridge, PortStatus.UNKNOWN, null,
-                    "host address " + m.hostIp() + " and container address differ in family (a user-space proxy, not iptables)", List.of());
+            return judgeUserSpace(m, "bound to " + m.hostIp() + " for a container without an address of that family:"
+                    + " published by a user-space proxy, FORWARD does not apply");
         }
         FamilyView v = view(m.containerIp().family());
         if (v == null) {
@@ -222,7 +223,11 @@ public final class Comparer {
      * change either), unknown otherwise. cnifix never proposes FORWARD rules for it.
      */
     private PortReport judgeRootless(PortMapping m, Container c) {
-        String head = "rootless (" + c.networkMode() + "): published by a user-space listener, FORWARD does not apply";
+        return judgeUserSpace(m, "rootless (" + c.networkMode() + "): published by a user-space listener, FORWARD does not apply");
+    }
+
+    /** A port a user-space listener on the host serves: judged by the INPUT rules of its host address's family. */
+    private PortReport judgeUserSpace(PortMapping m, String head) {
         Family f = m.hostIp() != null ? m.hostIp().family() : Family.V4;
         FamilyView v = view(f);
         if (v == null) {
@@ -314,7 +319,10 @@ public final class Comparer {
         }
         Trace seen = by == regions.get(0).trace().decidedBy() ? regions.get(0).trace() : reply;
         String fw = seen == null ? "" : FirewalldTerms.explain(by, seen.visited());
-        return new SourceGroup(outcome, admin, by, cidrs, new ArrayList<>(ifaces), new ArrayList<>(dests), fw);
+        Set<io.cnifix.model.Rule> undecided = new LinkedHashSet<>();
+        regions.forEach(r -> undecided.addAll(r.trace().unknownRules()));
+        return new SourceGroup(outcome, admin, by, cidrs, new ArrayList<>(ifaces), new ArrayList<>(dests), fw,
+                new ArrayList<>(undecided));
     }
 
     private static PortReport summarize(PortMapping m, String bridge, List<SourceGroup> groups) {
@@ -340,8 +348,8 @@ public final class Comparer {
         if (noDnat == groups.size()) {
             SourceGroup g = groups.get(0);
             return new PortReport(m, bridge, PortStatus.MISSING_DNAT, g.decidedBy(),
-                    "no DNAT takes " + (m.hostIp() == null ? "" : m.hostIp()) + ":" + m.hostPort() + "/" + m.protocol()
-                            + " to " + m.containerIp() + ":" + m.containerPort(), groups);
+                    "no DNAT takes " + IpAddress.withPort(m.hostIp(), "", m.hostPort()) + "/" + m.protocol()
+                            + " to " + m.containerIp().withPort(m.containerPort()), groups);
         }
         if (gap != null || noDnat > 0) {
             SourceGroup g = gap != null ? gap : groups.stream().filter(x -> x.outcome().equals("no-dnat")).findFirst().orElseThrow();
@@ -358,9 +366,12 @@ public final class Comparer {
             return new PortReport(m, bridge, PortStatus.GAP, g.decidedBy(), why, groups);
         }
         if (unknown != null) {
+            String only = unknown.sources() == null ? "" : "only sources " + Interval.brief(unknown.sources()) + " are undecided: ";
             return new PortReport(m, bridge, PortStatus.UNKNOWN, unknown.decidedBy(), unknown.decidedBy() instanceof Decider.ByOrder
-                    ? "cannot be judged: " + describe(unknown.decidedBy())
-                    : "the outcome hangs on a rule cnifix does not understand: " + describe(unknown.decidedBy()), groups);
+                    ? only + "cannot be judged: " + describe(unknown.decidedBy())
+                    : only + "the outcome hangs on a rule cnifix does not understand"
+                            + (unknown.undecided().isEmpty() ? "" : " (" + unknown.undecidedText() + ")") + ": "
+                            + describe(unknown.decidedBy()), groups);
         }
         if (blocked != null) {
             String who = blocked.sources() == null ? "every outside source" : "sources " + Interval.brief(blocked.sources());

@@ -39,6 +39,10 @@ final class Findings {
             unreferenced(rs, "filter", List.of("FORWARD", "INPUT", "OUTPUT"), "unreferenced-chain", out);
             unreferenced(rs, "nat", List.of("PREROUTING", "OUTPUT", "INPUT", "POSTROUTING"), "unreferenced-dnat-chain", out);
             stale(rs, out);
+            neverMatching(rs, out);
+            if (!host.matchFacts().assumeHistory()) {
+                assumedHistory(rs, out);
+            }
             for (Placement.Misplaced m : Placement.misplaced(rs, adminChains)) {
                 out.add(new Finding(MISPLACED, "filter", m.owned().chain(), m.owned(), "cnifix's rule sits above the admin rule "
                         + m.admin().source() + ":" + m.admin().line() + " (" + m.admin().text() + "), so that admin rule no longer"
@@ -46,6 +50,42 @@ final class Findings {
             }
         }
         return out;
+    }
+
+    /** Rules judged for a first connection from a quiet source: say so, since a busy source may fare otherwise. */
+    private static void assumedHistory(Ruleset rs, List<Finding> out) {
+        for (Table t : rs.tables().values()) {
+            for (Chain c : t.chains().values()) {
+                for (Rule r : c.rules()) {
+                    for (Match m : r.matches()) {
+                        if (m instanceof Match.Stateful st) {
+                            out.add(new Finding("assumption", t.name(), c.name(), r, "-m " + st.module() + " judged for the"
+                                    + " first connection from a source with no history (" + r.source() + ":" + r.line()
+                                    + "); a source that connected before may fare otherwise; --assume-history leaves it unknown"));
+                            break;
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /** Rules that hold a reversed port range: the kernel keeps them, and they match no packet. */
+    private static void neverMatching(Ruleset rs, List<Finding> out) {
+        for (Table t : rs.tables().values()) {
+            for (Chain c : t.chains().values()) {
+                for (Rule r : c.rules()) {
+                    for (Match m : r.matches()) {
+                        if (m instanceof Match.Ports p && p.conditions().stream()
+                                .anyMatch(pc -> pc instanceof Match.PortNever n && !n.negated())) {
+                            out.add(new Finding("never-matches", t.name(), c.name(), r, "a reversed port range ("
+                                    + r.source() + ":" + r.line() + "): the kernel holds it and it matches no port, so"
+                                    + " this rule never matches; write the range low:high if it was meant to"));
+                        }
+                    }
+                }
+            }
+        }
     }
 
     private static Set<String> reachable(Table t, List<String> roots) {

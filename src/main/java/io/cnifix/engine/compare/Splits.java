@@ -35,24 +35,28 @@ final class Splits {
     private final boolean direct;
     /** For replies: the client is the destination, its port the destination port. */
     private final boolean reply;
+    /** Non-null: also the boundaries of matches that read the host (iprange, rpfilter, set). */
+    private final io.cnifix.engine.HostNet net;
 
     /**
      * {@code direct}: the destination port is not rewritten, so --ctorigdstport cuts it as well. Every rule is
      * worked out here, so that lookups from several threads only read.
      */
     Splits(SourceSet outside, boolean direct, io.cnifix.model.Ruleset rules) {
-        this(outside, direct, false, rules, Map.of(), List.of());
+        this(outside, direct, false, rules, Map.of(), List.of(), null);
     }
 
     /**
      * {@code nft}: native nftables rules by the stand-ins traces list them as, {@code tables} the tables their
-     * named sets live in; {@code reply}: boundaries for reply packets, whose destination is the client.
+     * named sets live in; {@code reply}: boundaries for reply packets, whose destination is the client; {@code net}
+     * non-null: also the boundaries of matches that read the host (iprange, rpfilter, set).
      */
     Splits(SourceSet outside, boolean direct, boolean reply, io.cnifix.model.Ruleset rules, Map<Rule, NftRule> nft,
-           List<NftTable> tables) {
+           List<NftTable> tables, io.cnifix.engine.HostNet net) {
         this.outside = outside;
         this.direct = direct;
         this.reply = reply;
+        this.net = net;
         for (var t : rules.tables().values()) {
             for (var c : t.chains().values()) {
                 for (Rule r : c.rules()) {
@@ -251,6 +255,11 @@ final class Splits {
                 if (mp.side() != Side.SOURCE) {
                     dp.addAll(mp.ports());
                 }
+            } else if (net != null && (m instanceof Match.IpRange || m instanceof Match.RpFilter || m instanceof Match.SetMatch)) {
+                io.cnifix.engine.HostNet.Cuts cuts = net.cuts(m);
+                src.addAll(cuts.sources());
+                sp.addAll(cuts.sourcePorts());
+                dp.addAll(cuts.destinationPorts());
             } else if (m instanceof Match.Conntrack ct) {
                 for (Match.CtCondition c : ct.conditions()) {
                     if (c instanceof Match.CtAddress a && (a.reply() ? a.side() == Side.DESTINATION : a.side() == Side.SOURCE)) {

@@ -94,9 +94,13 @@ final class Inspect {
     private static void emit(PortsReader.Sink sink, Set<List<Object>> seen, String id, String name, Engine engine,
                              String proto, Bind bind, int hostPort, int ctrPort, List<Addr> addrs) {
         List<Addr> targets = addrs.isEmpty() ? List.of(new Addr(null, null)) : addrs;
+        boolean served = targets.stream().anyMatch(a -> bind.appliesTo(a.ip()));
         for (Addr a : targets) {
-            if (!bind.appliesTo(a.ip())) {
-                continue; // e.g. Docker's :: binding for an IPv4-only container is served by docker-proxy alone
+            // A wildcard of the other family (Docker's :: for an IPv4-only container) is docker-proxy's alone and
+            // comes with its own-family twin; a specific address of the other family (::1, 2001:db8::5) is the
+            // only way in, through docker-proxy: keep it, to be judged by that family's INPUT rules.
+            if (!bind.appliesTo(a.ip()) && (served || bind.hostIp() == null || a != targets.get(0))) {
+                continue;
             }
             List<Object> key = new ArrayList<>();
             key.add(a.network());
