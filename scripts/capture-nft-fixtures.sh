@@ -58,8 +58,8 @@ allowed_statuses() {   # allowed_statuses PROBE HOSTIP
 }
 result_of() { awk -v s="$2" '$1 == s { print $2 }' "$1"; }
 
-write_expected() {   # write_expected FILE PROBES [RELOAD-PROBES]
-    local f=$1 probes=$2 rprobes=${3:-} name ip hip proto hp cp pub r spec
+write_expected() {   # write_expected FILE PROBES [RELOAD-PROBES] [TRACE-JSON]
+    local f=$1 probes=$2 rprobes=${3:-} tj=${4:-} name ip hip proto hp cp pub r spec
     {
         local ports=() direct=()
         while read -r name ip hip proto hp cp; do
@@ -76,6 +76,21 @@ write_expected() {   # write_expected FILE PROBES [RELOAD-PROBES]
                 --arg r "$r" '{container:$c, containerIp:$ci, protocol:$p, port:$cp, published:($pub == 1), probe:$r,
                   exposure:($r == "answers" or $r == "reached" or $r == "reply")}')")
         done <<< "$NFS_DIRECT"
+        # the measured trace per probe, and the tables that decided: the one that dropped/rejected the first packet
+    # (or its reply), else those that accepted it by an explicit rule (DNAT rules aside)
+    [ -n "$tj" ] || tj=/dev/null
+    local tr='def decided($t): if $t == null or $t.request == null then null else
+            ([$t.request[], ($t.reply // [])[] | select(.verdict == "drop" or .verdict == "reject")] | .[0]) as $d
+            | if $d != null then {outcome: (if ($d.by | test("reject")) then "reject" else $d.verdict end), direction: (if ([$t.request[] | select(.verdict == "drop" or .verdict == "reject")] | length) > 0 then "request" else "reply" end),
+                                   chain: $d.chain, by: $d.by, decidingTables: [$d.chain | split(" ")[1]]}
+              else {outcome: "accept", acceptedBy: [$t.request[] | select(.by != "policy" and (.by | test("dnat to") | not)) | "\(.chain): \(.by)"],
+                    decidingTables: ([$t.request[] | select(.by != "policy" and (.by | test("dnat to") | not)) | .chain | split(" ")[1]] | unique)} end end;'
+    if [ -s "$tj" ]; then
+        mapfile -t ports < <(printf '%s\n' "${ports[@]}" | jq -c --slurpfile tj "$tj" --arg e "$ENS_ENGINE_IP" "$tr"'
+            . + {trace: $tj[0]["\(.protocol):\($e):\(.hostPort)"]} | . + {measured: decided(.trace)}')
+        mapfile -t direct < <(printf '%s\n' "${direct[@]}" | jq -c --slurpfile tj "$tj" "$tr"'
+            . + {trace: $tj[0]["\(.protocol):\(.containerIp):\(.port)"]} | . + {measured: decided(.trace)}')
+    fi
         jq -n --arg shape "$NFS_SHAPE" --arg e "$ENS_ENGINE_IP" --arg c "$ENS_CLIENT_IP" --argjson t "$PROBE_TIMEOUT" \
             --arg br "$NFS_BRIDGE" --arg sn "$NFS_SUBNET" --arg pol "$NFS_POLICY" --argjson fw "$NFS_FIREWALLD" \
             --argjson ports "$(printf '%s\n' "${ports[@]}" | jq -s .)" \
@@ -224,6 +239,21 @@ write_readme() {   # DIR TIME PROBES
         echo "| probe | result |"
         echo "|---|---|"
         while read -r spec res; do [ -n "$spec" ] && echo "| $spec | $res |"; done < "$probes"
+        echo
+        echo "## Which base chain decided (measured with \`nft monitor trace\`)"
+        echo
+        echo "During the probes a table \`inet nfltrace\` (prerouting, priority -500, not in the snapshot) set nftrace on"
+        echo "packets from and to the client; \`trace.txt\` lists every base chain each traced packet went through, with"
+        echo "its verdict and the rule or policy that gave it (iptables-nft rules print as nft sees them). Per probe"
+        echo "(\`measured\` in expected.json; for drops, the first drop/reject on the connection's first packet or its reply):"
+        echo
+        echo "| probe | outcome | where |"
+        echo "|---|---|---|"
+        jq -r --arg e "$ENS_ENGINE_IP" '(.ports[] | ["\(.protocol):\($e):\(.hostPort)", .measured]),
+                 (.direct[] | ["\(.protocol):\(.containerIp):\(.port)", .measured])
+            | "| \(.[0]) | \(.[1].outcome // "not traced") | \(if .[1] == null then "" elif .[1].outcome == "accept"
+                then "accepted by: " + (if (.[1].acceptedBy | length) == 0 then "policies only" else (.[1].acceptedBy | join("; ")) end) else "\(.[1].direction): \(.[1].chain), \(.[1].by)" end | gsub("[|]"; "\\|")) |"' \
+            "$d/expected.json"
         if [ -n "${RELOAD_SUMMARY:-}" ]; then
             echo
             echo "## After \`firewall-cmd --reload\` (for issue 11)"
@@ -248,6 +278,7 @@ write_readme() {   # DIR TIME PROBES
         echo "- \`networks/\`: $( [ "$NFS_ENGINE" = podman ] && echo "\`podman network inspect podman\`$( [ "$ENS_PODMAN_BACKEND" = cni ] && echo ", the conflist")" || echo "\`docker network inspect bridge\`")."
         [ "$NFS_FIREWALLD" = 1 ] && echo "- \`firewalld/\`: firewall-cmd --state, --version, --get-default-zone, --get-active-zones, --list-all-zones, --list-all-policies, --direct --get-all-rules (runtime, and --permanent), firewalld.conf (comments dropped)."
         [ -n "$NFS_NFT_FILE" ] && echo "- \`ruleset.nft\`: the file loaded with \`nft -f\`."
+        echo "- \`trace.txt\`: the nft trace of the probes (see above)."
         echo "- \`expected.json\`, \`manifest.json\`."
         echo "- \`nft-ruleset.json\` also holds iptables-nft's tables with xt matches/targets without arguments; \`iptables-save.txt\` is complete for those."
     } > "$d/README.md"
@@ -267,7 +298,7 @@ note_for() {
 }
 
 run_shape() {
-    local shape=$1 t0=$SECONDS time dir
+    local shape=$1 t0=$SECONDS time dir specs
     RELOAD_SUMMARY="" RELOAD_PROBES=""
     nfs_init "$shape"
     NFS_NOTE=$(note_for "$shape")
@@ -278,10 +309,15 @@ run_shape() {
     rm -rf "$dir"; mkdir -p "$dir"
     capture_snapshot "$dir"
     write_manifest "$dir" "$time"
+    nfe_trace_start
     nfs_probe "$work/$shape.probes"
+    nfe_trace_stop "$work/$shape.trace.raw"
+    nfe_trace_text "$work/$shape.trace.raw" > "$dir/trace.txt"
+    mapfile -t specs < <(nfs_probe_specs)
+    nfe_trace_json "$work/$shape.trace.raw" "${specs[@]}" > "$work/$shape.trace.json"
     ens_log "probes ($shape): $(tr '\n' ';' < "$work/$shape.probes")"
     [ "$NFS_FIREWALLD" = 1 ] && reload_step "$dir"
-    write_expected "$dir/expected.json" "$work/$shape.probes" "$RELOAD_PROBES"
+    write_expected "$dir/expected.json" "$work/$shape.probes" "$RELOAD_PROBES" "$work/$shape.trace.json"
     write_readme "$dir" "$time" "$work/$shape.probes"
     nfs_teardown
     mkdir -p "$out_base"

@@ -60,9 +60,13 @@ build_jar() {
     (cd "$repo" && mvn -B -ntp -o -q package -DskipTests) || (cd "$repo" && mvn -B -ntp -q package -DskipTests)
 }
 
-# check_diff LABEL DIFF-JSON EXPECTED-JSON: port statuses and exposures against the measured probes
+# _names TEXT WORD: WORD occurs as a whole name (not inside filter-FORWARD, filter_FORWARD, ...)
+_names() { grep -Eq -- "(^|[^A-Za-z0-9_-])$2([^A-Za-z0-9_-]|\$)" <<< "$1"; }
+
+# check_diff LABEL DIFF-JSON EXPECTED-JSON [FIXTURE-EXPECTED-JSON]: port statuses and exposures against the
+# measured probes; where the fixture has a trace for the same probe result, the `why` must name a deciding table
 check_diff() {
-    local label=$1 out=$2 exp=$3 n i sel st allowed probe c p hp
+    local label=$1 out=$2 exp=$3 fx_exp=${4:-$3} n i sel st allowed probe c p hp
     if ! jq -e '.ports' "$out" >/dev/null 2>&1; then
         fail "$label: no diff JSON (exit $(cat "$out.rc" 2>/dev/null); $(head -c 300 "$out.err" 2>/dev/null | tr '\n' ' '))"
         return 0
@@ -77,6 +81,26 @@ check_diff() {
             pass "$label: $c $p/$hp is $st (real probe: $probe)"
         else
             fail "$label: $c $p/$hp is $st, the real probe $probe allows $allowed ($(jq -r "[$sel][0].why // \"\"" "$out" | head -c 160))"
+        fi
+        # the explanation names what the kernel's trace shows deciding (the fixture's "measured", same probe only):
+        # a drop => its table and chain; an accept => one of the tables whose rules accepted it
+        local m fxp kind want
+        m=$(jq -r --arg c "$c" --arg p "$p" --argjson hp "$hp" \
+            '[.ports[] | select(.container == $c and .protocol == $p and .hostPort == $hp)][0]
+             | select(.hostIp == "" and .measured != null)
+             | [.probe, .measured.outcome, (if .measured.outcome == "accept" then (.measured.decidingTables | join(" "))
+                                              else (.measured.chain | split(" ")[1:] | join(" ")) end)] | join(" ")' "$fx_exp")
+        read -r fxp kind want <<< "$m"
+        if [ -n "$want" ] && [ "$fxp" = "$probe" ]; then
+            local text t named=0
+            text=$(jq -c "[$sel][0] | [.why, .decidedBy]" "$out")
+            if [ "$kind" = accept ]; then
+                for t in $want; do _names "$text" "$t" && named=1; done
+            else
+                _names "$text" "${want%% *}" && _names "$text" "${want#* }" && named=1
+            fi
+            if [ $named = 1 ]; then pass "$label: $c $p/$hp: why names what decided ($kind: $want)"
+            else fail "$label: $c $p/$hp: why does not name what the trace shows deciding ($kind: $want)"; fi
         fi
     done
     n=$(jq '.direct | length' "$exp")
@@ -139,7 +163,7 @@ live_checks() {   # live_checks SHAPE
     else opts=(--docker "$ENS_DOCKER_BIN" --docker-host "unix://$ENS_DOCKER_SOCK" --podman none); fi
     step "cnifix diff --format json, live in the engine namespace"
     cnx diff.json diff --format json "${opts[@]}"
-    check_diff "live" "$W/diff.json" "$W/expected.json"
+    check_diff "live" "$W/diff.json" "$W/expected.json" "$fx/expected.json"
     nfs_teardown
 }
 

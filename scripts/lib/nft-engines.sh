@@ -223,3 +223,118 @@ nfe_probe() {
     [ -f "$f" ] || _nfe_probe_py > "$f"
     ens_client python3 "$f" "${PROBE_TIMEOUT:-2}" "$@"
 }
+
+# ---------------------------------------------------------------------------
+# nftables trace: which base chain decided, measured by the kernel
+#
+# nfe_trace_start: add `table inet nfltrace` (prerouting, priority -500: before every other base chain) that sets
+# nftrace on packets from and to the client, and start `nft monitor trace` in the engine ns. The table is not in
+# any snapshot: capture first, then trace. nfe_trace_stop RAW: stop the monitor, delete the table, raw output
+# into RAW. nfe_trace_json RAW SPEC... : per probe spec the base chains its first packet and the reply went
+# through, each with its verdict and the rule (or policy) that gave it, as JSON {spec: {request, reply}}.
+# nfe_trace_text RAW: the same, readable (one block per traced packet).
+
+NFE_TRACE_PID=
+nfe_trace_start() {
+    ens_in nft -f - <<NFT || return 1
+table inet nfltrace {
+	chain pre {
+		type filter hook prerouting priority -500; policy accept;
+		ip saddr $ENS_CLIENT_IP meta nftrace set 1
+		ip daddr $ENS_CLIENT_IP meta nftrace set 1
+	}
+}
+NFT
+    nsenter -t "$ENS_HOLDER_PID" -m -n -- nft monitor trace > "$ENS_STATE/nfe-trace.raw" 2>&1 &
+    NFE_TRACE_PID=$!
+    sleep 0.3
+}
+
+nfe_trace_stop() {
+    sleep 0.3
+    [ -n "$NFE_TRACE_PID" ] && { kill "$NFE_TRACE_PID" 2>/dev/null; wait "$NFE_TRACE_PID" 2>/dev/null || true; }
+    NFE_TRACE_PID=
+    ens_in nft delete table inet nfltrace
+    cp "$ENS_STATE/nfe-trace.raw" "$1"
+}
+
+_nfe_trace_py() {
+    cat <<'EOF2'
+import json, re, sys
+mode, raw, client, specs = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4:]
+# A trace id is not stable across hooks (the kernel reuses them), so every "packet:" line starts a new visit of a
+# base chain; the lines that follow for the same id, until its next "packet:" line, belong to that visit.
+visits, cur = [], {}
+for line in open(raw):
+    m = re.match(r"trace id (\S+) (\S+) (\S+) (\S+) (packet:|rule|policy|verdict) ?(.*)$", line.rstrip())
+    if not m: continue
+    tid, fam, tbl, ch, kind, rest = m.groups()
+    if tbl == "nfltrace": continue
+    if kind == "packet:":
+        f = {}
+        for k, rx in (("iif", r'iif "([^"]+)"'), ("oif", r'oif "([^"]+)"'), ("saddr", r"ip saddr (\S+)"),
+                      ("daddr", r"ip daddr (\S+)"), ("sport", r"(?:tcp|udp) sport (\d+)"),
+                      ("dport", r"(?:tcp|udp) dport (\d+)"), ("flags", r"tcp flags == (\S+)")):
+            x = re.search(rx, rest)
+            if x: f[k] = x.group(1)
+        f["proto"] = "tcp" if " tcp " in rest + " " else ("udp" if " udp " in rest + " " else ("icmp" if "icmp" in rest else "?"))
+        cur[tid] = len(visits)
+        visits.append({"f": f, "chain": "%s %s %s" % (fam, tbl, ch), "verdict": None, "by": None})
+        continue
+    if tid not in cur: continue
+    v = visits[cur[tid]]
+    if kind == "policy":
+        v["verdict"], v["by"] = rest.split()[0], "policy"
+    elif kind == "rule":
+        x = re.search(r"\(verdict (\w+)", rest)
+        if x and x.group(1) in ("accept", "drop", "reject", "queue", "stolen"):
+            rule = re.sub(r" counter packets \d+ bytes \d+", " counter", rest[:x.start()].strip())
+            v["verdict"], v["by"] = x.group(1), "rule in %s: %s" % (ch, rule)
+def desc(f):
+    return "%s %s:%s > %s:%s%s" % (f["proto"], f.get("saddr"), f.get("sport", ""), f.get("daddr"), f.get("dport", ""),
+                                   " " + f["flags"] if "flags" in f else "")
+if mode == "text":
+    for v in visits:
+        print("%-52s %-42s %-7s %s" % (desc(v["f"]), v["chain"], v["verdict"], v["by"]))
+    sys.exit(0)
+def steps(sel):
+    out, seen = [], set()
+    for v in visits:
+        if sel(v["f"]) and v["chain"] not in seen:
+            seen.add(v["chain"]); out.append({"chain": v["chain"], "verdict": v["verdict"], "by": v["by"]})
+    return out or None
+res = {}
+for sp in specs:
+    proto, host, port = sp.split(":")
+    # the connection whose FIRST visit went to host:port (after a DNAT, other probes' packets also show the
+    # container's address and port)
+    firstseen, first = {}, None
+    for v in visits:
+        f = v["f"]
+        if f.get("saddr") != client or f["proto"] != proto: continue
+        k = f.get("sport")
+        if k not in firstseen: firstseen[k] = f
+        if f.get("daddr") == host and f.get("dport") == port and firstseen[k].get("daddr") == host \
+                and firstseen[k].get("dport") == port:
+            first = firstseen[k]; break
+    if first is None:
+        res[sp] = {"request": None, "reply": None}; continue
+    sport = first.get("sport")
+    isreq = lambda f: f.get("saddr") == client and f.get("sport") == sport and f["proto"] == proto and (proto != "tcp" or f.get("flags") == "syn")
+    isrep = lambda f: f.get("daddr") == client and f.get("dport") == sport and f["proto"] == proto and (proto != "tcp" or f.get("flags") == "0x12")
+    res[sp] = {"request": steps(isreq), "reply": steps(isrep) if proto == "tcp" else None}
+print(json.dumps(res))
+EOF2
+}
+
+nfe_trace_json() {   # nfe_trace_json RAW SPEC...
+    local f=$ENS_STATE/nfe-trace.py
+    [ -f "$f" ] || _nfe_trace_py > "$f"
+    python3 "$f" json "$1" "$ENS_CLIENT_IP" "${@:2}"
+}
+
+nfe_trace_text() {   # nfe_trace_text RAW
+    local f=$ENS_STATE/nfe-trace.py
+    [ -f "$f" ] || _nfe_trace_py > "$f"
+    python3 "$f" text "$1" "$ENS_CLIENT_IP"
+}
