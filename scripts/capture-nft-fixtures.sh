@@ -83,8 +83,8 @@ write_expected() {   # write_expected FILE PROBES [RELOAD-PROBES] [TRACE-JSON]
             ([$t.request[], ($t.reply // [])[] | select(.verdict == "drop" or .verdict == "reject")] | .[0]) as $d
             | if $d != null then {outcome: (if ($d.by | test("reject")) then "reject" else $d.verdict end), direction: (if ([$t.request[] | select(.verdict == "drop" or .verdict == "reject")] | length) > 0 then "request" else "reply" end),
                                    chain: $d.chain, by: $d.by, decidingTables: [$d.chain | split(" ")[1]]}
-              else {outcome: "accept", acceptedBy: [$t.request[] | select(.by != "policy" and (.by | test("dnat to") | not)) | "\(.chain): \(.by)"],
-                    decidingTables: ([$t.request[] | select(.by != "policy" and (.by | test("dnat to") | not)) | .chain | split(" ")[1]] | unique)} end end;'
+              else {outcome: "accept", acceptedBy: [$t.request[] | select(.by != "policy" and (.by | test(" dnat (ip6? )?to ") | not)) | "\(.chain): \(.by)"],
+                    decidingTables: ([$t.request[] | select(.by != "policy" and (.by | test(" dnat (ip6? )?to ") | not)) | .chain | split(" ")[1]] | unique)} end end;'
     if [ -s "$tj" ]; then
         mapfile -t ports < <(printf '%s\n' "${ports[@]}" | jq -c --slurpfile tj "$tj" --arg e "$ENS_ENGINE_IP" "$tr"'
             . + {trace: $tj[0]["\(.protocol):\($e):\(.hostPort)"]} | . + {measured: decided(.trace)}')
@@ -245,7 +245,8 @@ write_readme() {   # DIR TIME PROBES
         echo "During the probes a table \`inet nfltrace\` (prerouting, priority -500, not in the snapshot) set nftrace on"
         echo "packets from and to the client; \`trace.txt\` lists every base chain each traced packet went through, with"
         echo "its verdict and the rule or policy that gave it (iptables-nft rules print as nft sees them). Per probe"
-        echo "(\`measured\` in expected.json; for drops, the first drop/reject on the connection's first packet or its reply):"
+        echo "(\`measured\` in expected.json; for drops, the first drop/reject on the connection's first packet or its reply;"
+        echo "the kernel's trace prints a reject rule's verdict as drop, \`outcome\` says reject then):"
         echo
         echo "| probe | outcome | where |"
         echo "|---|---|---|"
