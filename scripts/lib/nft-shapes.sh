@@ -65,10 +65,10 @@ _nfs_run() {   # _nfs_run NAME PUBLISH... -- CMD...
     while [ "$1" != -- ]; do pub+=("$1"); shift; done
     shift
     if [ "$NFS_ENGINE" = podman ]; then
-        nfs_rec "podman \$PODMAN_OPTS run -d --name $name ${pub[*]} ${ENS_PODMAN_RUN_OPTS[*]} $ENS_IMAGE $*"
+        nfs_rec "podman \$PODMAN_OPTS run -d --name $name ${pub[*]} ${ENS_PODMAN_RUN_OPTS[*]} $ENS_IMAGE $(printf '%q ' "$@")"
         ens_podman run -d --name "$name" "${pub[@]}" "${ENS_PODMAN_RUN_OPTS[@]}" "$ENS_IMAGE" "$@" >/dev/null
     else
-        nfs_rec "docker run -d --name $name ${pub[*]} $ENS_DOCKER_IMAGE $*"
+        nfs_rec "docker run -d --name $name ${pub[*]} $ENS_DOCKER_IMAGE $(printf '%q ' "$@")"
         ens_docker run -d --name "$name" "${pub[@]}" "$ENS_DOCKER_IMAGE" "$@" >/dev/null
     fi
 }
