@@ -67,8 +67,10 @@ write_expected() {   # write_expected FILE PROBES [RELOAD-PROBES] [TRACE-JSON]
             ports+=("$(jq -nc --arg c "$name" --arg p "$proto" --arg h "$([ "$hip" = - ] && echo "" || echo "$hip")" \
                 --argjson hp "$hp" --arg ci "$ip" --argjson cp "$cp" --arg r "$r" --argjson a "$(allowed_statuses "$r" "$hip")" \
                 --arg rr "$([ -n "$rprobes" ] && result_of "$rprobes" "$spec")" \
+                --arg re "$([ -n "${RELOAD_ENGINE_PROBES:-}" ] && result_of "$RELOAD_ENGINE_PROBES" "$spec")" \
                 '{container:$c, protocol:$p, hostIp:$h, hostPort:$hp, containerIp:$ci, containerPort:$cp, probe:$r,
-                  cnifixStatus:$a} + (if $rr != "" then {probeAfterReload:$rr} else {} end)')")
+                  cnifixStatus:$a} + (if $rr != "" then {probeAfterReload:$rr} else {} end)
+                  + (if $re != "" then {probeAfterReloadAndNetworkReload:$re} else {} end)')")
         done <<< "$NFS_PORTS"
         while read -r name ip proto cp pub; do
             spec=$proto:$ip:$cp; r=$(result_of "$probes" "$spec")
@@ -160,6 +162,12 @@ reload_step() {   # reload_step DIR -> sets RELOAD_SUMMARY, RELOAD_PROBES
     mkdir -p "$d"
     before=$(ens_in iptables-save | grep -c '^-A' || true)
     ens_in nft list tables > "$d/nft-tables-before.txt"
+    # two marker rules that match nothing the probes send (source 192.0.2.98/99): a permanent+runtime firewalld
+    # direct rule and a plain iptables rule (what a fix written with iptables would be)
+    local mk=(-s 192.0.2.99/32 -m comment --comment "nfl: direct rule" -j DROP)
+    fwn_cmd --permanent --direct --add-rule ipv4 filter FORWARD 0 "${mk[@]}" >/dev/null
+    fwn_cmd --direct --add-rule ipv4 filter FORWARD 0 "${mk[@]}" >/dev/null
+    ens_in iptables -I FORWARD -s 192.0.2.98/32 -m comment --comment "nfl: plain iptables rule" -j DROP
     fwn_cmd --zone=trusted --list-sources > "$d/trusted-sources-before.txt" 2>&1 || true
     fwn_reload
     sleep 1   # dockerd re-applies its rules on the Reloaded signal
@@ -170,8 +178,21 @@ reload_step() {   # reload_step DIR -> sets RELOAD_SUMMARY, RELOAD_PROBES
     fwn_cmd --direct --get-all-rules > "$d/direct-rules.txt" 2>&1 || true
     nfs_probe "$d/probes.txt"
     after=$(grep -c '^-A' "$d/iptables-save.txt" || true)
+    local direct=no plain=no
+    grep -q -- '--comment "nfl: direct rule"' "$d/iptables-save.txt" && direct=yes
+    grep -q -- '--comment "nfl: plain iptables rule"' "$d/iptables-save.txt" && plain=yes
+    RELOAD_ENGINE_NOTE=""
+    RELOAD_ENGINE_PROBES=""
+    if [ "$NFS_ENGINE" = podman ]; then
+        # what restores the engine's iptables rules (netavark below 1.9 and CNI never do it by themselves)
+        ens_podman network reload --all >/dev/null 2>&1 || true
+        ens_in iptables-save > "$d/iptables-save-after-network-reload.txt"
+        nfs_probe "$d/probes-after-network-reload.txt"
+        RELOAD_ENGINE_PROBES=$d/probes-after-network-reload.txt
+        RELOAD_ENGINE_NOTE=" Then \`podman network reload --all\`: iptables -A lines $(grep -c '^-A' "$d/iptables-save-after-network-reload.txt" || true); probes: $(awk '{printf "%s %s; ", $1, $2}' "$RELOAD_ENGINE_PROBES")(files \`iptables-save-after-network-reload.txt\`, \`probes-after-network-reload.txt\`)."
+    fi
     RELOAD_PROBES=$d/probes.txt
-    RELOAD_SUMMARY="iptables rules (-A lines) before the reload: $before, after: $after; iptables FORWARD policy after: $(awk '$1 == ":FORWARD" { print $2 }' "$d/iptables-save.txt" | head -1); nft tables before: $(awk '{print $2"/"$3}' "$d/nft-tables-before.txt" | tr '\n' ' ')-> after: $(awk '{print $2"/"$3}' "$d/nft-tables.txt" | tr '\n' ' '); zone trusted sources before: '$(tr -d '\n' < "$d/trusted-sources-before.txt")', after: '$(tr -d '\n' < "$d/trusted-sources.txt")'; active zones after: $(tr '\n' ' ' < "$d/active-zones.txt")"
+    RELOAD_SUMMARY="iptables rules (-A lines) before the reload: $before (plus two marker rules added just before it), after: $after; a permanent firewalld direct rule in filter FORWARD survived: $direct; a plain iptables rule in FORWARD survived: $plain; iptables FORWARD policy after: $(awk '$1 == ":FORWARD" { print $2 }' "$d/iptables-save.txt" | head -1); nft tables before: $(awk '{print $2"/"$3}' "$d/nft-tables-before.txt" | tr '\n' ' ')-> after: $(awk '{print $2"/"$3}' "$d/nft-tables.txt" | tr '\n' ' '); zone trusted sources before: '$(tr -d '\n' < "$d/trusted-sources-before.txt")', after: '$(tr -d '\n' < "$d/trusted-sources.txt")'; active zones after: $(tr '\n' ' ' < "$d/active-zones.txt")"
 }
 
 write_readme() {   # DIR TIME PROBES
@@ -259,7 +280,7 @@ write_readme() {   # DIR TIME PROBES
             echo
             echo "## After \`firewall-cmd --reload\` (for issue 11)"
             echo
-            echo "$RELOAD_SUMMARY."
+            echo "$RELOAD_SUMMARY.${RELOAD_ENGINE_NOTE:-}"
             echo
             echo "| probe | before | after the reload |"
             echo "|---|---|---|"
@@ -268,7 +289,8 @@ write_readme() {   # DIR TIME PROBES
             done < "$probes"
             echo
             echo "Files: \`after-reload/\` (iptables-save.txt, nft-tables.txt, active-zones.txt, trusted-sources.txt,"
-            echo "direct-rules.txt, probes.txt). The snapshot files at the top are from before the reload."
+            echo "direct-rules.txt, probes.txt). The snapshot files at the top are from before the reload; the two"
+            echo "marker rules (sources 192.0.2.98/99) were added after the snapshot, for this step only."
         fi
         echo
         echo "## Files"
@@ -300,7 +322,7 @@ note_for() {
 
 run_shape() {
     local shape=$1 t0=$SECONDS time dir specs
-    RELOAD_SUMMARY="" RELOAD_PROBES=""
+    RELOAD_SUMMARY="" RELOAD_PROBES="" RELOAD_ENGINE_NOTE="" RELOAD_ENGINE_PROBES=""
     nfs_init "$shape"
     NFS_NOTE=$(note_for "$shape")
     nfs_build "$shape"
