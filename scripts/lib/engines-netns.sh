@@ -176,6 +176,9 @@ _ens_root_state() {
     echo "== links";          ip -o link show | sed 's/ qlen [0-9]*//'
     echo "== addr";           ip -o address show
     echo "== route";          ip route show table all
+    # the machine's real system bus and firewalld configuration (firewalld-netns.sh runs private ones)
+    echo "== /run/dbus";      stat -c '%i %A %U:%G' /run/dbus 2>&1; ls -liA --time-style=+ /run/dbus 2>&1 | grep -v '^total' || true
+    echo "== /etc/firewalld"; if [ -d /etc/firewalld ]; then (cd /etc/firewalld && find . -type f -exec md5sum {} + | sort -k2); fi
     echo "== sysctl"
     local f
     for f in /proc/sys/net/ipv4/ip_forward /proc/sys/net/ipv4/conf/all/forwarding \
