@@ -164,7 +164,47 @@ live_checks() {   # live_checks SHAPE
     step "cnifix diff --format json, live in the engine namespace"
     cnx diff.json diff --format json "${opts[@]}"
     check_diff "live" "$W/diff.json" "$W/expected.json" "$fx/expected.json"
+    apply_checks
     nfs_teardown
+}
+
+# apply_checks: where the live diff found gaps, one suggest --apply makes exactly those ports answer (both
+# directions: the engine's own reply accept may live in another table), direct probes keep their fate, and a second
+# run changes nothing
+apply_checks() {
+    local gaps spec r before proto ip port st
+    gaps=$(jq '[.ports[] | select(.status == "gap")] | length' "$W/diff.json" 2>/dev/null || echo 0)
+    [ "$gaps" -gt 0 ] || return 0
+    step "cnifix suggest --apply ($gaps gap(s))"
+    cnx apply1 suggest --apply --backup-dir "$W/backups" --lock-file "$W/cnifix.lock" "${opts[@]}"
+    if [ "$(cat "$W/apply1.rc")" = 0 ]; then pass "suggest --apply: exit 0"
+    else fail "suggest --apply: exit $(cat "$W/apply1.rc"): $(tail -3 "$W/apply1.err" | tr '\n' ' ')"; return 0; fi
+    nfs_probe "$W/probes2"
+    while read -r spec r; do
+        before=$(awk -v s="$spec" '$1 == s { print $2 }' "$W/probes")
+        IFS=: read -r proto ip port <<< "$spec"
+        if [ "$ip" = "$ENS_ENGINE_IP" ]; then
+            st=$(jq -r --arg p "$proto" --argjson hp "$port" '[.ports[] | select(.protocol == $p and .hostPort == $hp)][0].status // "absent"' "$W/diff.json")
+            if [ "$st" = gap ]; then
+                case $r in answers|reached) pass "after apply: published $spec answers ($r; was $before)" ;;
+                    *) fail "after apply: published $spec is $r (was $before, diff said gap)" ;; esac
+                continue
+            fi
+        fi
+        if [ "$r" = "$before" ]; then pass "after apply: $spec unchanged ($r)"
+        else fail "after apply: $spec changed from $before to $r"; fi
+    done < "$W/probes2"
+    ens_in iptables-save | grep -v '^#' | sed 's/\[[0-9]*:[0-9]*\]$//' > "$W/ipt-after-apply"
+    cnx apply2 suggest --apply --backup-dir "$W/backups" --lock-file "$W/cnifix.lock" "${opts[@]}"
+    if [ "$(cat "$W/apply2.rc")" = 0 ] && grep -q "nothing to change" "$W/apply2.err" \
+        && diff -q "$W/ipt-after-apply" <(ens_in iptables-save | grep -v '^#' | sed 's/\[[0-9]*:[0-9]*\]$//') >/dev/null; then
+        pass "a second suggest --apply changes nothing"
+    else
+        fail "a second suggest --apply: exit $(cat "$W/apply2.rc"), $(tail -2 "$W/apply2.err" | tr '\n' ' ')"
+    fi
+    cnx diff2.json diff --format json "${opts[@]}"
+    if jq -e '.summary.gap == 0' "$W/diff2.json" >/dev/null 2>&1; then pass "diff after the apply: no gap"
+    else fail "diff after the apply: $(jq -c '.summary' "$W/diff2.json" 2>/dev/null)"; fi
 }
 
 write_expected_live() {   # minimal expected.json from live probes (same fields check_diff reads)

@@ -56,24 +56,33 @@ public final class OwnedRule {
     }
 
     /** The container address, protocol, container port and (if present) original host port an owned rule opens. */
-    public record Key(IpAddress containerIp, String protocol, Integer containerPort, Integer hostPort) {
-        /** A rootless port's INPUT accept: the host port, and the host address when the rule names one. */
-        static Key input(IpAddress hostIp, String protocol, int hostPort) {
-            return new Key(hostIp, protocol, null, hostPort);
+    /** What an owned rule opens: a container's port (first rule), its answers (return path), or a rootless host port (INPUT). */
+    public enum Kind { FORWARD, REPLY, INPUT }
+
+    /**
+     * The address, protocol and ports an owned rule opens. FORWARD: container address and port, and the original
+     * host port when present; REPLY: container address and the original host port; INPUT: the host port and, when the
+     * rule names one, the host address.
+     */
+    public record Key(Kind kind, IpAddress containerIp, String protocol, Integer containerPort, Integer hostPort) {
+        public Key(IpAddress containerIp, String protocol, Integer containerPort, Integer hostPort) {
+            this(Kind.FORWARD, containerIp, protocol, containerPort, hostPort);
         }
 
         public boolean isInput() {
-            return containerPort == null && hostPort != null;
+            return kind == Kind.INPUT;
         }
 
         public boolean covers(PortMapping m) {
-            if (isInput()) {
-                return protocol.equals(m.protocol()) && hostPort == m.hostPort()
+            return switch (kind) {
+                case INPUT -> protocol.equals(m.protocol()) && hostPort == m.hostPort()
                         && (containerIp == null || containerIp.equals(m.hostIp()));
-            }
-            return containerIp.equals(m.containerIp()) && protocol.equals(m.protocol())
-                    && containerPort != null && containerPort == m.containerPort()
-                    && (hostPort == null || hostPort == m.hostPort());
+                case REPLY -> containerIp.equals(m.containerIp()) && protocol.equals(m.protocol())
+                        && hostPort != null && hostPort == m.hostPort();
+                case FORWARD -> containerIp.equals(m.containerIp()) && protocol.equals(m.protocol())
+                        && containerPort != null && containerPort == m.containerPort()
+                        && (hostPort == null || hostPort == m.hostPort());
+            };
         }
     }
 
@@ -82,16 +91,15 @@ public final class OwnedRule {
      * carries the same comment as the port's first rule.
      */
     public static boolean isReply(Rule r) {
+        boolean inBridge = false;
+        boolean outElsewhere = false;
         for (Match m : r.matches()) {
-            if (m instanceof Match.Ports p) {
-                for (Match.PortCondition c : p.conditions()) {
-                    if (c instanceof Match.PortIs pi && pi.side() == Side.SOURCE && !pi.negated()) {
-                        return true;
-                    }
-                }
+            if (m instanceof Match.Interface f) {
+                inBridge |= f.side() == Side.SOURCE && !f.negated();
+                outElsewhere |= f.side() == Side.DESTINATION && f.negated();
             }
         }
-        return false;
+        return inBridge && outElsewhere;
     }
 
     /** The outside sources an owned rule is narrowed to (-s of a first rule, -d of a return-path rule), or null. */
@@ -155,26 +163,31 @@ public final class OwnedRule {
                 }
             }
         }
-        return proto == null || port == null ? null : Key.input(ip, proto, port);
+        return proto == null || port == null ? null : new Key(Kind.INPUT, ip, proto, null, port);
     }
 
     private static Key replyKey(Rule r) {
         IpAddress ip = null;
         String proto = null;
-        Integer port = null;
+        Integer hostPort = null;
         for (Match m : r.matches()) {
             if (m instanceof Match.Address a && a.side() == Side.SOURCE && !a.negated() && a.cidr().isHost()) {
                 ip = a.cidr().base();
-            } else if (m instanceof Match.Protocol p && !p.negated()) {
-                proto = p.name();
-            } else if (m instanceof Match.Ports p) {
-                for (Match.PortCondition c : p.conditions()) {
-                    if (c instanceof Match.PortIs pi && pi.side() == Side.SOURCE && !pi.negated()) {
-                        port = pi.range().first();
+            } else if (m instanceof Match.Conntrack ct) {
+                for (Match.CtCondition c : ct.conditions()) {
+                    if (c instanceof Match.CtProto p && !p.negated()) {
+                        proto = switch (p.number()) {
+                            case 6 -> "tcp";
+                            case 17 -> "udp";
+                            case 132 -> "sctp";
+                            default -> null;
+                        };
+                    } else if (c instanceof Match.CtPort cp && !cp.reply() && cp.side() == Side.DESTINATION && !cp.negated()) {
+                        hostPort = cp.range().first();
                     }
                 }
             }
         }
-        return ip == null || proto == null ? null : new Key(ip, proto, port, null);
+        return ip == null || proto == null || hostPort == null ? null : new Key(Kind.REPLY, ip, proto, null, hostPort);
     }
 }

@@ -41,9 +41,11 @@ public final class RuleShape {
     }
 
     /**
-     * The return-path accept for one published port: the container's answers (ESTABLISHED or RELATED, from its
-     * address and port, in from its bridge and out elsewhere), narrowed to {@code client} when the port is declared
-     * open only to some sources. It carries the same comment as the port's first rule.
+     * The return-path accept for one published port: the container's answers and the ICMP errors about its
+     * connections (conntrack ESTABLISHED or RELATED, from its address, in from its bridge and out elsewhere), only for
+     * connections that came through the published host port (--ctproto, --ctorigdstport, and --ctorigdst when bound
+     * to an address), narrowed to {@code client} when the port is declared open only to some sources. It carries the
+     * same comment as the port's first rule.
      */
     public static String replySpec(PortMapping m, String bridge, io.cnifix.model.Cidr client) {
         boolean v4 = m.containerIp().isV4();
@@ -53,11 +55,23 @@ public final class RuleShape {
             sb.append(" -d ").append(client);
         }
         sb.append(" -i ").append(bridge).append(" ! -o ").append(bridge);
-        sb.append(" -p ").append(m.protocol()).append(" -m ").append(m.protocol()).append(" --sport ").append(m.containerPort());
-        sb.append(" -m conntrack --ctstate RELATED,ESTABLISHED");
+        sb.append(" -m conntrack --ctstate RELATED,ESTABLISHED --ctproto ").append(protocolNumber(m.protocol()));
+        if (m.hostIp() != null) {
+            sb.append(" --ctorigdst ").append(m.hostIp());
+        }
+        sb.append(" --ctorigdstport ").append(m.hostPort());
         sb.append(" -m comment --comment ").append(SaveText.quote(OwnedRule.comment(m)));
         sb.append(" -j ACCEPT");
         return sb.toString();
+    }
+
+    private static int protocolNumber(String protocol) {
+        return switch (protocol) {
+            case "tcp" -> 6;
+            case "udp" -> 17;
+            case "sctp" -> 132;
+            default -> throw new IllegalArgumentException("no published port of protocol " + protocol);
+        };
     }
 
     /**
