@@ -27,6 +27,9 @@ public final class StateFiles {
     public static final String NETWORKS_DIR = "networks";
     public static final String NFT = "nft-ruleset.json";
     public static final String MANIFEST = "manifest.json";
+    /** The other iptables back end's dumps (both run on the same hooks), named as the tool that wrote them. */
+    public static final List<String> OTHER_BACK_END = List.of("iptables-legacy-save.txt", "ip6tables-legacy-save.txt",
+            "iptables-nft-save.txt", "ip6tables-nft-save.txt");
 
     private final InputStream stdin;
     private boolean stdinUsed;
@@ -53,8 +56,12 @@ public final class StateFiles {
         optional(dir.resolve(ROUTES_V6), routes);
         List<InputText> nft = new ArrayList<>();
         optional(dir.resolve(NFT), nft);
+        List<InputText> other = new ArrayList<>();
+        for (String f : OTHER_BACK_END) {
+            optional(dir.resolve(f), other);
+        }
         return new StateSources(rules, tree(dir.resolve(PORTS_DIR)), tree(dir.resolve(NETWORKS_DIR)), addresses,
-                routes, List.of(), nft);
+                routes, List.of(), nft, other);
     }
 
     public InputText read(String name) {
