@@ -34,7 +34,7 @@ public final class LiveHost {
         List<InputText> other = new ArrayList<>();
         backEnds("iptables", notes, other);
         backEnds("ip6tables", notes, other);
-        return new StateSources(rules, List.of(), List.of(), List.of(), List.of(), notes, List.of(), other);
+        return new StateSources(rules, List.of(), List.of(), List.of(), List.of(), notes, List.of()).withOtherBackEnd(other);
     }
 
     /**

@@ -61,7 +61,7 @@ public final class StateFiles {
             optional(dir.resolve(f), other);
         }
         return new StateSources(rules, tree(dir.resolve(PORTS_DIR)), tree(dir.resolve(NETWORKS_DIR)), addresses,
-                routes, List.of(), nft, other);
+                routes, List.of(), nft).withOtherBackEnd(other);
     }
 
     public InputText read(String name) {
