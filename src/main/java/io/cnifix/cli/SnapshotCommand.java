@@ -111,7 +111,9 @@ final class SnapshotCommand implements Callable<Integer> {
             return;
         }
         for (String f : List.of(StateFiles.RULES_V4, StateFiles.RULES_V6, StateFiles.ADDRESSES, StateFiles.ROUTES_V4,
-                StateFiles.ROUTES_V6, StateFiles.NFT, StateFiles.MANIFEST, StateFiles.PORTS_DIR, StateFiles.NETWORKS_DIR)) {
+                StateFiles.ROUTES_V6, StateFiles.NFT, StateFiles.MANIFEST, StateFiles.PORTS_DIR, StateFiles.NETWORKS_DIR,
+                StateFiles.OTHER_BACK_END.get(0), StateFiles.OTHER_BACK_END.get(1), StateFiles.OTHER_BACK_END.get(2),
+                StateFiles.OTHER_BACK_END.get(3))) {
             Path p = dir.resolve(f);
             if (Files.isDirectory(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
                 try (Stream<Path> walk = Files.walk(p)) {
@@ -158,6 +160,10 @@ final class SnapshotCommand implements Callable<Integer> {
         }
         for (InputText t : s.nft()) {
             put(out, StateFiles.NFT, t, "a second nft ruleset");
+        }
+        for (InputText t : s.otherBackEnd()) {
+            String base = t.name().substring(t.name().lastIndexOf('/') + 1).replaceFirst("\\.txt$", "") + ".txt";
+            put(out, base, t, "a second " + base);
         }
         Map<InputText, String> livePaths = new java.util.IdentityHashMap<>();
         if (live != null) {

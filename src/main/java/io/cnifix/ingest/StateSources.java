@@ -44,6 +44,14 @@ public record StateSources(List<InputText> rules, List<InputText> ports, List<In
         this(rules, ports, networks, addresses, routes, notes, List.of(), List.of());
     }
 
+    /**
+     * This state with the other iptables back end's dumps. Callers use this rather than the canonical constructor,
+     * so that a component added beside this one can never take its place by position.
+     */
+    public StateSources withOtherBackEnd(List<InputText> other) {
+        return new StateSources(rules, ports, networks, addresses, routes, notes, nft, other, policy);
+    }
+
     public static StateSources empty() {
         return new StateSources(List.of(), List.of(), List.of(), List.of(), List.of(), List.of());
     }

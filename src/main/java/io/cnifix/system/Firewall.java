@@ -76,13 +76,22 @@ public final class Firewall {
         }
     }
 
+    /** How long a restore may run past its lock wait: 60 s, or CNIFIX_RESTORE_TIMEOUT seconds (tests of a hang). */
+    private Duration restoreTimeout() {
+        String t = env.get("CNIFIX_RESTORE_TIMEOUT");
+        if (t != null && t.matches("[0-9]{1,4}") && Integer.parseInt(t) > 0) {
+            return Duration.ofSeconds(Integer.parseInt(t));
+        }
+        return Duration.ofSeconds(60);
+    }
+
     /** Applies a --noflush transaction; the command can be replaced (CNIFIX_IPTABLES_RESTORE) to test failures. */
     public ProcessRunner.Result applyNoflush(Family f, String script) {
         String override = env.get(f == Family.V4 ? "CNIFIX_IPTABLES_RESTORE" : "CNIFIX_IP6TABLES_RESTORE");
         String cmd = override != null && !override.isEmpty() ? override : restore(f);
         try {
             return runner.run(List.of(cmd, "--noflush", "--wait", Long.toString(Math.max(1, wait.toSeconds()))), script,
-                    Duration.ofSeconds(60).plus(wait));
+                    restoreTimeout().plus(wait));
         } catch (EnvironmentException e) {
             // A restore that hung was killed: it may or may not have committed, so the caller verifies or undoes.
             return new ProcessRunner.Result(List.of(cmd), -1, "", e.getMessage());

@@ -43,7 +43,7 @@ public final class LiveHost {
                 rules.add(sets);
             }
         }
-        return new StateSources(rules, List.of(), List.of(), List.of(), List.of(), notes, List.of(), other);
+        return new StateSources(rules, List.of(), List.of(), List.of(), List.of(), notes, List.of()).withOtherBackEnd(other);
     }
 
     /**

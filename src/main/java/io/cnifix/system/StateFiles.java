@@ -31,6 +31,9 @@ public final class StateFiles {
     /** cnifix's own policy file, in a snapshot as on the host ({@code /etc/cnifix/policy.conf}). */
     public static final String POLICY = "policy.conf";
     public static final String MANIFEST = "manifest.json";
+    /** The other iptables back end's dumps (both run on the same hooks), named as the tool that wrote them. */
+    public static final List<String> OTHER_BACK_END = List.of("iptables-legacy-save.txt", "ip6tables-legacy-save.txt",
+            "iptables-nft-save.txt", "ip6tables-nft-save.txt");
 
     private final InputStream stdin;
     private boolean stdinUsed;
@@ -60,8 +63,12 @@ public final class StateFiles {
         optional(dir.resolve(NFT), nft);
         List<InputText> policy = new ArrayList<>();
         optional(dir.resolve(POLICY), policy);
+        List<InputText> other = new ArrayList<>();
+        for (String f : OTHER_BACK_END) {
+            optional(dir.resolve(f), other);
+        }
         return new StateSources(rules, tree(dir.resolve(PORTS_DIR)), tree(dir.resolve(NETWORKS_DIR)), addresses,
-                routes, List.of(), nft, List.of(), policy);
+                routes, List.of(), nft, other, policy);
     }
 
     public InputText read(String name) {

@@ -6,7 +6,10 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -42,7 +45,13 @@ class ConcurrencyIT {
         try (KernelLab lab = ApplyIT.labWith(FIXTURE)) {
             Set<String> engine = ConcurrentHashMap.newKeySet();
             long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(SECONDS);
-            ExecutorService pool = Executors.newFixedThreadPool(4);
+            ExecutorService pool = Executors.newFixedThreadPool(5);
+            // A second container that only the OCI hook knows: its engine DNAT is there, cnifix's ACCEPT comes and goes
+            // with poststart and poststop while everything else runs.
+            lab.hostExec(null, "iptables", "-w", "-t", "nat", "-I", "CNI-HOSTPORT-DNAT", "-p", "tcp", "-m", "tcp", "--dport",
+                    "8090", "-j", "DNAT", "--to-destination", "10.88.0.21:80");
+            Path podman = hookedPodman();
+            Process container = new ProcessBuilder("sleep", "600").start();
             List<Future<Integer>> runs = new ArrayList<>();
             runs.add(pool.submit(() -> {
                 int n = 0;
@@ -76,11 +85,31 @@ class ConcurrencyIT {
                     return n;
                 }));
             }
+            runs.add(pool.submit(() -> {
+                int n = 0;
+                String start = Files.readString(Path.of("/proc/" + container.pid() + "/stat")).replaceFirst("^.*\\) ", "").split(" ")[19];
+                while (System.nanoTime() < end) {
+                    CnifixProcess.Result up = CnifixProcess.run(lab.hostNetns(), Map.of(), hookArgs(podman, "poststart", "--worker", HOOKED,
+                            "--pid", Long.toString(container.pid()), "--pid-start", start));
+                    assertEquals(0, up.code(), "seed " + seed + ": " + up);
+                    Process p = CnifixProcess.start(CnifixProcess.command(lab.hostNetns(), List.of(), hookArgs(podman, "poststop")), Map.of());
+                    try (var in = p.getOutputStream()) {
+                        in.write(("{\"ociVersion\":\"1.0.2\",\"id\":\"" + HOOKED + "\",\"status\":\"stopped\"}").getBytes(StandardCharsets.UTF_8));
+                    }
+                    CnifixProcess.Result down = CnifixProcess.finish(p);
+                    assertEquals(0, down.code(), "seed " + seed + ": " + down);
+                    n += 2;
+                }
+                return n;
+            }));
             int total = 0;
             for (Future<Integer> f : runs) {
                 total += f.get(SECONDS + 120, TimeUnit.SECONDS);
             }
             pool.shutdown();
+            container.destroy();
+            String log = Files.exists(tmp.resolve("hook.log")) ? Files.readString(tmp.resolve("hook.log")) : "";
+            assertTrue(log.contains("poststart hooked") && log.contains("opened tcp/8090"), "seed " + seed + ": the hook ran: " + log);
             // One last pass with nothing else running: cnifix must end exactly right.
             List<String> a = new ArrayList<>(List.of("suggest", "--apply"));
             a.addAll(CnifixProcess.stateArgs(Fixtures.ROOT.resolve(FIXTURE), null));
@@ -97,10 +126,42 @@ class ConcurrencyIT {
             }
             assertEquals(new TreeSet<>(engine), foreign, "seed " + seed + ": the engine's rules as it left them: " + chain);
             List<String> mine = chain.stream().filter(l -> l.contains("cnifix: ")).toList();
+            assertTrue(mine.stream().noneMatch(l -> l.contains("cnifix: hooked")), "seed " + seed + ": stopped, so closed: " + chain);
             assertEquals(1, mine.size(), "seed " + seed + ": " + chain);
             int admin = chain.indexOf("-A CNI-FORWARD -m comment --comment \"CNI firewall plugin rules\" -j CNI-ADMIN");
             assertTrue(admin >= 0 && chain.indexOf(mine.get(0)) > admin, "seed " + seed + ": below the admin jump: " + chain);
             System.out.println("concurrency: " + total + " operations in " + SECONDS + " s, seed " + seed);
         }
+    }
+
+    private static final String HOOKED = "4a1f0c2b7d3e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8";
+
+    /** A podman stand-in that answers `podman inspect` for the hooked container (a fixture's, renamed). */
+    private Path hookedPodman() throws Exception {
+        String web = "2498067b1f6a91d219e218f7305bd1b6dcb172549f0024cf32d9812d4ff79589";
+        com.google.gson.JsonArray all = com.google.gson.JsonParser.parseString(
+                Files.readString(Fixtures.ROOT.resolve("podman4-cni/ports/podman-inspect.json"))).getAsJsonArray();
+        com.google.gson.JsonArray one = new com.google.gson.JsonArray();
+        for (var e : all) {
+            if (e.getAsJsonObject().get("Id").getAsString().equals(web)) {
+                one.add(e);
+            }
+        }
+        String json = one.toString().replace(web, HOOKED).replace("\"web\"", "\"hooked\"").replace("10.88.0.2\"", "10.88.0.21\"")
+                .replace("\"8080\"", "\"8090\"");
+        Path inspect = tmp.resolve("hooked-inspect.json");
+        Files.writeString(inspect, json);
+        Path w = tmp.resolve("podman");
+        Files.writeString(w, "#!/bin/sh\ncat " + inspect + "\n");
+        Files.setPosixFilePermissions(w, PosixFilePermissions.fromString("rwx------"));
+        return w;
+    }
+
+    private String[] hookArgs(Path podman, String... first) {
+        List<String> a = new ArrayList<>(List.of("hook"));
+        a.addAll(List.of(first));
+        a.addAll(List.of("--podman", podman.toString(), "--state-dir", tmp.resolve("state").toString(), "--backup-dir",
+                tmp.resolve("b").toString(), "--lock-file", tmp.resolve("lock").toString(), "--log-file", tmp.resolve("hook.log").toString()));
+        return a.toArray(String[]::new);
     }
 }
