@@ -59,8 +59,26 @@ public final class StateOptions {
     }
 
     HostState load(CliContext ctx) {
-        HostState h = HostStateBuilder.build(sources(ctx));
+        HostState h = HostStateBuilder.build(sources(ctx), snapshot == null ? hostNames() : io.cnifix.ingest.NameTables.bundled());
         return assumeHistory ? h.withMatchFacts(h.matchFacts().withAssumeHistory(true)) : h;
+    }
+
+    /**
+     * This host's /etc/services and /etc/protocols, which iptables-restore on this host resolves names with; the
+     * bundled tables where either is missing or unreadable. A snapshot is always read with the bundled tables.
+     */
+    private static io.cnifix.ingest.NameTables hostNames() {
+        try {
+            java.nio.file.Path services = java.nio.file.Path.of("/etc/services");
+            java.nio.file.Path protocols = java.nio.file.Path.of("/etc/protocols");
+            if (java.nio.file.Files.size(services) > 4_000_000 || java.nio.file.Files.size(protocols) > 1_000_000) {
+                return io.cnifix.ingest.NameTables.bundled();
+            }
+            return new io.cnifix.ingest.NameTables(java.nio.file.Files.readString(services),
+                    java.nio.file.Files.readString(protocols));
+        } catch (java.io.IOException | RuntimeException e) {
+            return io.cnifix.ingest.NameTables.bundled();
+        }
     }
 
     StateSources sources(CliContext ctx) {

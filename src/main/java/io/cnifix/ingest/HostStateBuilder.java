@@ -30,9 +30,14 @@ public final class HostStateBuilder {
     }
 
     public static HostState build(StateSources s) {
+        return build(s, NameTables.bundled());
+    }
+
+    /** With the service and protocol names rule files are read with (the host's own when it is read live). */
+    public static HostState build(StateSources s, NameTables names) {
         // Rules and JSON are independent: parse the (usually large) dumps on another core meanwhile.
         java.util.concurrent.CompletableFuture<List<Ruleset>> parsed =
-                java.util.concurrent.CompletableFuture.supplyAsync(() -> parseRules(s.rules()));
+                java.util.concurrent.CompletableFuture.supplyAsync(() -> parseRules(s.rules(), names));
         List<Network> networks = new ArrayList<>();
         for (InputText t : s.networks()) {
             networks.addAll(NetworksReader.read(t));
@@ -93,13 +98,13 @@ public final class HostStateBuilder {
         return out;
     }
 
-    private static List<Ruleset> parseRules(List<InputText> texts) {
+    private static List<Ruleset> parseRules(List<InputText> texts, NameTables names) {
         List<Ruleset> rulesets = new ArrayList<>();
         for (InputText t : texts) {
             if (IpsetSaveParser.looksLikeIpset(t)) {
                 continue;
             }
-            Ruleset r = IptablesSaveParser.parse(t);
+            Ruleset r = IptablesSaveParser.parse(t, IptablesSaveParser.familyOf(t), names);
             for (Ruleset other : rulesets) {
                 if (other.family() == r.family()) {
                     throw new InputException(t.name(), 0, "a second " + (r.family() == io.cnifix.model.Family.V4
