@@ -19,6 +19,10 @@ public final class StateOptions {
     @Option(names = "--snapshot", paramLabel = "DIR", description = "A snapshot directory (see README: Snapshots).")
     Path snapshot;
 
+    @Option(names = "--assume-history", description = "Do not judge recent, limit, hashlimit and connlimit matches as for a"
+            + " first connection from a source with no history: leave them unknown.")
+    boolean assumeHistory;
+
     @Option(names = "--rules", paramLabel = "FILE", description = "iptables-save or ip6tables-save output (repeatable; - for stdin).")
     List<String> rules = new ArrayList<>();
 
@@ -33,10 +37,6 @@ public final class StateOptions {
 
     @Option(names = "--routes", paramLabel = "FILE", description = "ip -j route output (repeatable, e.g. also ip -6 -j route).")
     List<String> routes = new ArrayList<>();
-
-    @Option(names = "--assume-history", description = "Do not judge recent, limit, hashlimit and connlimit matches as for a"
-            + " first connection from a source with no history: leave them unknown.")
-    boolean assumeHistory;
 
     @Option(names = "--offline", description = "Never read the live host: what no file gives stays empty.")
     boolean offline;

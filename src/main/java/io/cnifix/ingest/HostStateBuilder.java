@@ -35,6 +35,10 @@ public final class HostStateBuilder {
 
     /** With the service and protocol names rule files are read with (the host's own when it is read live). */
     public static HostState build(StateSources s, NameTables names) {
+        return parsed(s, names).withMatchFacts(new io.cnifix.model.MatchFacts(parseIpsets(s.rules()), false));
+    }
+
+    private static HostState parsed(StateSources s, NameTables names) {
         // Rules and JSON are independent: parse the (usually large) dumps on another core meanwhile.
         java.util.concurrent.CompletableFuture<List<Ruleset>> parsed =
                 java.util.concurrent.CompletableFuture.supplyAsync(() -> parseRules(s.rules(), names));
@@ -84,8 +88,7 @@ public final class HostStateBuilder {
         for (InputText t : s.nft()) {
             nft.addAll(NftReader.read(t));
         }
-        return new HostState(rulesets, joinedNetworks, joinContainers(containers), joinedMappings, addresses, routes, notes, nft,
-                new io.cnifix.model.MatchFacts(parseIpsets(s.rules()), false));
+        return new HostState(rulesets, joinedNetworks, joinContainers(containers), joinedMappings, addresses, routes, notes, nft);
     }
 
     private static List<io.cnifix.model.IpSet> parseIpsets(List<InputText> texts) {
