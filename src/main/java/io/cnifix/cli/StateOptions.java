@@ -19,6 +19,10 @@ public final class StateOptions {
     @Option(names = "--snapshot", paramLabel = "DIR", description = "A snapshot directory (see README: Snapshots).")
     Path snapshot;
 
+    @Option(names = "--assume-history", description = "Do not judge recent, limit, hashlimit and connlimit matches as for a"
+            + " first connection from a source with no history: leave them unknown.")
+    boolean assumeHistory;
+
     @Option(names = "--rules", paramLabel = "FILE", description = "iptables-save or ip6tables-save output (repeatable; - for stdin).")
     List<String> rules = new ArrayList<>();
 
@@ -37,10 +41,6 @@ public final class StateOptions {
     @Option(names = "--policy", paramLabel = "FILE", description = "What the admin declared for containers' ports"
             + " (default: /etc/cnifix/policy.conf when it exists and the host is read live; a snapshot's policy.conf).")
     String policy;
-
-    @Option(names = "--assume-history", description = "Do not judge recent, limit, hashlimit and connlimit matches as for a"
-            + " first connection from a source with no history: leave them unknown.")
-    boolean assumeHistory;
 
     @Option(names = "--offline", description = "Never read the live host: what no file gives stays empty.")
     boolean offline;
@@ -69,8 +69,26 @@ public final class StateOptions {
     }
 
     HostState load(CliContext ctx) {
-        HostState h = HostStateBuilder.build(sources(ctx));
+        HostState h = HostStateBuilder.build(sources(ctx), snapshot == null ? hostNames() : io.cnifix.ingest.NameTables.bundled());
         return assumeHistory ? h.withMatchFacts(h.matchFacts().withAssumeHistory(true)) : h;
+    }
+
+    /**
+     * This host's /etc/services and /etc/protocols, which iptables-restore on this host resolves names with; the
+     * bundled tables where either is missing or unreadable. A snapshot is always read with the bundled tables.
+     */
+    private static io.cnifix.ingest.NameTables hostNames() {
+        try {
+            java.nio.file.Path services = java.nio.file.Path.of("/etc/services");
+            java.nio.file.Path protocols = java.nio.file.Path.of("/etc/protocols");
+            if (java.nio.file.Files.size(services) > 4_000_000 || java.nio.file.Files.size(protocols) > 1_000_000) {
+                return io.cnifix.ingest.NameTables.bundled();
+            }
+            return new io.cnifix.ingest.NameTables(java.nio.file.Files.readString(services),
+                    java.nio.file.Files.readString(protocols));
+        } catch (java.io.IOException | RuntimeException e) {
+            return io.cnifix.ingest.NameTables.bundled();
+        }
     }
 
     StateSources sources(CliContext ctx) {

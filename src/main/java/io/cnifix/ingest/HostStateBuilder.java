@@ -30,9 +30,18 @@ public final class HostStateBuilder {
     }
 
     public static HostState build(StateSources s) {
+        return build(s, NameTables.bundled());
+    }
+
+    /** With the service and protocol names rule files are read with (the host's own when it is read live). */
+    public static HostState build(StateSources s, NameTables names) {
+        return parsed(s, names).withMatchFacts(new io.cnifix.model.MatchFacts(parseIpsets(s.rules()), false));
+    }
+
+    private static HostState parsed(StateSources s, NameTables names) {
         // Rules and JSON are independent: parse the (usually large) dumps on another core meanwhile.
         java.util.concurrent.CompletableFuture<List<Ruleset>> parsed =
-                java.util.concurrent.CompletableFuture.supplyAsync(() -> parseRules(s.rules()));
+                java.util.concurrent.CompletableFuture.supplyAsync(() -> parseRules(s.rules(), names));
         List<Network> networks = new ArrayList<>();
         for (InputText t : s.networks()) {
             networks.addAll(NetworksReader.read(t));
@@ -85,8 +94,7 @@ public final class HostStateBuilder {
         }
         List<Container> declared = IntentReader.resolve(joinContainers(containers), policy);
         return new HostState(rulesets, joinedNetworks, declared, joinedMappings, addresses, routes, notes, nft,
-                s.otherBackEnd().isEmpty() ? List.of() : parseRules(s.otherBackEnd()),
-                new io.cnifix.model.MatchFacts(parseIpsets(s.rules()), false));
+                s.otherBackEnd().isEmpty() ? List.of() : parseRules(s.otherBackEnd(), names));
     }
 
     private static List<io.cnifix.model.IpSet> parseIpsets(List<InputText> texts) {
@@ -99,13 +107,13 @@ public final class HostStateBuilder {
         return out;
     }
 
-    private static List<Ruleset> parseRules(List<InputText> texts) {
+    private static List<Ruleset> parseRules(List<InputText> texts, NameTables names) {
         List<Ruleset> rulesets = new ArrayList<>();
         for (InputText t : texts) {
             if (IpsetSaveParser.looksLikeIpset(t)) {
                 continue;
             }
-            Ruleset r = IptablesSaveParser.parse(t);
+            Ruleset r = IptablesSaveParser.parse(t, IptablesSaveParser.familyOf(t), names);
             for (Ruleset other : rulesets) {
                 if (other.family() == r.family()) {
                     throw new InputException(t.name(), 0, "a second " + (r.family() == io.cnifix.model.Family.V4

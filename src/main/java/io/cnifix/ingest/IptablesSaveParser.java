@@ -27,14 +27,19 @@ public final class IptablesSaveParser {
      * from the header, else from the first address in the text.
      */
     public static Ruleset parse(InputText input) {
+        return parse(input, familyOf(input));
+    }
+
+    /** The family of a dump: from its name when it says (ip6tables-save.txt, iptables-save), else its content. */
+    public static Family familyOf(InputText input) {
         String base = input.name().substring(input.name().lastIndexOf('/') + 1);
         if (base.startsWith("ip6tables")) {
-            return parse(input, Family.V6);
+            return Family.V6;
         }
         if (base.startsWith("iptables")) {
-            return parse(input, Family.V4);
+            return Family.V4;
         }
-        return parse(input, detectFamily(input.content()));
+        return detectFamily(input.content());
     }
 
     public static Ruleset parse(InputText input, Family family) {

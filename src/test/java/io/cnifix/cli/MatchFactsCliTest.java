@@ -63,6 +63,24 @@ class MatchFactsCliTest {
         assertTrue(j.out().contains("\"undecided\""), j.out());
     }
 
+    /** Files read on this host resolve names with its /etc/services; a snapshot only with the bundled table. */
+    @Test
+    void serviceNamesComeFromTheHostForFilesAndFromTheBundleForSnapshots(@TempDir Path tmp) throws IOException {
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.readString(Path.of("/etc/services")).contains("zabbix-agent"),
+                "this host's /etc/services has no zabbix-agent");
+        Path rules = tmp.resolve("rules.save");
+        Files.writeString(rules, "*filter\n:INPUT DROP [0:0]\n-A INPUT -p tcp --dport zabbix-agent -j ACCEPT\nCOMMIT\n");
+        CliTest.Run live = CliTest.run("trace", "--rules", rules.toString(), "--offline", "--in", "eth0", "--src",
+                "203.0.113.9", "--dst", "192.0.2.1", "--local", "192.0.2.1", "--proto", "tcp", "--dport", "10050");
+        assertEquals(0, live.code(), live.out() + live.err());
+        assertTrue(live.out().contains("ACCEPT"), live.out());
+        Path snap = snapshot(tmp.resolve("s"), "-j RETURN", null);
+        Files.writeString(snap.resolve("iptables-save.txt"), Files.readString(rules));
+        CliTest.Run offline = CliTest.run("diff", "--snapshot", snap.toString());
+        assertEquals(2, offline.code(), offline.out() + offline.err());
+        assertTrue(offline.err().contains("iptables-save.txt:3"), offline.err());
+    }
+
     @Test
     void assumeHistoryLeavesRecentUnknown(@TempDir Path tmp) throws IOException {
         Path s = snapshot(tmp, "-p tcp -m recent --update --seconds 60 --hitcount 4 --name web -j DROP", null);

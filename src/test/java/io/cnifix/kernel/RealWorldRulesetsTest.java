@@ -147,6 +147,30 @@ class RealWorldRulesetsTest {
         return out;
     }
 
+    /** Destination ports the rules test, ends of ranges and the port after each (at most 12 in all). */
+    private static Set<Integer> rulePorts(Ruleset r) {
+        Set<Integer> out = new java.util.TreeSet<>();
+        for (var t : r.tables().values()) {
+            for (var c : t.chains().values()) {
+                for (var rule : c.rules()) {
+                    for (var m : rule.matches()) {
+                        if (m instanceof io.cnifix.model.Match.Ports p) {
+                            for (var pc : p.conditions()) {
+                                if (pc instanceof io.cnifix.model.Match.PortIs pi) {
+                                    out.add(Math.max(1, pi.range().first()));
+                                    out.add(Math.min(65535, pi.range().last() + 1));
+                                }
+                            }
+                        } else if (m instanceof io.cnifix.model.Match.Multiport mp) {
+                            mp.ports().forEach(pr -> out.add(Math.max(1, pr.first())));
+                        }
+                    }
+                }
+            }
+        }
+        return out.stream().limit(12).collect(java.util.stream.Collectors.toCollection(java.util.TreeSet::new));
+    }
+
     private static String freshSource6() {
         fresh++;
         return "2001:db8:ab::" + Integer.toHexString(fresh);
@@ -178,6 +202,9 @@ class RealWorldRulesetsTest {
                 : IptablesSaveParser.parse(new InputText(name + ".v6", v6), Family.V6), net(sets));
         Random rnd = new Random(name.hashCode());
         Agreement.Ports sp = new Agreement.Ports(rnd);
+        // Probe the ports the rules name as well as those the test picked.
+        ports = new java.util.TreeSet<>(ports);
+        ports.addAll(rulePorts(r4));
         List<Probe> probes = new ArrayList<>(probes(sources, ports, unique, rnd, false, sp));
         if (v6 != null) {
             probes.addAll(probes(SOURCES_V6, ports, unique, rnd, true, sp));
