@@ -175,7 +175,7 @@ public final class Comparer {
         }
         if (m.hostIp() != null && m.hostIp().family() != m.containerIp().family()) {
             return judgeUserSpace(m, "bound to " + m.hostIp() + " for a container without an address of that family:"
-                    + " published by a user-space proxy, FORWARD does not apply");
+                    + " published by a user-space proxy, FORWARD does not apply", false);
         }
         FamilyView v = view(m.containerIp().family());
         if (v == null) {
@@ -223,11 +223,15 @@ public final class Comparer {
      * change either), unknown otherwise. cnifix never proposes FORWARD rules for it.
      */
     private PortReport judgeRootless(PortMapping m, Container c) {
-        return judgeUserSpace(m, "rootless (" + c.networkMode() + "): published by a user-space listener, FORWARD does not apply");
+        return judgeUserSpace(m, "rootless (" + c.networkMode() + "): published by a user-space listener, FORWARD does not apply", true);
     }
 
     /** A port a user-space listener on the host serves: judged by the INPUT rules of its host address's family. */
-    private PortReport judgeUserSpace(PortMapping m, String head) {
+    /**
+     * {@code openable}: cnifix may open the port past INPUT's default (rootless Podman: Docker's rootful ports never
+     * meet INPUT); for a rootful engine's own user-space proxy the host's INPUT default is the admin's decision.
+     */
+    private PortReport judgeUserSpace(PortMapping m, String head, boolean openable) {
         Family f = m.hostIp() != null ? m.hostIp().family() : Family.V4;
         FamilyView v = view(f);
         if (v == null) {
@@ -262,7 +266,7 @@ public final class Comparer {
             for (List<Region> part : Products.partition(e.getValue())) {
                 // INPUT's policy or its unconditional last rule is the host's default, not a decision about this port:
                 // Docker's rootful ports would not meet it, so cnifix may open the port past it (an INPUT accept).
-                boolean byDefault = RootlessInput.catchAll(part.get(0).trace().decidedBy());
+                boolean byDefault = openable && RootlessInput.catchAll(part.get(0).trace().decidedBy());
                 sources.add(group(outcome, !outcome.equals("misrouted") && !byDefault, part, v.outside));
             }
         }
