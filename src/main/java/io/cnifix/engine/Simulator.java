@@ -167,10 +167,10 @@ public final class Simulator {
                     ? new Decider.ByOrder(order.hook().name().toLowerCase(java.util.Locale.ROOT), order.priority(), order.chains())
                     : first.decidedBy();
             return new Trace(Verdict.UNKNOWN, first.delivery(), first.dnatAddress(), first.dnatPort(),
-                    first.outInterface(), d, first.path(), first.visited(), unknownRules, first.chains());
+                    first.outInterface(), d, first.path(), first.visited(), unknownRules, first.chains(), null);
         }
         return new Trace(first.verdict(), first.delivery(), first.dnatAddress(), first.dnatPort(), first.outInterface(),
-                first.decidedBy(), first.path(), first.visited(), unknownRules, first.chains());
+                first.decidedBy(), first.path(), first.visited(), unknownRules, first.chains(), first.connection());
     }
 
     /** The assumption that decides the order of base chains of equal priority: true runs them in reverse. */
@@ -403,7 +403,7 @@ public final class Simulator {
             if (o.verdict() == Verdict.UNKNOWN) {
                 return new Trace(Verdict.UNKNOWN, delivery, dnatAddress(), dnatPort(), flow.outInterface, o.decider(),
                         path == null ? List.of() : path, visited == null ? List.of() : visited, List.of(o.unknown()),
-                        chains == null ? List.of() : chains);
+                        chains == null ? List.of() : chains, null);
             }
             return done(o.verdict(), "none", o.decider());
         }
@@ -411,7 +411,9 @@ public final class Simulator {
         private Trace done(Verdict v, String delivery, Decider decider) {
             return new Trace(v, delivery, dnatAddress(), dnatPort(), v == Verdict.ACCEPT ? flow.outInterface : null,
                     decider, path == null ? List.of() : path, visited == null ? List.of() : visited, List.of(),
-                    chains == null ? List.of() : chains);
+                    chains == null ? List.of() : chains, flow.hasConntrack ? new Connection(flow.origSource, flow.origDestination,
+                    flow.origSourcePort, flow.origDestinationPort, flow.destinationNatted, flow.sourceNatted, flow.connMark,
+                    flow.packet.inInterface()) : null);
         }
 
         private io.cnifix.model.IpAddress dnatAddress() {
