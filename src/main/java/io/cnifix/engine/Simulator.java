@@ -41,6 +41,7 @@ public final class Simulator {
     /** Each native nftables rule as traces list it (table "inet firewalld", chain, position, handle as line). */
     private final Map<NftRule, Rule> standIns = new IdentityHashMap<>();
     private final Map<Rule, NftRule> nftOf = new IdentityHashMap<>();
+    private final Map<NftChain, NftChainIndex> nftIndexes = new IdentityHashMap<>();
 
     public Simulator(Ruleset rules, HostNet net) {
         this(rules, List.of(), net);
@@ -55,6 +56,9 @@ public final class Simulator {
         this.pipeline = new Pipeline(rules, nft);
         for (NftTable t : nft) {
             for (NftChain c : t.chains()) {
+                if (c.rules().size() >= NftChainIndex.MIN_RULES) {
+                    nftIndexes.put(c, new NftChainIndex(c));
+                }
                 int n = 0;
                 for (NftRule r : c.rules()) {
                     Rule standIn = new Rule(t.label(), c.name(), ++n, t.source(), (int) Math.min(Integer.MAX_VALUE, r.handle()),
@@ -577,6 +581,17 @@ public final class Simulator {
                     index = (Integer) frame[1];
                     continue;
                 }
+                if (onePort && scope != null) {
+                    NftChainIndex ix = nftIndexes.get(chain);
+                    if (ix != null) {
+                        int next = nextCandidate(ix, index);
+                        if (next >= chain.rules().size()) {
+                            index = next;
+                            continue;
+                        }
+                        index = next;
+                    }
+                }
                 NftRule r = chain.rules().get(index);
                 Rule standIn = standIns.get(r);
                 String shown = "yes";
@@ -711,6 +726,16 @@ public final class Simulator {
                     }
                 }
             }
+        }
+
+        /** The first rule at or after {@code index} that the index says this packet can match. */
+        private int nextCandidate(NftChainIndex ix, int index) {
+            int[] c = ix.candidates(flow.packet.protocol(), flow.packet.hasPorts(), flow.destinationPort);
+            int at = java.util.Arrays.binarySearch(c, index);
+            if (at < 0) {
+                at = -at - 1;
+            }
+            return at < c.length ? c[at] : Integer.MAX_VALUE;
         }
 
         private Decider nftDecider(Pipeline.NftStage st, NftRule r) {
