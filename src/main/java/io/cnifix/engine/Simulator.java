@@ -41,6 +41,7 @@ public final class Simulator {
     /** Each native nftables rule as traces list it (table "inet firewalld", chain, position, handle as line). */
     private final Map<NftRule, Rule> standIns = new IdentityHashMap<>();
     private final Map<Rule, NftRule> nftOf = new IdentityHashMap<>();
+    private final Map<NftChain, NftChainIndex> nftIndexes = new IdentityHashMap<>();
 
     public Simulator(Ruleset rules, HostNet net) {
         this(rules, List.of(), net);
@@ -55,6 +56,9 @@ public final class Simulator {
         this.pipeline = new Pipeline(rules, nft);
         for (NftTable t : nft) {
             for (NftChain c : t.chains()) {
+                if (c.rules().size() >= NftChainIndex.MIN_RULES) {
+                    nftIndexes.put(c, new NftChainIndex(c));
+                }
                 int n = 0;
                 for (NftRule r : c.rules()) {
                     Rule standIn = new Rule(t.label(), c.name(), ++n, t.source(), (int) Math.min(Integer.MAX_VALUE, r.handle()),
@@ -167,10 +171,10 @@ public final class Simulator {
                     ? new Decider.ByOrder(order.hook().name().toLowerCase(java.util.Locale.ROOT), order.priority(), order.chains())
                     : first.decidedBy();
             return new Trace(Verdict.UNKNOWN, first.delivery(), first.dnatAddress(), first.dnatPort(),
-                    first.outInterface(), d, first.path(), first.visited(), unknownRules, first.chains());
+                    first.outInterface(), d, first.path(), first.visited(), unknownRules, first.chains(), null);
         }
         return new Trace(first.verdict(), first.delivery(), first.dnatAddress(), first.dnatPort(), first.outInterface(),
-                first.decidedBy(), first.path(), first.visited(), unknownRules, first.chains());
+                first.decidedBy(), first.path(), first.visited(), unknownRules, first.chains(), first.connection());
     }
 
     /** The assumption that decides the order of base chains of equal priority: true runs them in reverse. */
@@ -403,7 +407,7 @@ public final class Simulator {
             if (o.verdict() == Verdict.UNKNOWN) {
                 return new Trace(Verdict.UNKNOWN, delivery, dnatAddress(), dnatPort(), flow.outInterface, o.decider(),
                         path == null ? List.of() : path, visited == null ? List.of() : visited, List.of(o.unknown()),
-                        chains == null ? List.of() : chains);
+                        chains == null ? List.of() : chains, null);
             }
             return done(o.verdict(), "none", o.decider());
         }
@@ -411,7 +415,9 @@ public final class Simulator {
         private Trace done(Verdict v, String delivery, Decider decider) {
             return new Trace(v, delivery, dnatAddress(), dnatPort(), v == Verdict.ACCEPT ? flow.outInterface : null,
                     decider, path == null ? List.of() : path, visited == null ? List.of() : visited, List.of(),
-                    chains == null ? List.of() : chains);
+                    chains == null ? List.of() : chains, flow.hasConntrack ? new Connection(flow.origSource, flow.origDestination,
+                    flow.origSourcePort, flow.origDestinationPort, flow.destinationNatted, flow.sourceNatted, flow.connMark,
+                    flow.packet.inInterface()) : null);
         }
 
         private io.cnifix.model.IpAddress dnatAddress() {
@@ -575,6 +581,17 @@ public final class Simulator {
                     index = (Integer) frame[1];
                     continue;
                 }
+                if (onePort && scope != null) {
+                    NftChainIndex ix = nftIndexes.get(chain);
+                    if (ix != null) {
+                        int next = nextCandidate(ix, index);
+                        if (next >= chain.rules().size()) {
+                            index = next;
+                            continue;
+                        }
+                        index = next;
+                    }
+                }
                 NftRule r = chain.rules().get(index);
                 Rule standIn = standIns.get(r);
                 String shown = "yes";
@@ -709,6 +726,16 @@ public final class Simulator {
                     }
                 }
             }
+        }
+
+        /** The first rule at or after {@code index} that the index says this packet can match. */
+        private int nextCandidate(NftChainIndex ix, int index) {
+            int[] c = ix.candidates(flow.packet.protocol(), flow.packet.hasPorts(), flow.destinationPort);
+            int at = java.util.Arrays.binarySearch(c, index);
+            if (at < 0) {
+                at = -at - 1;
+            }
+            return at < c.length ? c[at] : Integer.MAX_VALUE;
         }
 
         private Decider nftDecider(Pipeline.NftStage st, NftRule r) {

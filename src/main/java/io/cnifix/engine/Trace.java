@@ -10,10 +10,12 @@ import java.util.List;
  * the out interface, what decided, every rule visited, and the rules that could not be decided.
  * {@code path} (with what each rule did) or {@code visited} (the rules only) are filled as the caller asked.
  * {@code chains}: every base chain the packet met, in order, with its outcome (filled with the path).
+ * {@code connection}: the conntrack entry the packet leaves (its NAT and ct mark), what its replies will see; null
+ * when it has none or the outcome is not known.
  */
 public record Trace(Verdict verdict, String delivery, IpAddress dnatAddress, Integer dnatPort, String outInterface,
                     Decider decidedBy, List<TraceStep> path, List<Rule> visited, List<Rule> unknownRules,
-                    List<ChainPass> chains) {
+                    List<ChainPass> chains, Connection connection) {
 
     public Trace {
         path = List.copyOf(path);
@@ -24,7 +26,7 @@ public record Trace(Verdict verdict, String delivery, IpAddress dnatAddress, Int
 
     public Trace(Verdict verdict, String delivery, IpAddress dnatAddress, Integer dnatPort, String outInterface,
                  Decider decidedBy, List<TraceStep> path, List<Rule> visited, List<Rule> unknownRules) {
-        this(verdict, delivery, dnatAddress, dnatPort, outInterface, decidedBy, path, visited, unknownRules, List.of());
+        this(verdict, delivery, dnatAddress, dnatPort, outInterface, decidedBy, path, visited, unknownRules, List.of(), null);
     }
 
     public boolean accepted() {

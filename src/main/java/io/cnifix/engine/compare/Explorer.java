@@ -81,8 +81,8 @@ final class Explorer {
     }
 
     static io.cnifix.engine.Connection connectionOf(Packet p, Trace t) {
-        return new io.cnifix.engine.Connection(p.source(), p.destination(), p.sourcePort(), p.destinationPort(),
-                t.dnatAddress() != null, false, 0, p.inInterface());
+        return t.connection() != null ? t.connection() : new io.cnifix.engine.Connection(p.source(), p.destination(),
+                p.sourcePort(), p.destinationPort(), t.dnatAddress() != null, false, 0, p.inInterface());
     }
 
     /** Splits at the first boundary that cuts the box, or returns null when none does. */

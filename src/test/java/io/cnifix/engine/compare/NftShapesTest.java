@@ -119,6 +119,37 @@ class NftShapesTest {
         }));
     }
 
+    /**
+     * firewalld 2.x with StrictForwardPorts drops the blanket {@code ct status dnat accept}: the published ports then
+     * meet zone public's dispatch and firewalld's reject, and the why says so in firewalld's words.
+     */
+    @Test
+    void withoutTheBlanketDnatAcceptFirewalldsZoneRejectsAndIsNamed() {
+        io.cnifix.ingest.StateSources f = Fixtures.sources("firewalld-netavark");
+        List<io.cnifix.ingest.InputText> nft = new ArrayList<>();
+        for (io.cnifix.ingest.InputText t : f.nft()) {
+            com.google.gson.JsonObject root = JsonParser.parseString(t.content()).getAsJsonObject();
+            com.google.gson.JsonArray kept = new com.google.gson.JsonArray();
+            for (JsonElement e : root.getAsJsonArray("nftables")) {
+                String s = e.toString();
+                boolean blanket = s.contains("\"rule\"") && s.contains("\"chain\":\"filter_FORWARD\"")
+                        && s.contains("\"key\":\"status\"") && s.contains("\"dnat\"");
+                if (!blanket) {
+                    kept.add(e);
+                }
+            }
+            root.add("nftables", kept);
+            nft.add(new io.cnifix.ingest.InputText(t.name(), root.toString()));
+        }
+        HostState h = io.cnifix.ingest.HostStateBuilder.build(new io.cnifix.ingest.StateSources(f.rules(), f.ports(),
+                f.networks(), f.addresses(), f.routes(), f.notes(), nft));
+        DiffReport r = new Comparer(h, DockerModel.CURRENT, Set.of()).compare();
+        PortReport web = r.ports().stream().filter(p -> p.mapping().hostPort() == 8080).findFirst().orElseThrow();
+        assertEquals(PortStatus.GAP, web.status(), web.why());
+        assertTrue(web.why().startsWith("rejected for every outside source by table inet firewalld chain filter_FORWARD (priority 10)"), web.why());
+        assertTrue(web.why().contains("firewalld zone public rejects it"), web.why());
+    }
+
     /** "ip filter FORWARD", "inet firewalld filter_FORWARD": the base chain that decided, as the measurement names it. */
     private static String deciding(Decider d) {
         if (d instanceof Decider.ByNftRule n) {
