@@ -50,6 +50,10 @@ public final class StateOptions {
     record Gathered(StateSources sources, LiveContainers.Capture live) {
     }
 
+    private static boolean asks(String program) {
+        return program != null && !program.equals(LiveContainers.NONE);
+    }
+
     boolean anyFiles() {
         return snapshot != null || !rules.isEmpty() || !ports.isEmpty();
     }
@@ -66,7 +70,8 @@ public final class StateOptions {
         StateFiles files = new StateFiles(ctx.in());
         StateSources s = StateSources.empty();
         boolean liveContainers = !anyFiles() && !offline;
-        if (!liveContainers && (podman != null || docker != null || dockerHost != null)) {
+        // "none" asks nothing, so it goes with files too (a script can pass it whatever else it passes)
+        if (!liveContainers && (asks(podman) || asks(docker) || dockerHost != null)) {
             throw new UsageException("--podman, --docker and --docker-host ask the live host for containers: they cannot be"
                     + " combined with --snapshot, --rules, --ports or --offline");
         }

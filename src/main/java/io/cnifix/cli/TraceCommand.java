@@ -35,13 +35,15 @@ final class TraceCommand implements Callable<Integer> {
     String src;
     @Option(names = "--dst", required = true, paramLabel = "IP", description = "Destination address.")
     String dst;
-    @Option(names = "--proto", required = true, paramLabel = "PROTO", description = "tcp, udp, sctp or icmp.")
+    @Option(names = "--proto", required = true, paramLabel = "PROTO", converter = Candidates.Protocols.class,
+            completionCandidates = Candidates.Protocols.class, description = "tcp, udp, sctp or icmp.")
     String proto;
     @Option(names = "--sport", paramLabel = "N", description = "Source port (default ${DEFAULT-VALUE}).")
     int sport = 40000;
     @Option(names = "--dport", paramLabel = "N", description = "Destination port.")
     Integer dport;
-    @Option(names = "--state", paramLabel = "STATE", description = "NEW (default), ESTABLISHED, RELATED or INVALID.")
+    @Option(names = "--state", paramLabel = "STATE", converter = Candidates.States.class,
+            completionCandidates = Candidates.States.class, description = "NEW (default), ESTABLISHED, RELATED or INVALID.")
     String ctState = "NEW";
     @Option(names = "--local", paramLabel = "IP", description = "Treat this address as the host's own (repeatable).")
     List<String> locals = new ArrayList<>();
