@@ -205,7 +205,7 @@ scenario_podman() {
     port_checks "$f" local tcp 8082 80 "$LOCAL_IP" not-exposed
     jcheck "local: hostIp 127.0.0.1" "$f" '.ports[] | select(.container == "local") | .hostIp == "127.0.0.1"'
     jcheck "every gap decided by filter FORWARD policy DROP" "$f" \
-        '[.ports[] | select(.status == "gap") | .decidedBy == {"table":"filter","chain":"FORWARD","policy":true,"target":"DROP"}] | all'
+        '[.ports[] | select(.status == "gap") | (.decidedBy | .table == "filter" and .chain == "FORWARD" and .policy == true and .target == "DROP")] | all'
     jcheck "every gap: one group, outcome drop, from any source, not admin" "$f" \
         '[.ports[] | select(.status == "gap") | (.sources | length == 1) and .sources[0].outcome == "drop" and .sources[0].sources == ["any"] and .sources[0].admin == false] | all'
     jcheck "gap why names the policy" "$f" '[.ports[] | select(.status == "gap") | .why | test("FORWARD policy DROP")] | all'

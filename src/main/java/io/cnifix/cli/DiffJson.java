@@ -26,7 +26,7 @@ final class DiffJson {
         }
         List<Object> exposures = new ArrayList<>();
         for (Exposure e : r.exposures()) {
-            exposures.add(Json.obj("containerIp", e.containerIp().toString(), "protocol", e.protocol(), "ports", ranges(e.ports()),
+            exposures.add(Json.obj("containers", containersAt(r, e.containerIp()), "containerIp", e.containerIp().toString(), "protocol", e.protocol(), "ports", ranges(e.ports()),
                     "sources", sources(e.sources()), "interfaces", e.interfaces(), "rule", RuleRefs.decider(e.acceptedBy())));
         }
         List<Object> findings = new ArrayList<>();
@@ -38,7 +38,13 @@ final class DiffJson {
                 "blocked", r.count(PortStatus.BLOCKED), "missingDnat", r.count(PortStatus.MISSING_DNAT),
                 "notExposed", r.count(PortStatus.NOT_EXPOSED), "unknown", r.count(PortStatus.UNKNOWN),
                 "exposures", (long) r.exposures().size());
-        return Json.obj("ports", ports, "exposures", exposures, "findings", findings, "summary", summary);
+        return Json.doc("ports", ports, "exposures", exposures, "findings", findings, "summary", summary);
+    }
+
+    /** The names of the containers a published port says hold {@code ip}: an exposure names who is exposed. */
+    static List<String> containersAt(DiffReport r, io.cnifix.model.IpAddress ip) {
+        return r.ports().stream().map(PortReport::mapping).filter(m -> ip.equals(m.containerIp()))
+                .map(PortMapping::containerName).distinct().sorted().toList();
     }
 
     static Map<String, Object> port(PortReport p) {

@@ -21,6 +21,8 @@ final class PlanOutput {
         switch (format) {
             case "json" -> {
                 Map<String, Object> j = json(plan);
+                // the same keys whether or not anything was applied or persisted
+                j.putAll(Json.obj("applied", false, "backup", null, "persisted", null));
                 j.putAll(extra);
                 out.println(Json.write(j));
             }
@@ -80,7 +82,7 @@ final class PlanOutput {
             ref.put("why", r.why());
             removals.add(ref);
         }
-        return Json.obj("rules", rules, "removals", removals, "untouched", plan.untouched(), "proven", plan.proven(),
+        return Json.doc("rules", rules, "removals", removals, "untouched", plan.untouched(), "proven", plan.proven(),
                 "problems", plan.proofProblems());
     }
 }

@@ -25,16 +25,32 @@ final class RuleRefs {
         return out;
     }
 
+    /**
+     * One shape for every kind of decider, so a script reads the same keys: a rule fills table to source, a chain
+     * policy sets {@code policy} and {@code target}, routing sets {@code routing}; the rest are null.
+     */
     static Map<String, Object> decider(Decider d) {
         if (d == null) {
             return null;
         }
+        Map<String, Object> out = Json.obj("table", null, "chain", null, "rule", null, "line", null, "text", null,
+                "source", null, "policy", false, "target", null, "routing", null);
         if (d instanceof Decider.ByRule r) {
-            return rule(r.rule());
+            out.putAll(rule(r.rule()));
+            out.put("target", r.rule().target() == null ? null : targetName(r.rule()));
+        } else if (d instanceof Decider.ByPolicy p) {
+            out.putAll(Json.obj("table", p.table(), "chain", p.chain(), "policy", true, "target", p.policy()));
+        } else {
+            out.put("routing", ((Decider.ByRouting) d).reason());
         }
-        if (d instanceof Decider.ByPolicy p) {
-            return Json.obj("table", p.table(), "chain", p.chain(), "policy", true, "target", p.policy());
-        }
-        return Json.obj("routing", ((Decider.ByRouting) d).reason());
+        return out;
+    }
+
+    /** The verdict word a rule's target renders as: ACCEPT, DROP, REJECT, a chain jumped to... */
+    private static String targetName(Rule r) {
+        StringBuilder sb = new StringBuilder();
+        r.target().render(sb);
+        String[] words = sb.toString().strip().split("\\s+");
+        return words.length >= 2 && (words[0].equals("-j") || words[0].equals("-g")) ? words[1] : null;
     }
 }

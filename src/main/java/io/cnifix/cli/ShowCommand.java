@@ -135,7 +135,7 @@ final class ShowCommand implements Callable<Integer> {
         }
         List<Object> addresses = new ArrayList<>();
         h.addresses().forEach(a -> addresses.add(Json.obj("interface", a.iface(), "address", a.address().toString(), "prefix", a.prefix())));
-        return Json.obj("engines", engines(h), "networks", networks, "containers", containers, "rulesets", rulesets,
+        return Json.doc("engines", engines(h), "networks", networks, "containers", containers, "rulesets", rulesets,
                 "addresses", addresses, "routes", h.routes().size(), "unknown", unknowns(h), "notes", h.notes());
     }
 

@@ -75,7 +75,7 @@ final class SnapshotCommand implements Callable<Integer> {
             throw new EnvironmentException("cannot write the snapshot in " + dir + ": " + e.getMessage(), e);
         }
         if (output.json()) {
-            ctx.out().println(Json.write(Json.obj("snapshot", dir.toString(), "files", new ArrayList<>(files.keySet()),
+            ctx.out().println(Json.write(Json.doc("snapshot", dir.toString(), "files", new ArrayList<>(files.keySet()),
                     "containers", host.containers().size(), "mappings", host.mappings().size(), "notes", s.notes())));
         } else {
             ctx.out().println("snapshot written to " + dir + ": " + files.size() + " files, " + host.containers().size()
@@ -212,7 +212,7 @@ final class SnapshotCommand implements Callable<Integer> {
         for (Map.Entry<String, InputText> e : files.entrySet()) {
             read.add(Json.obj("file", e.getKey(), "from", e.getValue().name()));
         }
-        return Json.obj("host", hostName(), "time", Instant.now().truncatedTo(ChronoUnit.SECONDS).toString(),
+        return Json.doc("host", hostName(), "time", Instant.now().truncatedTo(ChronoUnit.SECONDS).toString(),
                 "scenario", live != null ? "live host, written by cnifix snapshot" : "written by cnifix snapshot from the given files",
                 "tools", tools, "sources", read, "notes", s.notes());
     }

@@ -138,13 +138,15 @@ final class TraceCommand implements Callable<Integer> {
         List<Object> path = new ArrayList<>();
         for (TraceStep s : t.path()) {
             Map<String, Object> step = RuleRefs.rule(s.rule());
-            step.put("matched", s.matched());
+            // "assumed yes/no": a rule the simulator could not decide and explored both ways
+            step.put("matched", s.matched().endsWith("yes"));
+            step.put("assumed", s.matched().startsWith("assumed"));
             step.put("action", s.action());
             path.add(step);
         }
         Map<String, Object> dnat = t.dnatAddress() == null ? null
                 : Json.obj("address", t.dnatAddress().toString(), "port", t.dnatPort());
-        return Json.obj("verdict", t.verdict().name(), "delivery", t.delivery(), "dnat", dnat,
+        return Json.doc("verdict", t.verdict().name(), "delivery", t.delivery(), "dnat", dnat,
                 "outInterface", t.outInterface(), "decidedBy", RuleRefs.decider(t.decidedBy()), "path", path,
                 "unknownRules", RuleRefs.rules(t.unknownRules()));
     }
