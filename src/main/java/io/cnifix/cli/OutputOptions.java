@@ -20,6 +20,9 @@ public final class OutputOptions {
     @Option(names = "--debug", description = "Show stack traces for errors.")
     boolean debug;
 
+    @Option(names = "--no-trunc", description = "Do not cut long fields to the terminal's width (text output; JSON is never cut).")
+    boolean noTrunc;
+
     void requireFormat(String... allowed) {
         for (String a : allowed) {
             if (a.equals(format)) {
@@ -34,6 +37,35 @@ public final class OutputOptions {
     }
 
     boolean color(CliContext ctx) {
-        return !noColor && !ctx.env().containsKey("NO_COLOR") && System.console() != null && ctx.out() == System.out;
+        return !noColor && !ctx.env().containsKey("NO_COLOR") && terminal(ctx);
+    }
+
+    /** Whether results go to a terminal (a person reading) rather than a pipe or file. */
+    static boolean terminal(CliContext ctx) {
+        return System.console() != null && ctx.out() == System.out;
+    }
+
+    /**
+     * How wide text tables may be: 0 (no limit) with --no-trunc or when not writing to a terminal; else COLUMNS
+     * when set, else what the terminal says, else 80.
+     */
+    int width(CliContext ctx) {
+        if (noTrunc || !terminal(ctx)) {
+            return 0;
+        }
+        String columns = ctx.env().get("COLUMNS");
+        if (columns != null && columns.matches("[1-9][0-9]{0,3}")) {
+            return Integer.parseInt(columns);
+        }
+        try {
+            var r = ctx.runner().run(java.util.List.of("stty", "-F", "/dev/tty", "size"), null, java.time.Duration.ofSeconds(2));
+            String[] rowsCols = r.stdout().strip().split("\\s+");
+            if (r.ok() && rowsCols.length == 2 && rowsCols[1].matches("[1-9][0-9]{0,3}")) {
+                return Integer.parseInt(rowsCols[1]);
+            }
+        } catch (RuntimeException e) {
+            // no stty or no controlling terminal: the classic width
+        }
+        return 80;
     }
 }

@@ -87,13 +87,20 @@ final class PlanRunner {
         }
         if (!apply.apply) {
             HostState host = HostStateBuilder.build(sources());
+            Verbose.read(ctx, output, host, reference);
             Plan plan = plan(host, add, prune);
             PlanOutput.print(ctx.out(), plan, output.format, Json.obj("applied", false));
             if (!plan.proven()) {
                 ctx.err().println("cnifix: the proposed rules do not prove out on the in-memory ruleset; not proposing them");
                 return ExitCodes.FOUND;
             }
-            return plan.empty() ? ExitCodes.OK : ExitCodes.FOUND;
+            // the same answer as diff: ports whose network is not known are not judged, and say which input is missing
+            List<io.cnifix.model.PortMapping> unplaced = add ? MissingInput.unplaced(host) : List.of();
+            if (output.format.equals("text") && !output.quiet) {
+                next(plan, unplaced, what);
+            }
+            Notes.print(ctx, output, host.notes());
+            return !plan.empty() ? ExitCodes.FOUND : unplaced.isEmpty() ? ExitCodes.OK : ExitCodes.UNDECIDED;
         }
         if (state.snapshot != null || !state.rules.isEmpty()) {
             throw new UsageException("--apply acts on the live host's rules: drop --snapshot and --rules");
@@ -115,6 +122,22 @@ final class PlanRunner {
                 }
                 log("another program changed the chain while cnifix applied; cnifix's change was undone, trying again");
             }
+        }
+    }
+
+    /** What to run next, after a plan that was only shown. */
+    private void next(Plan plan, List<io.cnifix.model.PortMapping> unplaced, String what) {
+        List<String> lines = new ArrayList<>();
+        if (!unplaced.isEmpty()) {
+            lines.add(Words.count(unplaced.size(), "port") + " not judged: the container's network is not known; "
+                    + MissingInput.NETWORKS_HINT + ".");
+        }
+        if (!plan.empty()) {
+            lines.add("To install this (verified, undone on failure): sudo cnifix " + (what.equals("reconcile") ? "reconcile" : what + " --apply"));
+        }
+        if (!lines.isEmpty()) {
+            ctx.out().println();
+            lines.forEach(ctx.out()::println);
         }
     }
 
@@ -141,9 +164,6 @@ final class PlanRunner {
         Plan plan = plan(host, add, prune);
         if (plan.empty()) {
             PlanOutput.print(ctx.out(), plan, output.format, persisted(host, Json.obj("applied", false, "backup", null)));
-            if (output.format.equals("text") && !output.quiet) {
-                ctx.err().println("cnifix: nothing to change");
-            }
             return ExitCodes.OK;
         }
         if (!plan.proven()) {

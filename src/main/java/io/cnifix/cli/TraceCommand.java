@@ -152,6 +152,7 @@ final class TraceCommand implements Callable<Integer> {
     }
 
     private void text(Trace t) {
+        ctx.out().printf("%-6s %-22s %3s  %-10s %-12s %-16s %s%n", "TABLE", "CHAIN", "#", "LINE", "MATCHED", "ACTION", "RULE");
         for (TraceStep s : t.path()) {
             ctx.out().printf("%-6s %-22s %3d  line %-5d %-12s %-16s %s%n", s.rule().table(), s.rule().chain(),
                     s.rule().number(), s.rule().line(), s.matched(), s.action(), s.rule().text());
@@ -176,5 +177,9 @@ final class TraceCommand implements Callable<Integer> {
             }
         }
         ctx.out().println(sb);
+        if (!output.quiet) {
+            ctx.out().println();
+            ctx.out().println("To judge every published port this way: cnifix diff");
+        }
     }
 }

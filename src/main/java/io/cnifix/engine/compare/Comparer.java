@@ -102,9 +102,9 @@ public final class Comparer {
         findings.addAll(nativeNft.findings());
         if (!host.mappings().isEmpty()) {
             for (FamilyView v : views.values()) {
-                if (v.outside.standIn) {
-                    findings.add(new Finding("note", null, null, null, "the host's own addresses are not known (no ip -j address):"
-                            + " judged packets sent to a stand-in address " + v.outside.destinations.get(0) + " on eth0"));
+                String note = v.outside.standIn ? SourceWording.standInNote(host, v.rules.family(), v.outside.destinations.get(0)) : null;
+                if (note != null) {
+                    findings.add(new Finding("note", null, null, null, note));
                 }
             }
         }
