@@ -115,7 +115,7 @@ final class DiffCommand implements Callable<Integer> {
                     List<String> names = DiffJson.containersAt(r, e.containerIp());
                     String who = (names.isEmpty() ? "" : String.join(",", names) + " ") + "(" + e.containerIp() + ")";
                     t.row(who, e.protocol() + " " + String.join(",", DiffJson.ranges(e.ports())),
-                            String.join(", ", DiffJson.sources(e.sources())), e.acceptedBy() == null ? "?" : e.acceptedBy().describe());
+                            DiffJson.who(r, e), e.acceptedBy() == null ? "?" : e.acceptedBy().describe());
                 }
                 t.print(out, width);
             }

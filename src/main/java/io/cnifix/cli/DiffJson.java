@@ -74,6 +74,26 @@ final class DiffJson {
         return out;
     }
 
+    /**
+     * An exposure's sources in words: as the port report of the same container that lets exactly those sources in
+     * describes them (by what it leaves out), else the first few prefixes.
+     */
+    static String who(DiffReport r, Exposure e) {
+        if (e.sources() == null) {
+            return "every outside source";
+        }
+        for (PortReport p : r.ports()) {
+            if (e.containerIp().equals(p.mapping().containerIp())) {
+                for (SourceGroup g : p.sources()) {
+                    if (e.sources().equals(g.sources())) {
+                        return io.cnifix.engine.compare.SourceWording.who(g, p.sources());
+                    }
+                }
+            }
+        }
+        return io.cnifix.engine.compare.SourceWording.list(e.sources());
+    }
+
     /** Port ranges as strings: "80" or "1-65535". */
     static List<String> ranges(List<PortRange> ports) {
         List<String> out = new ArrayList<>();

@@ -187,7 +187,7 @@ public final class Comparer {
                 sources.add(group((String) e.getKey().get(0), (Boolean) e.getKey().get(1), part, v.outside));
             }
         }
-        PortReport r = summarize(m, bridge, sources);
+        PortReport r = SourceWording.namingUnknown(summarize(m, bridge, sources), g -> traceOf(m, g));
         NativeNft.Hit hit = nativeNft.affecting(m, bridge);
         return hit == null ? r : new PortReport(m, bridge, PortStatus.UNKNOWN, r.decidedBy(), hit.describe()
                 + "; cnifix does not evaluate native nftables rules (iptables alone says " + r.status().id + ": " + r.why() + ")", r.sources());
@@ -307,7 +307,7 @@ public final class Comparer {
         }
         if (gap != null || noDnat > 0) {
             SourceGroup g = gap != null ? gap : groups.stream().filter(x -> x.outcome().equals("no-dnat")).findFirst().orElseThrow();
-            String who = g.sources() == null ? "every outside source" : "sources " + g.sources();
+            String who = SourceWording.who(g, groups);
             String why = switch (g.outcome()) {
                 case "no-dnat" -> "not DNATed to the container for " + who;
                 case "misrouted" -> "accepted but not forwarded to " + bridge + " for " + who;
@@ -320,7 +320,7 @@ public final class Comparer {
                     "the outcome hangs on a rule cnifix does not understand: " + describe(unknown.decidedBy()), groups);
         }
         if (blocked != null) {
-            String who = blocked.sources() == null ? "every outside source" : "sources " + blocked.sources();
+            String who = SourceWording.who(blocked, groups);
             return new PortReport(m, bridge, PortStatus.BLOCKED, blocked.decidedBy(),
                     "an admin rule drops " + who + ": " + describe(blocked.decidedBy()), groups);
         }
