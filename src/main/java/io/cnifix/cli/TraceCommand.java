@@ -29,13 +29,18 @@ final class TraceCommand implements Callable<Integer> {
     @Mixin
     OutputOptions output;
 
-    @Option(names = "--in", required = true, paramLabel = "IFACE", description = "Interface the packet arrives on.")
+    @picocli.CommandLine.Parameters(index = "0", arity = "0..1", paramLabel = "CONTAINER:PORT[/PROTO]",
+            description = "A published port: the packet is a new connection from outside to it, with --in, --dst,"
+                    + " --proto and --dport taken from the host (each may still be given).")
+    String target;
+    @Option(names = "--in", paramLabel = "IFACE", description = "Interface the packet arrives on.")
     String in;
-    @Option(names = "--src", required = true, paramLabel = "IP", description = "Source address.")
+    @Option(names = {"--src", "--from"}, paramLabel = "IP", description = "Source address (with CONTAINER:PORT, default "
+            + TraceTarget.OUTSIDE_V4 + ", a documentation address for 'somewhere outside').")
     String src;
-    @Option(names = "--dst", required = true, paramLabel = "IP", description = "Destination address.")
+    @Option(names = "--dst", paramLabel = "IP", description = "Destination address.")
     String dst;
-    @Option(names = "--proto", required = true, paramLabel = "PROTO", converter = Candidates.Protocols.class,
+    @Option(names = "--proto", paramLabel = "PROTO", converter = Candidates.Protocols.class,
             completionCandidates = Candidates.Protocols.class, description = "tcp, udp, sctp or icmp.")
     String proto;
     @Option(names = "--sport", paramLabel = "N", description = "Source port (default ${DEFAULT-VALUE}).")
@@ -57,8 +62,9 @@ final class TraceCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         output.requireFormat("text", "json");
-        Packet packet = packet();
         HostState host = state.load(ctx);
+        defaults(host);
+        Packet packet = packet();
         Ruleset rules = host.ruleset(packet.family());
         if (rules == null) {
             throw new UsageException("no " + (packet.family() == io.cnifix.model.Family.V4 ? "iptables" : "ip6tables")
@@ -71,6 +77,43 @@ final class TraceCommand implements Callable<Integer> {
             text(t);
         }
         return ExitCodes.OK;
+    }
+
+    /** Fills what CONTAINER:PORT implies and the user did not give; without it the packet must be spelled out. */
+    private void defaults(HostState host) {
+        if (target == null) {
+            List<String> missing = new ArrayList<>();
+            if (in == null) {
+                missing.add("--in");
+            }
+            if (src == null) {
+                missing.add("--src");
+            }
+            if (dst == null) {
+                missing.add("--dst");
+            }
+            if (proto == null) {
+                missing.add("--proto");
+            }
+            if (!missing.isEmpty()) {
+                throw new UsageException("give a published port (cnifix trace CONTAINER:PORT) or the packet: missing "
+                        + String.join(", ", missing));
+            }
+            return;
+        }
+        TraceTarget t = TraceTarget.resolve(target, host);
+        in = in != null ? in : t.inInterface();
+        dst = dst != null ? dst : t.destination().toString();
+        proto = proto != null ? proto : t.mapping().protocol();
+        dport = dport != null ? dport : t.mapping().hostPort();
+        src = src != null ? src : t.destination().isV4() ? TraceTarget.OUTSIDE_V4 : TraceTarget.OUTSIDE_V6;
+        if (t.standIn()) {
+            locals.add(t.destination().toString());
+        }
+        if (output.verbose) {
+            ctx.err().println("tracing " + proto + " " + src + ":" + sport + " -> " + dst + ":" + dport + " in " + in
+                    + " (" + t.mapping().containerName() + " " + t.mapping().protocol() + "/" + t.mapping().hostPort() + ")");
+        }
     }
 
     private Packet packet() {
