@@ -54,13 +54,16 @@ public class Main implements Callable<Integer> {
 
     /** The full command tree, for help, completion and man pages. */
     public static CommandLine full(CommandLine.IFactory factory) {
-        return new CommandLine(AllCommands.class, factory);
+        CommandLine cl = new CommandLine(AllCommands.class, factory);
+        HelpGroups.install(cl);
+        return cl;
     }
 
     public static int run(String[] args, CliContext ctx) {
         Factory factory = new Factory(ctx);
         CommandLine cl = new CommandLine(new Main(), factory);
         Commands.addNeeded(cl, factory, args);
+        HelpGroups.install(cl);
         cl.setOut(new PrintWriter(ctx.out(), true));
         cl.setErr(new PrintWriter(ctx.err(), true));
         cl.setCaseInsensitiveEnumValuesAllowed(true);
