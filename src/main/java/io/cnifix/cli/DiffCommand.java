@@ -48,7 +48,7 @@ final class DiffCommand implements Callable<Integer> {
         DiffReport report = MissingInput.adjust(new Comparer(host, reference.model(), reference.admin()).compare());
         List<Against.Pairing> pairs = null;
         if (against != null) {
-            HostState docker = io.cnifix.ingest.HostStateBuilder.build(new io.cnifix.system.StateFiles(ctx.in()).snapshot(against));
+            HostState docker = io.cnifix.ingest.HostStateBuilder.build(SnapshotArchive.read(ctx, against));
             pairs = Against.pair(report, new Comparer(docker, reference.model(), reference.admin()).compare());
         }
         if (output.json()) {

@@ -16,7 +16,7 @@ import java.util.List;
  * Where a command reads the host from: a snapshot, files, or (for anything not given) the live host.
  */
 public final class StateOptions {
-    @Option(names = "--snapshot", paramLabel = "DIR", description = "A snapshot directory (see README: Snapshots).")
+    @Option(names = "--snapshot", paramLabel = "DIR", description = "A snapshot directory, or the file snapshot --tar wrote (see README: Snapshots).")
     Path snapshot;
 
     @Option(names = "--rules", paramLabel = "FILE", description = "iptables-save or ip6tables-save output (repeatable; - for stdin).")
@@ -79,7 +79,7 @@ public final class StateOptions {
             if (!rules.isEmpty() || !ports.isEmpty() || !networks.isEmpty() || !addresses.isEmpty() || !routes.isEmpty()) {
                 throw new UsageException("--snapshot cannot be combined with --rules, --ports, --networks, --addresses or --routes");
             }
-            return new Gathered(files.snapshot(snapshot), null);
+            return new Gathered(SnapshotArchive.read(ctx, snapshot), null);
         }
         s = s.plus(new StateSources(files.readAll(rules), files.readAll(ports), files.readAll(networks),
                 files.readAll(addresses), files.readAll(routes), List.of()));
