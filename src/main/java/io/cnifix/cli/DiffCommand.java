@@ -131,10 +131,16 @@ final class DiffCommand implements Callable<Integer> {
             if (!r.ports().isEmpty() || !r.exposures().isEmpty()) {
                 out.println();
             }
-            out.printf("%s: %d ok, %d gap, %d blocked, %d missing-dnat, %d not-exposed, %d unknown; %s%n",
-                    Words.count(r.ports().size(), "port"), r.count(PortStatus.OK), r.count(PortStatus.GAP), r.count(PortStatus.BLOCKED),
-                    r.count(PortStatus.MISSING_DNAT), r.count(PortStatus.NOT_EXPOSED), r.count(PortStatus.UNKNOWN),
-                    Words.count(r.exposures().size(), "exposure"));
+            // only the statuses that occur, so that the line fits a terminal (JSON's summary has every count)
+            List<String> counts = new java.util.ArrayList<>();
+            for (PortStatus s : List.of(PortStatus.OK, PortStatus.GAP, PortStatus.BLOCKED, PortStatus.MISSING_DNAT,
+                    PortStatus.NOT_EXPOSED, PortStatus.UNKNOWN)) {
+                if (r.count(s) > 0) {
+                    counts.add(r.count(s) + " " + s.id);
+                }
+            }
+            out.println(Words.count(r.ports().size(), "port") + (counts.isEmpty() ? "" : ": " + String.join(", ", counts))
+                    + "; " + Words.count(r.exposures().size(), "exposure"));
         }
 
         /** What to run next, as git status says it. */

@@ -16,8 +16,8 @@ import java.util.List;
  * not in the host. Both commands call such a port unknown (exit 5) and name the input to give.
  */
 final class MissingInput {
-    static final String NETWORKS_HINT = "give the container networks with --networks FILE (a CNI conflist, netavark"
-            + " network JSON or docker network inspect), or use --snapshot DIR";
+    static final String NETWORKS_HINT = "give --networks FILE (a CNI conflist, netavark network JSON\n"
+            + "or docker network inspect), or use --snapshot DIR";
 
     private MissingInput() {
     }

@@ -19,17 +19,18 @@ final class Next {
             out.add("To install them (verified, undone on failure): sudo cnifix suggest --apply");
         }
         if (!r.exposures().isEmpty()) {
-            out.add("Exposures are let in by the rules named above: change them if that is not meant"
-                    + " (a Docker 17-27 host: judge with --docker-model classic).");
+            out.add("Exposures are let in by the rules named above: change them if not meant.");
+            out.add("(On a Docker 17-27 host, judge with --docker-model classic.)");
         }
         if (out.isEmpty() && r.needsFixing()) {
             out.add("Review the findings above: each names the rule and its line.");
         }
         if (MissingInput.networks(r)) {
-            out.add("Ports marked unknown need their network: " + MissingInput.NETWORKS_HINT + ".");
+            out.add("Ports marked unknown need their container network:");
+            out.add(MissingInput.NETWORKS_HINT + ".");
         } else if (unknown > 0) {
-            out.add(Words.count(unknown, "port") + " could not be judged: check by hand the rules their WHY names"
-                    + " (cnifix trace CONTAINER:PORT shows the path).");
+            out.add(Words.count(unknown, "port") + " could not be judged: check by hand the rule its WHY names;");
+            out.add("cnifix trace CONTAINER:PORT shows the whole path.");
         }
         if (out.isEmpty()) {
             out.add("Nothing to do: every published port behaves as it would under Docker.");

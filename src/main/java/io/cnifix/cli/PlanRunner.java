@@ -49,6 +49,8 @@ final class PlanRunner {
     /** Where the host is read from instead of the state options (the OCI hook: live rules, one container). */
     private Function<CliContext, StateSources> sources;
     private PersistOptions persist;
+    /** The command being run (suggest, prune, reconcile), for its words. */
+    private String command = "suggest";
 
     PlanRunner(CliContext ctx, StateOptions state, ReferenceOptions reference, OutputOptions output, ApplyOptions apply,
                Planner.ChainOverride override) {
@@ -80,6 +82,7 @@ final class PlanRunner {
     }
 
     int run(boolean add, boolean prune, String what) {
+        command = what;
         output.requireFormat("text", "json", "iptables", "restore");
         boolean persisting = persist != null && persist.persist;
         if (persisting && !apply.apply) {
@@ -89,7 +92,7 @@ final class PlanRunner {
             HostState host = HostStateBuilder.build(sources());
             Verbose.read(ctx, output, host, reference);
             Plan plan = plan(host, add, prune);
-            PlanOutput.print(ctx.out(), plan, output.format, Json.obj("applied", false));
+            PlanOutput.print(ctx.out(), plan, output.format, Json.obj("applied", false), what);
             if (!plan.proven()) {
                 ctx.err().println("cnifix: the proposed rules do not prove out on the in-memory ruleset; not proposing them");
                 return ExitCodes.FOUND;
@@ -129,8 +132,8 @@ final class PlanRunner {
     private void next(Plan plan, List<io.cnifix.model.PortMapping> unplaced, String what) {
         List<String> lines = new ArrayList<>();
         if (!unplaced.isEmpty()) {
-            lines.add(Words.count(unplaced.size(), "port") + " not judged: the container's network is not known; "
-                    + MissingInput.NETWORKS_HINT + ".");
+            lines.add(Words.count(unplaced.size(), "port") + " not judged: the container's network is not known;");
+            lines.add(MissingInput.NETWORKS_HINT + ".");
         }
         if (!plan.empty()) {
             lines.add("To install this (verified, undone on failure): sudo cnifix " + (what.equals("reconcile") ? "reconcile" : what + " --apply"));
@@ -163,11 +166,11 @@ final class PlanRunner {
         }
         Plan plan = plan(host, add, prune);
         if (plan.empty()) {
-            PlanOutput.print(ctx.out(), plan, output.format, persisted(host, Json.obj("applied", false, "backup", null)));
+            PlanOutput.print(ctx.out(), plan, output.format, persisted(host, Json.obj("applied", false, "backup", null)), command);
             return ExitCodes.OK;
         }
         if (!plan.proven()) {
-            PlanOutput.print(ctx.out(), plan, output.format, Json.obj("applied", false, "backup", null));
+            PlanOutput.print(ctx.out(), plan, output.format, Json.obj("applied", false, "backup", null), command);
             ctx.err().println("cnifix: the plan does not prove out on the in-memory ruleset; nothing was changed");
             return ExitCodes.ROLLED_BACK;
         }
@@ -201,7 +204,7 @@ final class PlanRunner {
         if (!problems.isEmpty()) {
             return rollback(fw, plan, touched, backup, "verification failed: " + String.join("; ", problems));
         }
-        PlanOutput.print(ctx.out(), plan, output.format, persisted(after, Json.obj("applied", true, "backup", backup.toString())));
+        PlanOutput.print(ctx.out(), plan, output.format, persisted(after, Json.obj("applied", true, "backup", backup.toString())), command);
         log("applied " + plan.additions().size() + " rule(s), removed " + plan.removals().size() + "; verified");
         return ExitCodes.OK;
     }

@@ -195,11 +195,11 @@ final class TraceCommand implements Callable<Integer> {
     }
 
     private void text(Trace t) {
-        ctx.out().printf("%-6s %-22s %3s  %-10s %-12s %-16s %s%n", "TABLE", "CHAIN", "#", "LINE", "MATCHED", "ACTION", "RULE");
+        TextTable steps = new TextTable("TABLE", "CHAIN", "#", "LINE", "MATCHED", "ACTION", "RULE");
         for (TraceStep s : t.path()) {
-            ctx.out().printf("%-6s %-22s %3d  line %-5d %-12s %-16s %s%n", s.rule().table(), s.rule().chain(),
-                    s.rule().number(), s.rule().line(), s.matched(), s.action(), s.rule().text());
+            steps.row(s.rule().table(), s.rule().chain(), s.rule().number(), s.rule().line(), s.matched(), s.action(), s.rule().text());
         }
+        steps.print(ctx.out(), output.width(ctx));
         StringBuilder sb = new StringBuilder().append(t.verdict());
         if ("forward".equals(t.delivery())) {
             sb.append(": forwarded out ").append(t.outInterface());
