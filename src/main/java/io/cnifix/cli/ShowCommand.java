@@ -39,6 +39,7 @@ final class ShowCommand implements Callable<Integer> {
     public Integer call() {
         output.requireFormat("text", "json");
         HostState host = state.load(ctx);
+        Verbose.read(ctx, output, host, null);
         if (output.json()) {
             ctx.out().println(Json.write(json(host)));
         } else {

@@ -63,6 +63,7 @@ final class TraceCommand implements Callable<Integer> {
     public Integer call() {
         output.requireFormat("text", "json");
         HostState host = state.load(ctx);
+        Verbose.read(ctx, output, host, null);
         defaults(host);
         Packet packet = packet();
         Ruleset rules = host.ruleset(packet.family());
