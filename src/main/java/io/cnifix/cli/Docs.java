@@ -175,6 +175,9 @@ public final class Docs {
         for (String page : pages) {
             Path p = dir.resolve(page + ".adoc");
             String text = Files.readString(p);
+            if (text.contains("== Exit status")) {
+                continue; // finished by an earlier run
+            }
             text = text.replace("= " + page + "(1)", "= " + page + "(8)")
                     .replaceAll("(?m)^:revnumber:.*$", ":revnumber: " + version)
                     .replaceAll("(?m)^:mansource:.*$", ":mansource: " + version)
