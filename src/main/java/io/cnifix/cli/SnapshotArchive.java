@@ -15,7 +15,6 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.Comparator;
 import java.util.List;
-import java.util.function.UnaryOperator;
 import java.util.stream.Stream;
 
 /**
@@ -81,11 +80,8 @@ final class SnapshotArchive {
                     ? dir : onlySubdirectory(dir);
             StateSources s = files.snapshot(root);
             String prefix = root.toString() + "/";
-            UnaryOperator<List<InputText>> rename = texts -> texts.stream()
-                    .map(t -> new InputText(t.name().startsWith(prefix) ? snapshot + "/" + t.name().substring(prefix.length()) : t.name(), t.content()))
-                    .toList();
-            return new StateSources(rename.apply(s.rules()), rename.apply(s.ports()), rename.apply(s.networks()),
-                    rename.apply(s.addresses()), rename.apply(s.routes()), s.notes(), rename.apply(s.nft()));
+            return SourceTexts.map(s, (kind, t) -> t.name().startsWith(prefix)
+                    ? new InputText(snapshot + "/" + t.name().substring(prefix.length()), t.content()) : t);
         } finally {
             delete(dir);
         }

@@ -133,13 +133,15 @@ final class SnapshotCommand implements Callable<Integer> {
 
     /** Every port and network text with its secrets replaced (Redaction); counts the values replaced. */
     private static StateSources redact(StateSources s, int[] count) {
-        java.util.function.Function<List<InputText>, List<InputText>> each = texts -> texts.stream().map(t -> {
+        // container and network JSON is where inspect puts environments and labels; rules and addresses stay as read
+        return SourceTexts.map(s, (kind, t) -> {
+            if (!kind.equals("ports") && !kind.equals("networks")) {
+                return t;
+            }
             Redaction.Result r = Redaction.of(t);
             count[0] += r.replaced();
             return r.text();
-        }).toList();
-        return new StateSources(s.rules(), each.apply(s.ports()), each.apply(s.networks()), s.addresses(), s.routes(),
-                s.notes(), s.nft());
+        });
     }
 
     private void checkTarget() {
