@@ -52,6 +52,9 @@ public final class Docs {
         sb.append("# Install as /usr/share/bash-completion/completions/cnifix, or source it.\n\n");
         sb.append("_complete_cnifix() {\n");
         sb.append("    local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD-1]} cmd= i\n");
+        // "--format=j": bash splits at "=" (COMP_WORDBREAKS), so the option is two words back
+        sb.append("    if [[ $cur == = ]]; then prev=${COMP_WORDS[COMP_CWORD-1]}; cur=; fi\n");
+        sb.append("    if [[ $prev == = ]]; then prev=${COMP_WORDS[COMP_CWORD-2]}; fi\n");
         sb.append("    for ((i = 1; i < COMP_CWORD; i++)); do\n");
         sb.append("        case ${COMP_WORDS[i]} in -*) ;; *) cmd=${COMP_WORDS[i]}; break ;; esac\n");
         sb.append("    done\n");

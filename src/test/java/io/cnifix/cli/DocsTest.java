@@ -39,6 +39,7 @@ class DocsTest {
         assertEquals(List.of("json"), complete("diff", "--format", "j"));
         assertEquals(List.of("classic", "current"), complete("suggest", "--docker-model", "").stream().sorted().toList());
         assertEquals(List.of("tcp"), complete("trace", "--proto", "tc"));
+        assertEquals(List.of("json"), complete("diff", "--format", "=", "j"));
         assertTrue(complete("diff", "--no-").contains("--no-trunc"));
         assertTrue(complete("help", "").contains("diff"));
     }
