@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Installs what building and testing cnifix needs on Debian 12 (run as root). Idempotent: installs only what is missing.
-# Usage: scripts/install-deps.sh [build|test]   (build: JDK and Maven; test: also iptables, iproute2, nftables)
+# Usage: scripts/install-deps.sh [build|test]   (build: JDK and Maven; test: also iptables, iproute2, nftables, tmux)
 set -euo pipefail
 want=(openjdk-17-jdk-headless maven)
 if [ "${1:-test}" = test ]; then
-  want+=(iptables iproute2 nftables ipset ufw)
+  want+=(iptables iproute2 nftables ipset ufw tmux)  # tmux: TerminalTest runs cnifix in a real 80-column terminal
 fi
 missing=()
 for p in "${want[@]}"; do

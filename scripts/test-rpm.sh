@@ -48,9 +48,9 @@ expected=(
 for p in "${expected[@]}"; do
     check "rpm -qlp lists $p" grep -qx "$p" "$work/files"
 done
-check "rpm -qlp lists the man page cnifix(1)" grep -Eqx '/usr/share/man/man1/cnifix\.1(\.gz)?' "$work/files"
-for c in suggest reconcile hook; do
-    check "rpm -qlp lists cnifix-$c(1)" grep -Eqx "/usr/share/man/man1/cnifix-$c\\.1(\\.gz)?" "$work/files"
+check "rpm -qlp lists the man page cnifix(8)" grep -Eqx '/usr/share/man/man8/cnifix\.8(\.gz)?' "$work/files"
+for c in suggest reconcile hook help; do
+    check "rpm -qlp lists cnifix-$c(8)" grep -Eqx "/usr/share/man/man8/cnifix-$c\\.8(\\.gz)?" "$work/files"
 done
 check "noarch" test "$(rpm -qp --qf '%{ARCH}' "$rpmfile")" = noarch
 check "requires java-headless >= 1:17" grep -qx 'java-headless >= 1:17' <(rpm -qp --requires "$rpmfile")
@@ -88,9 +88,10 @@ check "bash completion loads and completes cnifix" \
 check "bash completion offers reconcile and hook" \
     bash -c ". '$root/usr/share/bash-completion/completions/cnifix'; COMP_WORDS=(cnifix re); COMP_CWORD=1; COMP_LINE='cnifix re'; COMP_POINT=9;
              _complete_cnifix cnifix re cnifix; printf '%s\n' \"\${COMPREPLY[@]}\" | grep -qx reconcile"
-man1=$(ls "$root"/usr/share/man/man1/cnifix.1*)
-check "man cnifix renders (NAME, SYNOPSIS, the subcommands)" \
-    sh -c "MANWIDTH=100 man -l '$man1' 2>/dev/null | grep -q 'reconcile' && MANWIDTH=100 man -l '$man1' 2>/dev/null | grep -q '^SYNOPSIS'"
+man8=$(ls "$root"/usr/share/man/man8/cnifix.8*)
+check "man cnifix renders (NAME, SYNOPSIS, the subcommands, EXIT STATUS, EXAMPLES, FILES, SEE ALSO)" \
+    sh -c "MANWIDTH=100 man -l '$man8' 2>/dev/null > '$work/man.txt' && grep -q 'reconcile' '$work/man.txt' && grep -q '^SYNOPSIS' '$work/man.txt' \
+        && grep -q '^EXIT STATUS' '$work/man.txt' && grep -q '^EXAMPLES' '$work/man.txt' && grep -q '^FILES' '$work/man.txt' && grep -q '^SEE ALSO' '$work/man.txt'"
 
 if [ $fails -gt 0 ]; then
     echo "test-rpm: $fails check(s) failed" >&2

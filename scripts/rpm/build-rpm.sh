@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the cnifix RPM (noarch) from what "mvn package" left in target/: the shaded jar, the man pages
-# (AsciiDoc from picocli's ManPageGenerator, turned into roff here with asciidoctor) and the bash completion
-# (picocli's AutoComplete). Needs rpmbuild and asciidoctor (Debian: apt-get install rpm asciidoctor;
+# (AsciiDoc from picocli's ManPageGenerator, finished by io.cnifix.cli.Docs: section 8; turned into roff here) and the bash completion
+# (io.cnifix.cli.Docs). Needs rpmbuild and asciidoctor (Debian: apt-get install rpm asciidoctor;
 # RHEL: rpm-build rubygem-asciidoctor). Prints the path of the RPM on standard output.
 #
 # Usage: scripts/rpm/build-rpm.sh [OUTDIR]     (default target/rpm; the RPM lands in OUTDIR/RPMS/noarch/)
@@ -25,7 +25,7 @@ cp target/cnifix.jar scripts/cnifix README.md "$src/"
 cp scripts/hooks/cnifix-poststart.json scripts/hooks/cnifix-poststop.json scripts/hooks/cnifix-oci-hook "$src/hooks/"
 cp scripts/systemd/cnifix-reconcile.service scripts/systemd/cnifix-reconcile.timer scripts/systemd/cnifix.tmpfiles "$src/systemd/"
 cp target/cnifix_completion "$src/cnifix.bash-completion"
-# one page per command: cnifix(1), cnifix-suggest(1), cnifix-hook(1), ...
+# one page per command: cnifix(8), cnifix-suggest(8), cnifix-hook(8), ...
 asciidoctor --backend=manpage --attribute "mansource=cnifix $version" --destination-dir="$src/man" \
     target/generated-docs/*.adoc
 tar -C "$stage" --sort=name --owner=0 --group=0 --numeric-owner -czf "$stage/cnifix-$version.tar.gz" "cnifix-$version"

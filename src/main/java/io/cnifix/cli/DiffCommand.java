@@ -14,10 +14,15 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 
 import java.io.PrintStream;
+import java.util.List;
 import java.util.concurrent.Callable;
 
-@Command(name = "diff", mixinStandardHelpOptions = true,
-        description = "Judge every published port against Docker's behaviour; list exposures and structural findings.")
+@Command(name = "diff", mixinStandardHelpOptions = true, sortOptions = false,
+        description = "Judge every published port against Docker's behaviour; list exposures and structural findings.",
+        footerHeading = "%nExamples:%n",
+        footer = {"  cnifix diff                                   this host, read live",
+                "  cnifix diff --snapshot DIR --format json      a snapshot, for a script",
+                "  cnifix diff --rules iptables.save --ports podman-inspect.json --networks /etc/cni/net.d"})
 final class DiffCommand implements Callable<Integer> {
     private final CliContext ctx;
 
@@ -40,10 +45,11 @@ final class DiffCommand implements Callable<Integer> {
     public Integer call() {
         output.requireFormat("text", "json");
         HostState host = state.load(ctx);
-        DiffReport report = new Comparer(host, reference.model(), reference.admin()).compare();
-        java.util.List<Against.Pairing> pairs = null;
+        Verbose.read(ctx, output, host, reference);
+        DiffReport report = MissingInput.adjust(new Comparer(host, reference.model(), reference.admin()).compare());
+        List<Against.Pairing> pairs = null;
         if (against != null) {
-            HostState docker = io.cnifix.ingest.HostStateBuilder.build(new io.cnifix.system.StateFiles(ctx.in()).snapshot(against));
+            HostState docker = io.cnifix.ingest.HostStateBuilder.build(SnapshotArchive.read(ctx, against));
             pairs = Against.pair(report, new Comparer(docker, reference.model(), reference.admin()).compare());
         }
         if (output.json()) {
@@ -53,28 +59,30 @@ final class DiffCommand implements Callable<Integer> {
             }
             ctx.out().println(Json.write(j));
         } else {
-            new DiffText(ctx.out(), output.color(ctx)).print(report);
+            DiffText text = new DiffText(ctx.out(), output.color(ctx), output.width(ctx), output.quiet);
+            text.print(report);
             if (pairs != null) {
                 ctx.out().println();
                 ctx.out().println("Against " + against + " (paired by container name and container port):");
+                TextTable t = new TextTable("CONTAINER", "PORT", "CHANGE", "THERE", "HERE").indent("  ");
                 for (Against.Pairing p : pairs) {
                     if (!p.change().equals("same")) {
-                        ctx.out().printf("  %-18s %s/%d: %s (there %s, here %s)%n", p.container(), p.protocol(), p.containerPort(),
-                                p.change(), p.there() == null ? "-" : p.there().status().id, p.here() == null ? "-" : p.here().status().id);
+                        t.row(p.container(), p.protocol() + "/" + p.containerPort(), p.change(),
+                                p.there() == null ? "-" : p.there().status().id, p.here() == null ? "-" : p.here().status().id);
                     }
                 }
+                t.print(ctx.out(), output.width(ctx));
             }
             if (!output.quiet) {
-                for (String n : host.notes()) {
-                    ctx.err().println("note: " + n);
-                }
+                text.next(report);
             }
+            Notes.print(ctx, output, host.notes());
         }
         return ExitCodes.of(report);
     }
 
-    /** The text form: one row per port, then exposures, findings and a summary line. */
-    record DiffText(PrintStream out, boolean color) {
+    /** The text form: one row per port, then exposures, findings, a summary line and what to run next. */
+    record DiffText(PrintStream out, boolean color, int width, boolean quiet) {
         private String paint(PortStatus s) {
             String text = s.id;
             if (!color) {
@@ -90,36 +98,58 @@ final class DiffCommand implements Callable<Integer> {
         }
 
         void print(DiffReport r) {
-            out.printf("%-18s %-22s %-22s %-12s %s%n", "CONTAINER", "PUBLISHED", "TARGET", "STATUS", "WHY");
+            TextTable ports = new TextTable("CONTAINER", "PUBLISHED", "TARGET", "STATUS", "WHY");
             for (PortReport p : r.ports()) {
                 PortMapping m = p.mapping();
                 String published = IpAddress.withPort(m.hostIp(), "*", m.hostPort()) + "/" + m.protocol();
                 String target = IpAddress.withPort(m.containerIp(), "?", m.containerPort());
-                String status = paint(p.status());
-                int pad = 12 + status.length() - p.status().id.length();
-                out.printf("%-18s %-22s %-22s %-" + pad + "s %s%n", m.containerName(), published, target, status, p.why());
+                ports.row(m.containerName(), published, target, paint(p.status()), p.why());
+            }
+            if (!ports.empty()) {
+                ports.print(out, width);
             }
             if (!r.exposures().isEmpty()) {
                 out.println();
                 out.println("Exposures (reachable from outside, but not under Docker):");
+                TextTable t = new TextTable("CONTAINER", "PORTS", "FROM", "LET IN BY").indent("  ");
                 for (Exposure e : r.exposures()) {
-                    out.println("  " + e.containerIp() + " " + e.protocol() + " ports " + String.join(",", DiffJson.ranges(e.ports()))
-                            + " from " + String.join(", ", DiffJson.sources(e.sources())) + ", let in by "
-                            + (e.acceptedBy() == null ? "?" : e.acceptedBy().describe()));
+                    List<String> names = DiffJson.containersAt(r, e.containerIp());
+                    String who = (names.isEmpty() ? "" : String.join(",", names) + " ") + "(" + e.containerIp() + ")";
+                    t.row(who, e.protocol() + " " + String.join(",", DiffJson.ranges(e.ports())),
+                            DiffJson.who(r, e), e.acceptedBy() == null ? "?" : e.acceptedBy().describe());
                 }
+                t.print(out, width);
             }
-            if (!r.findings().isEmpty()) {
+            List<Finding> findings = r.findings().stream().filter(f -> !quiet || !f.kind().equals("note")).toList();
+            if (!findings.isEmpty()) {
                 out.println();
                 out.println("Findings:");
-                for (Finding f : r.findings()) {
-                    out.println("  " + f.kind() + ": " + f.detail() + (f.rule() == null ? "" : " (" + f.rule().source() + ":" + f.rule().line() + ")"));
+                for (Finding f : findings) {
+                    out.println(TextTable.cut("  " + f.kind() + ": " + f.detail() + (f.rule() == null ? "" : " (" + f.rule().source() + ":" + f.rule().line() + ")"),
+                            width == 0 ? Integer.MAX_VALUE : width));
                 }
             }
+            if (!r.ports().isEmpty() || !r.exposures().isEmpty()) {
+                out.println();
+            }
+            // only the statuses that occur, so that the line fits a terminal (JSON's summary has every count)
+            List<String> counts = new java.util.ArrayList<>();
+            for (PortStatus s : List.of(PortStatus.OK, PortStatus.GAP, PortStatus.BLOCKED, PortStatus.MISSING_DNAT,
+                    PortStatus.NOT_EXPOSED, PortStatus.UNKNOWN)) {
+                if (r.count(s) > 0) {
+                    counts.add(r.count(s) + " " + s.id);
+                }
+            }
+            out.println(Words.count(r.ports().size(), "port") + (counts.isEmpty() ? "" : ": " + String.join(", ", counts))
+                    + "; " + Words.count(r.exposures().size(), "exposure"));
+        }
+
+        /** What to run next, as git status says it. */
+        void next(DiffReport r) {
             out.println();
-            out.printf("%d ports: %d ok, %d gap, %d blocked, %d missing-dnat, %d not-exposed, %d unknown; %d exposures%n",
-                    r.ports().size(), r.count(PortStatus.OK), r.count(PortStatus.GAP), r.count(PortStatus.BLOCKED),
-                    r.count(PortStatus.MISSING_DNAT), r.count(PortStatus.NOT_EXPOSED), r.count(PortStatus.UNKNOWN),
-                    r.exposures().size());
+            for (String line : Next.afterDiff(r)) {
+                out.println(line);
+            }
         }
     }
 }

@@ -26,7 +26,7 @@ final class DiffJson {
         }
         List<Object> exposures = new ArrayList<>();
         for (Exposure e : r.exposures()) {
-            exposures.add(Json.obj("containerIp", e.containerIp().toString(), "protocol", e.protocol(), "ports", ranges(e.ports()),
+            exposures.add(Json.obj("containers", containersAt(r, e.containerIp()), "containerIp", e.containerIp().toString(), "protocol", e.protocol(), "ports", ranges(e.ports()),
                     "sources", sources(e.sources()), "interfaces", e.interfaces(), "rule", RuleRefs.decider(e.acceptedBy())));
         }
         List<Object> findings = new ArrayList<>();
@@ -38,7 +38,13 @@ final class DiffJson {
                 "blocked", r.count(PortStatus.BLOCKED), "missingDnat", r.count(PortStatus.MISSING_DNAT),
                 "notExposed", r.count(PortStatus.NOT_EXPOSED), "unknown", r.count(PortStatus.UNKNOWN),
                 "exposures", (long) r.exposures().size());
-        return Json.obj("ports", ports, "exposures", exposures, "findings", findings, "summary", summary);
+        return Json.doc("ports", ports, "exposures", exposures, "findings", findings, "summary", summary);
+    }
+
+    /** The names of the containers a published port says hold {@code ip}: an exposure names who is exposed. */
+    static List<String> containersAt(DiffReport r, io.cnifix.model.IpAddress ip) {
+        return r.ports().stream().map(PortReport::mapping).filter(m -> ip.equals(m.containerIp()))
+                .map(PortMapping::containerName).distinct().sorted().toList();
     }
 
     static Map<String, Object> port(PortReport p) {
@@ -66,6 +72,26 @@ final class DiffJson {
                     "hostPortThere", p.there() == null ? null : p.there().mapping().hostPort()));
         }
         return out;
+    }
+
+    /**
+     * An exposure's sources in words: as the port report of the same container that lets exactly those sources in
+     * describes them (by what it leaves out), else the first few prefixes.
+     */
+    static String who(DiffReport r, Exposure e) {
+        if (e.sources() == null) {
+            return "every outside source";
+        }
+        for (PortReport p : r.ports()) {
+            if (e.containerIp().equals(p.mapping().containerIp())) {
+                for (SourceGroup g : p.sources()) {
+                    if (e.sources().equals(g.sources())) {
+                        return io.cnifix.engine.compare.SourceWording.who(g, p.sources());
+                    }
+                }
+            }
+        }
+        return io.cnifix.engine.compare.SourceWording.list(e.sources());
     }
 
     /** Port ranges as strings: "80" or "1-65535". */

@@ -17,6 +17,19 @@ final class Json {
         return GSON.toJson(value);
     }
 
+    /**
+     * The version of every JSON document cnifix prints or writes (schemas in docs/schema/). Raised when a field
+     * changes meaning or is removed; adding a field keeps it.
+     */
+    static final int SCHEMA_VERSION = 1;
+
+    /** A top-level document: {@code schemaVersion} first, then the given keys. */
+    static Map<String, Object> doc(Object... kv) {
+        Map<String, Object> m = obj("schemaVersion", SCHEMA_VERSION);
+        m.putAll(obj(kv));
+        return m;
+    }
+
     /** An ordered map from alternating keys and values. */
     static Map<String, Object> obj(Object... kv) {
         Map<String, Object> m = new LinkedHashMap<>();

@@ -6,23 +6,58 @@ import io.cnifix.system.TerminalText;
 import io.cnifix.system.ProcessRunner;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.io.PrintWriter;
+import java.util.List;
+import java.util.concurrent.Callable;
 
 
+/**
+ * The {@code cnifix} command. Subcommands are not listed in the annotation: building one costs reflection over all
+ * of its options and mixins, so only the one named on the command line is built ({@link Commands}); usage, help,
+ * a typo (for "Did you mean") and the documentation generators get all of them.
+ */
 @Command(name = "cnifix", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Finds published container ports that Docker would let in and this host drops, and closes the gaps.",
-        subcommands = {ShowCommand.class, TraceCommand.class, DiffCommand.class, SuggestCommand.class, PruneCommand.class, ReconcileCommand.class, HookCommand.class, SnapshotCommand.class, StatusCommand.class, UninstallCommand.class, CommandLine.HelpCommand.class},
-        footer = {"", "Exit codes: 0 nothing to fix, 1 gap/missing DNAT/exposure found, 2 bad input or usage,",
-                "3 environment (not root, tool missing), 4 apply failed and cnifix's change was undone,",
-                "5 some ports unknown and nothing else to fix, 6 apply failed and its undo failed too (see the message)."})
-public final class Main implements Runnable {
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = {
+                "0:nothing to fix (with --apply: fixed and verified; trace: the trace ran)",
+                "1:a gap, a missing DNAT or an exposure was found (suggest: rules to propose)",
+                "2:bad input or usage",
+                "3:environment: not root where root is needed, a required tool missing",
+                "4:an apply failed and was rolled back; the ruleset is as it was",
+                "5:some ports could not be judged (unknown) and nothing else was found to fix",
+                "6:an apply failed and its rollback failed too (the message says what is left)"},
+        footerHeading = "%nExamples:%n",
+        footer = {"  cnifix diff                     judge every published port on this host",
+                "  sudo cnifix suggest --apply     close the gaps",
+                "  cnifix trace web:8080           follow one connection to container web, port 8080",
+                "  cnifix help diff                a command's options"})
+public class Main implements Callable<Integer> {
+
+    @Option(names = "--debug", description = "Show stack traces for errors (also accepted after the command).")
+    boolean debug;
 
     public static void main(String[] args) {
         System.exit(run(args, new CliContext(System.in, System.out, System.err, System.getenv(), new ProcessRunner())));
     }
 
+    /** No command given: the usage on standard error and exit 2, as for any other usage mistake. */
     @Override
-    public void run() {
-        throw new CommandLine.ParameterException(new CommandLine(this), "a command is required (see cnifix --help)");
+    public Integer call() {
+        spec.commandLine().usage(spec.commandLine().getErr());
+        return ExitCodes.BAD_INPUT;
+    }
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    /** The full command tree, for help, completion and man pages. */
+    public static CommandLine full(CommandLine.IFactory factory) {
+        CommandLine cl = new CommandLine(AllCommands.class, factory);
+        HelpGroups.install(cl);
+        return cl;
     }
 
     public static int run(String[] args, CliContext given) {
@@ -30,14 +65,22 @@ public final class Main implements Runnable {
         boolean terminal = given.out() == System.out && System.console() != null;
         CliContext ctx = new CliContext(given.in(), TerminalText.escaping(given.out(), terminal),
                 TerminalText.escaping(given.err(), false), given.env(), given.runner());
-        CommandLine cl = new CommandLine(new Main(), new Factory(ctx));
-        cl.setOut(new java.io.PrintWriter(ctx.out(), true));
-        cl.setErr(new java.io.PrintWriter(ctx.err(), true));
+        Factory factory = new Factory(ctx);
+        CommandLine cl = new CommandLine(new Main(), factory);
+        Commands.addNeeded(cl, factory, args);
+        HelpGroups.install(cl);
+        cl.setOut(new PrintWriter(ctx.out(), true));
+        cl.setErr(new PrintWriter(ctx.err(), true));
         cl.setColorScheme(CommandLine.Help.defaultColorScheme(CommandLine.Help.Ansi.OFF));
-        boolean debug = java.util.Arrays.asList(args).contains("--debug");
+        cl.setCaseInsensitiveEnumValuesAllowed(true);
+        boolean debug = List.of(args).contains("--debug");
         cl.setParameterExceptionHandler((ex, a) -> {
+            CommandLine where = ex.getCommandLine();
             ctx.err().println("cnifix: " + ex.getMessage());
-            String name = ex.getCommandLine().getCommandName();
+            if (!CommandLine.UnmatchedArgumentException.printSuggestions(ex, ctx.err())) {
+                Suggest.option(ex).ifPresent(o -> ctx.err().println("Did you mean: " + o + "?"));
+            }
+            String name = where.getCommandName();
             ctx.err().println("Try 'cnifix " + (name.equals("cnifix") ? "" : name + " ") + "--help'.");
             return ExitCodes.BAD_INPUT;
         });
@@ -64,7 +107,7 @@ public final class Main implements Runnable {
     }
 
     /** Hands each command the context (streams, environment, runner). */
-    private record Factory(CliContext ctx) implements CommandLine.IFactory {
+    record Factory(CliContext ctx) implements CommandLine.IFactory {
         @Override
         public <K> K create(Class<K> cls) throws Exception {
             try {

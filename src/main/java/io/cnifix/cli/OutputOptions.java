@@ -4,7 +4,8 @@ import picocli.CommandLine.Option;
 
 /** Output options every command shares. */
 public final class OutputOptions {
-    @Option(names = "--format", paramLabel = "FORMAT", description = "Output format: text or json (suggest also: iptables, restore).")
+    @Option(names = "--format", paramLabel = "FORMAT", converter = Candidates.Formats.class, completionCandidates = Candidates.Formats.class,
+            description = "Output format: text or json (suggest, prune, reconcile also: iptables, restore).")
     String format = "text";
 
     @Option(names = {"-q", "--quiet"}, description = "Print only results and errors, no notes.")
@@ -18,6 +19,9 @@ public final class OutputOptions {
 
     @Option(names = "--debug", description = "Show stack traces for errors.")
     boolean debug;
+
+    @Option(names = "--no-trunc", description = "Do not cut long fields to the terminal's width (text output; JSON is never cut).")
+    boolean noTrunc;
 
     void requireFormat(String... allowed) {
         for (String a : allowed) {
@@ -33,6 +37,35 @@ public final class OutputOptions {
     }
 
     boolean color(CliContext ctx) {
-        return !noColor && !ctx.env().containsKey("NO_COLOR") && System.console() != null && io.cnifix.system.TerminalText.writesTo(ctx.out(), System.out);
+        return !noColor && !ctx.env().containsKey("NO_COLOR") && terminal(ctx);
+    }
+
+    /** Whether results go to a terminal (a person reading) rather than a pipe or file. */
+    static boolean terminal(CliContext ctx) {
+        return System.console() != null && io.cnifix.system.TerminalText.writesTo(ctx.out(), System.out);
+    }
+
+    /**
+     * How wide text tables may be: 0 (no limit) with --no-trunc or when not writing to a terminal; else COLUMNS
+     * when set, else what the terminal says, else 80.
+     */
+    int width(CliContext ctx) {
+        if (noTrunc || !terminal(ctx)) {
+            return 0;
+        }
+        String columns = ctx.env().get("COLUMNS");
+        if (columns != null && columns.matches("[1-9][0-9]{0,3}")) {
+            return Integer.parseInt(columns);
+        }
+        try {
+            var r = ctx.runner().run(java.util.List.of("stty", "-F", "/dev/tty", "size"), null, java.time.Duration.ofSeconds(2));
+            String[] rowsCols = r.stdout().strip().split("\\s+");
+            if (r.ok() && rowsCols.length == 2 && rowsCols[1].matches("[1-9][0-9]{0,3}")) {
+                return Integer.parseInt(rowsCols[1]);
+            }
+        } catch (RuntimeException e) {
+            // no stty or no controlling terminal: the classic width
+        }
+        return 80;
     }
 }

@@ -18,9 +18,16 @@ final class PlanOutput {
     }
 
     static void print(PrintStream out, Plan plan, String format, Map<String, Object> extra) {
+        print(out, plan, format, extra, "suggest");
+    }
+
+    /** {@code what}: the command (suggest, prune, reconcile), for the words of an empty plan. */
+    static void print(PrintStream out, Plan plan, String format, Map<String, Object> extra, String what) {
         switch (format) {
             case "json" -> {
                 Map<String, Object> j = json(plan);
+                // the same keys whether or not anything was applied or persisted
+                j.putAll(Json.obj("applied", false, "backup", null, "persisted", null));
                 j.putAll(extra);
                 out.println(Json.write(j));
             }
@@ -36,13 +43,18 @@ final class PlanOutput {
                     }
                 }
             }
-            default -> text(out, plan);
+            default -> text(out, plan, what);
         }
     }
 
-    private static void text(PrintStream out, Plan plan) {
+    private static void text(PrintStream out, Plan plan, String what) {
         if (plan.empty()) {
-            out.println("Nothing to do: no gap that a rule can close" + (plan.untouched().isEmpty() ? "." : " (see below)."));
+            String none = switch (what) {
+                case "prune" -> "no rule of cnifix's has outlived its port";
+                case "reconcile" -> "no gap that a rule can close, and no rule of cnifix's has outlived its port";
+                default -> "no gap that a rule can close";
+            };
+            out.println("Nothing to do: " + none + (plan.untouched().isEmpty() ? "." : " (see below)."));
         }
         for (Proposal p : plan.additions()) {
             PortMapping m = p.fixes();
@@ -80,7 +92,7 @@ final class PlanOutput {
             ref.put("why", r.why());
             removals.add(ref);
         }
-        return Json.obj("rules", rules, "removals", removals, "untouched", plan.untouched(), "proven", plan.proven(),
+        return Json.doc("rules", rules, "removals", removals, "untouched", plan.untouched(), "proven", plan.proven(),
                 "problems", plan.proofProblems());
     }
 }

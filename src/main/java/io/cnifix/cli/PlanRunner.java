@@ -53,6 +53,8 @@ final class PlanRunner {
     private UnaryOperator<HostState> declared = UnaryOperator.identity();
     /** Builds the plan instead of the planner (uninstall: remove everything cnifix owns). */
     private Function<HostState, Plan> planner;
+    /** The command being run (suggest, prune, reconcile), for its words. */
+    private String command = "suggest";
 
     PlanRunner(CliContext ctx, StateOptions state, ReferenceOptions reference, OutputOptions output, ApplyOptions apply,
                Planner.ChainOverride override) {
@@ -94,6 +96,7 @@ final class PlanRunner {
     }
 
     int run(boolean add, boolean prune, String what) {
+        command = what;
         output.requireFormat("text", "json", "iptables", "restore");
         boolean persisting = persist != null && persist.persist;
         if (persisting && !apply.apply) {
@@ -101,13 +104,20 @@ final class PlanRunner {
         }
         if (!apply.apply) {
             HostState host = declared.apply(HostStateBuilder.build(sources()));
+            Verbose.read(ctx, output, host, reference);
             Plan plan = plan(host, add, prune);
-            PlanOutput.print(ctx.out(), plan, output.format, Json.obj("applied", false));
+            PlanOutput.print(ctx.out(), plan, output.format, Json.obj("applied", false), what);
             if (!plan.proven()) {
                 ctx.err().println("cnifix: the proposed rules do not prove out on the in-memory ruleset; not proposing them");
                 return ExitCodes.FOUND;
             }
-            return plan.empty() ? ExitCodes.OK : ExitCodes.FOUND;
+            // the same answer as diff: ports whose network is not known are not judged, and say which input is missing
+            List<io.cnifix.model.PortMapping> unplaced = add ? MissingInput.unplaced(host) : List.of();
+            if (output.format.equals("text") && !output.quiet) {
+                next(plan, unplaced, what);
+            }
+            Notes.print(ctx, output, host.notes());
+            return !plan.empty() ? ExitCodes.FOUND : unplaced.isEmpty() ? ExitCodes.OK : ExitCodes.UNDECIDED;
         }
         if (state.snapshot != null || !state.rules.isEmpty()) {
             throw new UsageException("--apply acts on the live host's rules: drop --snapshot and --rules");
@@ -129,6 +139,22 @@ final class PlanRunner {
                 }
                 log("another program changed the chain while cnifix applied; cnifix's change was undone, trying again");
             }
+        }
+    }
+
+    /** What to run next, after a plan that was only shown. */
+    private void next(Plan plan, List<io.cnifix.model.PortMapping> unplaced, String what) {
+        List<String> lines = new ArrayList<>();
+        if (!unplaced.isEmpty()) {
+            lines.add(Words.count(unplaced.size(), "port") + " not judged: the container's network is not known;");
+            lines.add(MissingInput.NETWORKS_HINT + ".");
+        }
+        if (!plan.empty()) {
+            lines.add("To install this (verified, undone on failure): sudo cnifix " + (what.equals("reconcile") ? "reconcile" : what + " --apply"));
+        }
+        if (!lines.isEmpty()) {
+            ctx.out().println();
+            lines.forEach(ctx.out()::println);
         }
     }
 
@@ -157,14 +183,11 @@ final class PlanRunner {
         }
         Plan plan = plan(host, add, prune);
         if (plan.empty()) {
-            PlanOutput.print(ctx.out(), plan, output.format, persisted(host, Json.obj("applied", false, "backup", null)));
-            if (output.format.equals("text") && !output.quiet) {
-                ctx.err().println("cnifix: nothing to change");
-            }
+            PlanOutput.print(ctx.out(), plan, output.format, persisted(host, Json.obj("applied", false, "backup", null)), command);
             return ExitCodes.OK;
         }
         if (!plan.proven()) {
-            PlanOutput.print(ctx.out(), plan, output.format, Json.obj("applied", false, "backup", null));
+            PlanOutput.print(ctx.out(), plan, output.format, Json.obj("applied", false, "backup", null), command);
             ctx.err().println("cnifix: the plan does not prove out on the in-memory ruleset; nothing was changed");
             return ExitCodes.ROLLED_BACK;
         }
@@ -198,7 +221,7 @@ final class PlanRunner {
         if (!problems.isEmpty()) {
             return rollback(fw, plan, touched, backup, "verification failed: " + String.join("; ", problems));
         }
-        PlanOutput.print(ctx.out(), plan, output.format, persisted(after, Json.obj("applied", true, "backup", backup.toString())));
+        PlanOutput.print(ctx.out(), plan, output.format, persisted(after, Json.obj("applied", true, "backup", backup.toString())), command);
         log("applied " + plan.additions().size() + " rule(s), removed " + plan.removals().size() + "; verified");
         return ExitCodes.OK;
     }

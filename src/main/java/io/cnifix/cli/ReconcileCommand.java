@@ -34,9 +34,12 @@ final class ReconcileCommand implements Callable<Integer> {
         this.ctx = ctx;
     }
 
+    @picocli.CommandLine.Option(names = "--dry-run", description = "Show what the pass would add and remove, change nothing (no root needed).")
+    boolean dryRun;
+
     @Override
     public Integer call() {
-        apply.apply = true;
+        apply.apply = !dryRun;
         return new PlanRunner(ctx, state, reference, output, apply, null)
                 .from(this::sources)
                 .persist(persist)

@@ -10,7 +10,8 @@ import java.util.Set;
 
 /** What the host is judged against, and which chains hold the admin's own decisions. */
 public final class ReferenceOptions {
-    @Option(names = "--docker-model", paramLabel = "MODEL",
+    @Option(names = "--docker-model", paramLabel = "MODEL", converter = Candidates.DockerModels.class,
+            completionCandidates = Candidates.DockerModels.class,
             description = "current (Docker 28+, default): only connections through a published host port get in; classic (Docker 17-27): direct routes to published container ports too.")
     String dockerModel = "current";
 

@@ -39,6 +39,7 @@ final class ShowCommand implements Callable<Integer> {
     public Integer call() {
         output.requireFormat("text", "json");
         HostState host = state.load(ctx);
+        Verbose.read(ctx, output, host, null);
         if (output.json()) {
             ctx.out().println(Json.write(json(host)));
         } else {
@@ -144,7 +145,7 @@ final class ShowCommand implements Callable<Integer> {
             }
             hooks.add(Json.obj("hook", e.getKey(), "chains", chains));
         }
-        return Json.obj("engines", engines(h), "networks", networks, "containers", containers, "rulesets", rulesets,
+        return Json.doc("engines", engines(h), "networks", networks, "containers", containers, "rulesets", rulesets,
                 "addresses", addresses, "routes", h.routes().size(), "unknown", unknowns(h), "notes", h.notes(),
                 "baseChains", hooks);
     }
@@ -163,27 +164,33 @@ final class ShowCommand implements Callable<Integer> {
         var out = ctx.out();
         out.println("Engines: " + (engines(h).isEmpty() ? "none found" : String.join(", ", engines(h))));
         out.println();
-        out.println("Networks:");
+        int width = output.width(ctx);
+        out.println("Networks (" + h.networks().size() + "):");
+        TextTable nets = new TextTable("NAME", "ENGINE", "BACKEND", "BRIDGE", "SUBNETS", "PLUGINS").indent("  ");
         for (Network n : h.networks()) {
-            out.printf("  %-16s %-8s %-9s bridge %-12s %s%s%n", n.name(), n.engine().id(), n.backend() == null ? "-" : n.backend(),
-                    n.bridge() == null ? "?" : n.bridge(), n.subnets(),
-                    n.plugins().isEmpty() ? "" : " plugins " + n.plugins());
+            nets.row(n.name(), n.engine().id(), n.backend() == null ? "-" : n.backend(), n.bridge() == null ? "?" : n.bridge(),
+                    String.join(", ", n.subnets().stream().map(Object::toString).toList()), String.join(", ", n.plugins()));
         }
+        nets.print(out, width);
         out.println();
-        out.println("Published ports:");
+        out.println("Published ports (" + h.mappings().size() + "):");
+        TextTable ports = new TextTable("CONTAINER", "ENGINE", "PUBLISHED", "TARGET", "NETWORK").indent("  ");
         for (PortMapping m : h.mappings()) {
-            out.printf("  %-16s %-8s %s/%s -> %s (%s)%n", m.containerName(), m.engine().id(),
-                    io.cnifix.model.IpAddress.withPort(m.hostIp(), "*", m.hostPort()), m.protocol(),
+            ports.row(m.containerName(), m.engine().id(), io.cnifix.model.IpAddress.withPort(m.hostIp(), "*", m.hostPort()) + "/" + m.protocol(),
                     io.cnifix.model.IpAddress.withPort(m.containerIp(), "?", m.containerPort()), m.network() == null ? "?" : m.network());
         }
+        ports.print(out, width);
         for (Ruleset rs : h.rulesets()) {
             out.println();
             out.println((rs.family() == io.cnifix.model.Family.V4 ? "IPv4" : "IPv6") + " rules from " + rs.source()
                     + " (" + rs.ruleCount() + " rules):");
+            if (!rs.tables().isEmpty()) {
+                out.printf("    %-28s %-7s %s%n", "CHAIN", "POLICY", "RULES");
+            }
             for (Table t : rs.tables().values()) {
                 out.println("  *" + t.name());
                 for (Chain c : t.chains().values()) {
-                    out.printf("    %-28s %-7s %d rules%n", c.name(), c.policy() == null ? "-" : c.policy(), c.rules().size());
+                    out.printf("    %-28s %-7s %d%n", c.name(), c.policy() == null ? "-" : c.policy(), c.rules().size());
                 }
             }
         }
@@ -207,11 +214,10 @@ final class ShowCommand implements Callable<Integer> {
                 out.println("  " + u.get("source") + ":" + u.get("line") + " " + u.get("unknown") + ": " + u.get("text"));
             }
         }
-        if (!h.notes().isEmpty() && !output.quiet) {
+        if (!output.quiet) {
             out.println();
-            for (String n : h.notes()) {
-                out.println("note: " + n);
-            }
+            out.println("To judge these ports against Docker's behaviour: cnifix diff");
         }
+        Notes.print(ctx, output, h.notes());
     }
 }

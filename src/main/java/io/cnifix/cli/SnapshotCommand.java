@@ -37,7 +37,8 @@ import java.util.stream.Stream;
 @Command(name = "snapshot", mixinStandardHelpOptions = true,
         description = {"Write the host's state (live, or what the state options give) into a snapshot directory that every"
                 + " command takes with --snapshot DIR (layout: README, Snapshots).",
-                "The directory is made 0700 and the files 0600: inspect output holds the containers' environment."})
+                "The directory is made 0700 and the files 0600; the containers' environment values and other secret-shaped"
+                        + " values are replaced by " + Redaction.MARK + " unless --no-redact."})
 final class SnapshotCommand implements Callable<Integer> {
     private final CliContext ctx;
 
@@ -46,8 +47,17 @@ final class SnapshotCommand implements Callable<Integer> {
     @Mixin
     OutputOptions output;
 
-    @Parameters(index = "0", paramLabel = "DIR", description = "The snapshot directory to write (created if missing).")
+    @Parameters(index = "0", arity = "0..1", paramLabel = "DIR", description = "The snapshot directory to write (created if missing;"
+            + " may be left out with --tar).")
     Path dir;
+
+    @Option(names = "--tar", paramLabel = "FILE", description = "Also write the snapshot as one compressed file (tar.gz) to attach"
+            + " to a ticket; every command reads it with --snapshot FILE.")
+    Path tar;
+
+    @Option(names = "--no-redact", description = "Keep the containers' environment values and other secret-shaped values"
+            + " (by default they are replaced by " + Redaction.MARK + ").")
+    boolean noRedact;
 
     @Option(names = "--force", description = "Replace the snapshot files of a non-empty DIR (other files in it are left alone).")
     boolean force;
@@ -59,9 +69,29 @@ final class SnapshotCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         output.requireFormat("text", "json");
-        checkTarget();
+        boolean temporary = dir == null;
+        if (temporary) {
+            if (tar == null) {
+                throw new UsageException("give the snapshot directory DIR, or --tar FILE for one compressed file");
+            }
+            dir = SnapshotArchive.temporaryDirectory();
+        }
+        try {
+            return write(temporary);
+        } finally {
+            if (temporary) {
+                SnapshotArchive.delete(dir);
+            }
+        }
+    }
+
+    private int write(boolean temporary) {
+        if (!temporary) {
+            checkTarget();
+        }
         StateOptions.Gathered g = state.gather(ctx);
-        StateSources s = g.sources();
+        int[] redacted = {0};
+        StateSources s = noRedact ? g.sources() : redact(g.sources(), redacted);
         // What is written must be readable back: parse it all before touching the directory.
         HostState host = HostStateBuilder.build(s);
         Map<String, InputText> files = layout(s, g.live());
@@ -70,16 +100,28 @@ final class SnapshotCommand implements Callable<Integer> {
             for (Map.Entry<String, InputText> e : files.entrySet()) {
                 write(dir.resolve(e.getKey()), e.getValue().content());
             }
-            write(dir.resolve(StateFiles.MANIFEST), Json.write(manifest(s, g.live(), files)) + "\n");
+            Map<String, Object> manifest = manifest(s, g.live(), files);
+            manifest.put("redacted", !noRedact);
+            write(dir.resolve(StateFiles.MANIFEST), Json.write(manifest) + "\n");
         } catch (IOException e) {
             throw new EnvironmentException("cannot write the snapshot in " + dir + ": " + e.getMessage(), e);
         }
+        if (tar != null) {
+            SnapshotArchive.pack(ctx.runner(), dir, tar);
+        }
         if (output.json()) {
-            ctx.out().println(Json.write(Json.obj("snapshot", dir.toString(), "files", new ArrayList<>(files.keySet()),
-                    "containers", host.containers().size(), "mappings", host.mappings().size(), "notes", s.notes())));
+            ctx.out().println(Json.write(Json.doc("snapshot", temporary ? null : dir.toString(), "files", new ArrayList<>(files.keySet()),
+                    "containers", host.containers().size(), "mappings", host.mappings().size(), "notes", s.notes(),
+                    "tar", tar == null ? null : tar.toString(), "redacted", redacted[0])));
         } else {
-            ctx.out().println("snapshot written to " + dir + ": " + files.size() + " files, " + host.containers().size()
-                    + " containers, " + host.mappings().size() + " published ports");
+            ctx.out().println("snapshot written to " + (temporary ? tar : dir + (tar == null ? "" : " and " + tar)) + ": "
+                    + Words.count(files.size(), "file") + ", " + Words.count(host.containers().size(), "container") + ", "
+                    + Words.count(host.mappings().size(), "published port") + "; "
+                    + (noRedact ? "nothing redacted (--no-redact)" : Redaction.describe(redacted[0])));
+            if (!output.quiet) {
+                ctx.out().println();
+                ctx.out().println("To judge it (here or anywhere): cnifix diff --snapshot " + (temporary ? tar : dir));
+            }
             if (!output.quiet) {
                 for (String n : s.notes()) {
                     ctx.err().println("note: " + n);
@@ -87,6 +129,19 @@ final class SnapshotCommand implements Callable<Integer> {
             }
         }
         return ExitCodes.OK;
+    }
+
+    /** Every port and network text with its secrets replaced (Redaction); counts the values replaced. */
+    private static StateSources redact(StateSources s, int[] count) {
+        // container and network JSON is where inspect puts environments and labels; rules and addresses stay as read
+        return SourceTexts.map(s, (kind, t) -> {
+            if (!kind.equals("ports") && !kind.equals("networks")) {
+                return t;
+            }
+            Redaction.Result r = Redaction.of(t);
+            count[0] += r.replaced();
+            return r.text();
+        });
     }
 
     private void checkTarget() {
@@ -222,7 +277,7 @@ final class SnapshotCommand implements Callable<Integer> {
         for (Map.Entry<String, InputText> e : files.entrySet()) {
             read.add(Json.obj("file", e.getKey(), "from", e.getValue().name()));
         }
-        return Json.obj("host", hostName(), "time", Instant.now().truncatedTo(ChronoUnit.SECONDS).toString(),
+        return Json.doc("host", hostName(), "time", Instant.now().truncatedTo(ChronoUnit.SECONDS).toString(),
                 "scenario", live != null ? "live host, written by cnifix snapshot" : "written by cnifix snapshot from the given files",
                 "tools", tools, "sources", read, "notes", s.notes());
     }

@@ -16,7 +16,7 @@ import java.util.List;
  * Where a command reads the host from: a snapshot, files, or (for anything not given) the live host.
  */
 public final class StateOptions {
-    @Option(names = "--snapshot", paramLabel = "DIR", description = "A snapshot directory (see README: Snapshots).")
+    @Option(names = "--snapshot", paramLabel = "DIR", description = "A snapshot directory, or the file snapshot --tar wrote (see README: Snapshots).")
     Path snapshot;
 
     @Option(names = "--assume-history", description = "Do not judge recent, limit, hashlimit and connlimit matches as for a"
@@ -64,6 +64,10 @@ public final class StateOptions {
     record Gathered(StateSources sources, LiveContainers.Capture live) {
     }
 
+    private static boolean asks(String program) {
+        return program != null && !program.equals(LiveContainers.NONE);
+    }
+
     boolean anyFiles() {
         return snapshot != null || !rules.isEmpty() || !ports.isEmpty();
     }
@@ -99,7 +103,8 @@ public final class StateOptions {
         StateFiles files = new StateFiles(ctx.in());
         StateSources s = StateSources.empty();
         boolean liveContainers = !anyFiles() && !offline;
-        if (!liveContainers && (podman != null || docker != null || dockerHost != null)) {
+        // "none" asks nothing, so it goes with files too (a script can pass it whatever else it passes)
+        if (!liveContainers && (asks(podman) || asks(docker) || dockerHost != null)) {
             throw new UsageException("--podman, --docker and --docker-host ask the live host for containers: they cannot be"
                     + " combined with --snapshot, --rules, --ports or --offline");
         }
@@ -107,7 +112,7 @@ public final class StateOptions {
             if (!rules.isEmpty() || !ports.isEmpty() || !networks.isEmpty() || !addresses.isEmpty() || !routes.isEmpty()) {
                 throw new UsageException("--snapshot cannot be combined with --rules, --ports, --networks, --addresses or --routes");
             }
-            StateSources snap = files.snapshot(snapshot);
+            StateSources snap = SnapshotArchive.read(ctx, snapshot);
             return new Gathered(policy == null ? snap : new StateSources(snap.rules(), snap.ports(), snap.networks(),
                     snap.addresses(), snap.routes(), snap.notes(), snap.nft(), snap.otherBackEnd(), List.of(files.read(policy))), null);
         }

@@ -29,19 +29,26 @@ final class TraceCommand implements Callable<Integer> {
     @Mixin
     OutputOptions output;
 
-    @Option(names = "--in", required = true, paramLabel = "IFACE", description = "Interface the packet arrives on.")
+    @picocli.CommandLine.Parameters(index = "0", arity = "0..1", paramLabel = "CONTAINER:PORT[/PROTO]",
+            description = "A published port: the packet is a new connection from outside to it, with --in, --dst,"
+                    + " --proto and --dport taken from the host (each may still be given).")
+    String target;
+    @Option(names = "--in", paramLabel = "IFACE", description = "Interface the packet arrives on.")
     String in;
-    @Option(names = "--src", required = true, paramLabel = "IP", description = "Source address.")
+    @Option(names = {"--src", "--from"}, paramLabel = "IP", description = "Source address (with CONTAINER:PORT, default "
+            + TraceTarget.OUTSIDE_V4 + ", a documentation address for 'somewhere outside').")
     String src;
-    @Option(names = "--dst", required = true, paramLabel = "IP", description = "Destination address.")
+    @Option(names = "--dst", paramLabel = "IP", description = "Destination address.")
     String dst;
-    @Option(names = "--proto", required = true, paramLabel = "PROTO", description = "tcp, udp, sctp or icmp.")
+    @Option(names = "--proto", paramLabel = "PROTO", converter = Candidates.Protocols.class,
+            completionCandidates = Candidates.Protocols.class, description = "tcp, udp, sctp or icmp.")
     String proto;
     @Option(names = "--sport", paramLabel = "N", description = "Source port (default ${DEFAULT-VALUE}).")
     int sport = 40000;
     @Option(names = "--dport", paramLabel = "N", description = "Destination port.")
     Integer dport;
-    @Option(names = "--state", paramLabel = "STATE", description = "NEW (default), ESTABLISHED, RELATED or INVALID.")
+    @Option(names = "--state", paramLabel = "STATE", converter = Candidates.States.class,
+            completionCandidates = Candidates.States.class, description = "NEW (default), ESTABLISHED, RELATED or INVALID.")
     String ctState = "NEW";
     @Option(names = "--local", paramLabel = "IP", description = "Treat this address as the host's own (repeatable).")
     List<String> locals = new ArrayList<>();
@@ -55,8 +62,10 @@ final class TraceCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         output.requireFormat("text", "json");
-        Packet packet = packet();
         HostState host = state.load(ctx);
+        Verbose.read(ctx, output, host, null);
+        defaults(host);
+        Packet packet = packet();
         Ruleset rules = host.ruleset(packet.family());
         if (rules == null) {
             throw new UsageException("no " + (packet.family() == io.cnifix.model.Family.V4 ? "iptables" : "ip6tables")
@@ -69,6 +78,43 @@ final class TraceCommand implements Callable<Integer> {
             text(t);
         }
         return ExitCodes.OK;
+    }
+
+    /** Fills what CONTAINER:PORT implies and the user did not give; without it the packet must be spelled out. */
+    private void defaults(HostState host) {
+        if (target == null) {
+            List<String> missing = new ArrayList<>();
+            if (in == null) {
+                missing.add("--in");
+            }
+            if (src == null) {
+                missing.add("--src");
+            }
+            if (dst == null) {
+                missing.add("--dst");
+            }
+            if (proto == null) {
+                missing.add("--proto");
+            }
+            if (!missing.isEmpty()) {
+                throw new UsageException("give a published port (cnifix trace CONTAINER:PORT) or the packet: missing "
+                        + String.join(", ", missing));
+            }
+            return;
+        }
+        TraceTarget t = TraceTarget.resolve(target, host);
+        in = in != null ? in : t.inInterface();
+        dst = dst != null ? dst : t.destination().toString();
+        proto = proto != null ? proto : t.mapping().protocol();
+        dport = dport != null ? dport : t.mapping().hostPort();
+        src = src != null ? src : t.destination().isV4() ? TraceTarget.OUTSIDE_V4 : TraceTarget.OUTSIDE_V6;
+        if (t.standIn()) {
+            locals.add(t.destination().toString());
+        }
+        if (output.verbose) {
+            ctx.err().println("tracing " + proto + " " + src + ":" + sport + " -> " + dst + ":" + dport + " in " + in
+                    + " (" + t.mapping().containerName() + " " + t.mapping().protocol() + "/" + t.mapping().hostPort() + ")");
+        }
     }
 
     private Packet packet() {
@@ -136,7 +182,9 @@ final class TraceCommand implements Callable<Integer> {
         List<Object> path = new ArrayList<>();
         for (TraceStep s : t.path()) {
             Map<String, Object> step = RuleRefs.rule(s.rule());
-            step.put("matched", s.matched());
+            // "assumed yes/no": a rule the simulator could not decide and explored both ways
+            step.put("matched", s.matched().endsWith("yes"));
+            step.put("assumed", s.matched().startsWith("assumed"));
             step.put("action", s.action());
             step.put("baseChain", s.baseChain());
             if (s.nft()) {
@@ -152,7 +200,7 @@ final class TraceCommand implements Callable<Integer> {
         }
         Map<String, Object> dnat = t.dnatAddress() == null ? null
                 : Json.obj("address", t.dnatAddress().toString(), "port", t.dnatPort());
-        return Json.obj("verdict", t.verdict().name(), "delivery", t.delivery(), "dnat", dnat,
+        return Json.doc("verdict", t.verdict().name(), "delivery", t.delivery(), "dnat", dnat,
                 "outInterface", t.outInterface(), "decidedBy", RuleRefs.decider(t.decidedBy()), "path", path,
                 "unknownRules", RuleRefs.rules(t.unknownRules()), "chains", chains, "assumptions", assumptions(t));
     }
@@ -173,23 +221,23 @@ final class TraceCommand implements Callable<Integer> {
     }
 
     private void text(Trace t) {
-        String chain = null;
-        int pass = 0;
+        TextTable steps = new TextTable("BASE CHAIN", "CHAIN", "#", "WHERE", "MATCHED", "ACTION", "RULE");
         for (TraceStep s : t.path()) {
-            if (s.baseChain() != null && !s.baseChain().equals(chain)) {
-                chain = s.baseChain();
-                ctx.out().println("== " + chain);
-            }
             String where = s.nft() ? "handle " + s.handle() : s.rule().source() + ":" + s.rule().line();
-            ctx.out().printf("   %-24s %3d  %-28s %-12s %-22s %s%n", s.rule().chain(), s.rule().number(), where,
+            steps.row(s.baseChain() == null ? s.rule().table() : s.baseChain(), s.rule().chain(), s.rule().number(), where,
                     s.matched(), s.action(), s.rule().text());
         }
+        steps.print(ctx.out(), output.width(ctx));
         if (!t.chains().isEmpty()) {
-            ctx.out().println("base chains met, in order:");
+            ctx.out().println();
+            TextTable met = new TextTable("#", "HOOK", "TABLE", "BASE CHAIN", "PRIORITY", "VERDICT", "DECIDED BY");
+            int pass = 0;
             for (Trace.ChainPass c : t.chains()) {
-                ctx.out().printf("  %2d. %-11s %-28s %-26s priority %5d  %-7s by %s%n", ++pass, c.hook(), c.table(), c.chain(),
-                        c.priority(), c.verdict(), c.decidedBy() == null ? "-" : c.decidedBy().describe());
+                met.row(++pass, c.hook(), c.table(), c.chain(), c.priority(), c.verdict(),
+                        c.decidedBy() == null ? "-" : c.decidedBy().describe());
             }
+            met.print(ctx.out(), output.width(ctx));
+            ctx.out().println();
         }
         StringBuilder sb = new StringBuilder().append(t.verdict());
         if ("forward".equals(t.delivery())) {
@@ -213,6 +261,10 @@ final class TraceCommand implements Callable<Integer> {
         ctx.out().println(sb);
         for (String a : assumptions(t)) {
             ctx.out().println("assuming " + a);
+        }
+        if (!output.quiet) {
+            ctx.out().println();
+            ctx.out().println("To judge every published port this way: cnifix diff");
         }
     }
 }

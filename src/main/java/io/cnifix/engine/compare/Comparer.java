@@ -106,9 +106,9 @@ public final class Comparer {
         findings.addAll(NativeNft.findings(host.nftTables(), host.ruleset(Family.V4), host.ruleset(Family.V6)));
         if (!host.mappings().isEmpty()) {
             for (FamilyView v : views.values()) {
-                if (v.outside.standIn) {
-                    findings.add(new Finding("note", null, null, null, "the host's own addresses are not known (no ip -j address):"
-                            + " judged packets sent to a stand-in address " + v.outside.destinations.get(0) + " on eth0"));
+                String note = v.outside.standIn ? SourceWording.standInNote(host, v.rules.family(), v.outside.destinations.get(0)) : null;
+                if (note != null) {
+                    findings.add(new Finding("note", null, null, null, note));
                 }
             }
         }
@@ -213,7 +213,7 @@ public final class Comparer {
                 sources.add(group((String) e.getKey().get(0), (Boolean) e.getKey().get(1), part, v.outside));
             }
         }
-        return summarize(m, bridge, sources);
+        return SourceWording.namingUnknown(summarize(m, bridge, sources), g -> traceOf(m, g));
     }
 
     /**
@@ -357,7 +357,7 @@ public final class Comparer {
         }
         if (gap != null || noDnat > 0) {
             SourceGroup g = gap != null ? gap : groups.stream().filter(x -> x.outcome().equals("no-dnat")).findFirst().orElseThrow();
-            String who = g.sources() == null ? "every outside source" : "sources " + Interval.brief(g.sources());
+            String who = SourceWording.who(g, groups);
             String why = switch (g.outcome()) {
                 case "no-dnat" -> "not DNATed to the container for " + who;
                 case "misrouted" -> "accepted but not forwarded to " + bridge + " for " + who;
@@ -378,7 +378,7 @@ public final class Comparer {
                             + describe(unknown.decidedBy()), groups);
         }
         if (blocked != null) {
-            String who = blocked.sources() == null ? "every outside source" : "sources " + Interval.brief(blocked.sources());
+            String who = SourceWording.who(blocked, groups);
             return new PortReport(m, bridge, PortStatus.BLOCKED, blocked.decidedBy(),
                     "an admin rule drops " + who + ": " + describe(blocked), groups);
         }

@@ -1,0 +1,78 @@
+package io.cnifix.cli;
+
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Mistakes at the prompt: each gets picocli's own help and exit 2. */
+class MainTest {
+    private static CliTest.Run run(String... args) {
+        return CliTest.run(args);
+    }
+
+    @Test
+    void noArgumentsPrintsTheUsageAndExits2() {
+        CliTest.Run r = run();
+        assertEquals(2, r.code(), r.err());
+        assertTrue(r.err().startsWith("Usage: cnifix"), r.err());
+        for (String name : Commands.ALL.keySet()) {
+            assertTrue(r.err().contains("  " + name + " "), name);
+        }
+        assertTrue(r.err().contains("Exit codes:"), r.err());
+    }
+
+    @Test
+    void aTypoGetsDidYouMean() {
+        CliTest.Run r = run("dif");
+        assertEquals(2, r.code());
+        assertTrue(r.err().contains("Did you mean: cnifix diff?"), r.err());
+        CliTest.Run o = run("diff", "--snapshot", "fixtures/podman4-cni", "--fromat", "json");
+        assertEquals(2, o.code());
+        assertTrue(o.err().contains("Did you mean: --format?"), o.err());
+    }
+
+    @Test
+    void debugIsAcceptedBeforeTheCommand() {
+        CliTest.Run r = run("--debug", "diff", "--snapshot", "fixtures/podman4-cni");
+        assertEquals(1, r.code(), r.err());
+        assertTrue(r.out().contains("web"), r.out());
+    }
+
+    @Test
+    void optionValuesAreCheckedAgainstTheirCandidates() {
+        CliTest.Run bad = run("diff", "--snapshot", "fixtures/podman4-cni", "--format", "yaml");
+        assertEquals(2, bad.code());
+        assertTrue(bad.err().contains("'yaml' is not one of text, json"), bad.err());
+        assertEquals(2, run("diff", "--snapshot", "fixtures/podman4-cni", "--docker-model", "modern").code());
+        CliTest.Run upper = run("diff", "--snapshot", "fixtures/podman4-cni", "--format", "JSON", "--docker-model", "Classic");
+        assertEquals(1, upper.code(), upper.err());
+        assertTrue(upper.out().startsWith("{"), upper.out());
+    }
+
+    @Test
+    void noneSkipsAnEngineWhateverElseIsGiven() {
+        assertEquals(1, run("diff", "--snapshot", "fixtures/podman4-cni", "--podman", "none", "--docker", "none").code());
+        assertEquals(2, run("diff", "--snapshot", "fixtures/podman4-cni", "--podman", "/usr/bin/podman").code());
+    }
+
+    @Test
+    void versionAndHelpWork() {
+        CliTest.Run v = run("--version");
+        assertEquals(0, v.code());
+        assertTrue(v.out().startsWith("cnifix "), v.out());
+        CliTest.Run h = run("help", "diff");
+        assertEquals(0, h.code());
+        assertTrue(h.out().startsWith("Usage: cnifix diff"), h.out());
+    }
+
+    @Test
+    void theCommandTableMatchesEachCommandsOwnName() {
+        CommandLine full = Main.full(new Main.Factory(new CliContext(System.in, System.out, System.err, Map.of(), null)));
+        assertEquals(Commands.ALL.keySet(), full.getSubcommands().keySet());
+        assertTrue(Commands.ALL.size() >= 9);
+    }
+}
