@@ -187,9 +187,10 @@ final class TraceCommand implements Callable<Integer> {
             step.put("assumed", s.matched().startsWith("assumed"));
             step.put("action", s.action());
             step.put("baseChain", s.baseChain());
+            // a native nftables rule has a handle instead of a line; missing values are null, never left out
+            step.put("handle", s.nft() ? s.handle() : null);
             if (s.nft()) {
-                step.put("handle", s.handle());
-                step.remove("line");
+                step.put("line", null);
             }
             path.add(step);
         }

@@ -105,7 +105,8 @@ public final class TerminalText {
                 lead = true;
             } else if (b == 0x1b && colours) {
                 sgr = new StringBuilder();
-            } else if (control(b)) {
+            } else if (b < 0x20 && b != '\n' && b != '\t' || b == 0x7f) {
+                // one byte: C0 or DEL. 0x80..0xbf here are continuation bytes of other characters, never C1.
                 hex(b);
             } else {
                 out.write(b);

@@ -43,7 +43,7 @@ class MatchFactsCliTest {
         Path with = snapshot(tmp.resolve("b"), rule, "create cfx-ban hash:net family inet\nadd cfx-ban 203.0.113.0/24\n");
         CliTest.Run known = CliTest.run("diff", "--snapshot", with.toString());
         assertEquals(0, known.code(), known.out() + known.err());
-        assertTrue(known.out().contains("2 blocked") && known.out().contains("drops sources [203.0.113.0/24]"), known.out());
+        assertTrue(known.out().contains("2 blocked") && known.out().contains("drops sources 203.0.113.0/24"), known.out());
         CliTest.Run banned = CliTest.run("trace", "--snapshot", with.toString(), "--in", "eth0", "--src", "203.0.113.9",
                 "--dst", "192.168.122.50", "--proto", "tcp", "--dport", "8080");
         assertTrue(banned.out().contains("decided by filter DOCKER-USER rule 1") && banned.out().contains("DROP"), banned.out());
@@ -57,7 +57,7 @@ class MatchFactsCliTest {
         Path s = snapshot(tmp, "-s 203.0.113.0/24 -m mac --mac-source 02:00:00:00:00:01 -j DROP", null);
         CliTest.Run r = CliTest.run("diff", "--snapshot", s.toString());
         assertEquals(5, r.code(), r.out() + r.err());
-        assertTrue(r.out().contains("only sources [203.0.113.0/24] are undecided") && r.out().contains("iptables-save.txt:24)"),
+        assertTrue(r.out().contains("the outcome for sources 203.0.113.0/24 hangs on") && r.out().contains("iptables-save.txt:24)"),
                 r.out());
         CliTest.Run j = CliTest.run("diff", "--snapshot", s.toString(), "--format", "json");
         assertTrue(j.out().contains("\"undecided\""), j.out());

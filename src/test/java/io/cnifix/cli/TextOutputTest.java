@@ -93,7 +93,7 @@ class TextOutputTest {
         assertTrue(CliTest.run("show", "--snapshot", F).out().contains("  CONTAINER  ENGINE  PUBLISHED"));
         CliTest.Run t = CliTest.run("trace", "--snapshot", F, "--in", "eth0", "--src", "203.0.113.9", "--dst", "10.88.0.2",
                 "--proto", "tcp", "--dport", "80");
-        assertTrue(t.out().matches("(?s)TABLE +CHAIN +# +LINE +MATCHED +ACTION +RULE\n.*"), t.out());
+        assertTrue(t.out().matches("(?s)BASE CHAIN +CHAIN +# +WHERE +MATCHED +ACTION +RULE\n.*"), t.out());
     }
 
     private static String[] concat(String[] a, String[] b) {
