@@ -431,22 +431,10 @@ final class HookCommand implements Callable<Integer> {
         LiveHost live = new LiveHost(commands());
         PlanRunner runner = new PlanRunner(inner, new StateOptions(), new ReferenceOptions(), jsonQuiet(), applyOptions(), null)
                 .from(c -> live.rules())
-                .scope(plan -> onlyFor(plan, mappings, others));
+                .scope(plan -> io.cnifix.hook.PruneScope.onlyFor(plan, mappings, others));
         int code = runner.run(false, true, "cnifix hook");
         report(what + " " + name + " (" + shortId(id) + ")", code, out, err);
         store.delete(id);
-    }
-
-    /** The removals of {@code plan} that open one of {@code mine} and none of {@code others}; no additions. */
-    static Plan onlyFor(Plan plan, List<PortMapping> mine, List<PortMapping> others) {
-        List<Removal> keep = new ArrayList<>();
-        for (Removal r : plan.removals()) {
-            OwnedRule.Key k = OwnedRule.key(r.rule());
-            if (k != null && mine.stream().anyMatch(k::covers) && others.stream().noneMatch(k::covers)) {
-                keep.add(r);
-            }
-        }
-        return new Plan(List.of(), keep, List.of(), plan.proofProblems());
     }
 
     // ---------------------------------------------------------------- records

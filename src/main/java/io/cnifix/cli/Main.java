@@ -9,7 +9,7 @@ import picocli.CommandLine.Command;
 
 @Command(name = "cnifix", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Finds published container ports that Docker would let in and this host drops, and closes the gaps.",
-        subcommands = {ShowCommand.class, TraceCommand.class, DiffCommand.class, SuggestCommand.class, PruneCommand.class, ReconcileCommand.class, HookCommand.class, SnapshotCommand.class, CommandLine.HelpCommand.class},
+        subcommands = {ShowCommand.class, TraceCommand.class, DiffCommand.class, SuggestCommand.class, PruneCommand.class, ReconcileCommand.class, HookCommand.class, WatchCommand.class, SnapshotCommand.class, CommandLine.HelpCommand.class},
         footer = {"", "Exit codes: 0 nothing to fix, 1 gap/missing DNAT/exposure found, 2 bad input or usage,",
                 "3 environment (not root, tool missing), 4 apply failed and cnifix's change was undone,",
                 "5 some ports unknown and nothing else to fix, 6 apply failed and its undo failed too (see the message)."})
