@@ -41,6 +41,7 @@ expected=(
     /usr/share/containers/oci/hooks.d/cnifix-poststop.json
     /usr/lib/systemd/system/cnifix-reconcile.service
     /usr/lib/systemd/system/cnifix-reconcile.timer
+    /usr/lib/systemd/system/cnifix-watch.service
     /usr/lib/tmpfiles.d/cnifix.conf
     /usr/share/bash-completion/completions/cnifix
     /var/lib/cnifix/backups
@@ -77,8 +78,8 @@ done
 mkdir -p "$root/usr/lib/systemd"
 cp -a /usr/lib/systemd/system/. "$root/usr/lib/systemd/system/"
 cp "$root/usr/lib/systemd/system/cnifix-reconcile.service" "$root/usr/lib/systemd/system/cnifix-reconcile.timer" "$work/"
-check "systemd-analyze verify accepts the service and the timer" \
-    systemd-analyze verify --man=no --root="$root" cnifix-reconcile.service cnifix-reconcile.timer
+check "systemd-analyze verify accepts the services and the timer" \
+    systemd-analyze verify --man=no --root="$root" cnifix-reconcile.service cnifix-reconcile.timer cnifix-watch.service
 mv "$root/usr/bin/cnifix" "$work/cnifix.moved"
 check "... and notices a missing /usr/bin/cnifix (the check is real)" \
     sh -c "! systemd-analyze verify --man=no --root='$root' cnifix-reconcile.service 2>/dev/null"

@@ -23,7 +23,7 @@ src=$stage/cnifix-$version
 mkdir -p "$src/hooks" "$src/systemd" "$src/man"
 cp target/cnifix.jar scripts/cnifix README.md "$src/"
 cp scripts/hooks/cnifix-poststart.json scripts/hooks/cnifix-poststop.json scripts/hooks/cnifix-oci-hook "$src/hooks/"
-cp scripts/systemd/cnifix-reconcile.service scripts/systemd/cnifix-reconcile.timer scripts/systemd/cnifix.tmpfiles "$src/systemd/"
+cp scripts/systemd/cnifix-reconcile.service scripts/systemd/cnifix-reconcile.timer scripts/systemd/cnifix-watch.service scripts/systemd/cnifix.tmpfiles "$src/systemd/"
 cp target/cnifix_completion "$src/cnifix.bash-completion"
 # one page per command: cnifix(1), cnifix-suggest(1), cnifix-hook(1), ...
 asciidoctor --backend=manpage --attribute "mansource=cnifix $version" --destination-dir="$src/man" \
