@@ -21,7 +21,10 @@ import picocli.CommandLine.Option;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.StandardOpenOption;
+import io.cnifix.system.EnvironmentException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -65,6 +68,12 @@ final class WatchCommand implements Callable<Integer> {
     @Option(names = "--dbus-address", paramLabel = "ADDRESS", description = "The bus firewalld is on (default: the system bus).")
     String dbusAddress;
 
+    @Option(names = "--spool-dir", paramLabel = "DIR", description = "Where the OCI hook hands containers over while watch runs (default ${DEFAULT-VALUE}; none: ignore the hook).")
+    String spoolDir = "/run/cnifix/spool";
+
+    @Option(names = "--watch-lock", paramLabel = "FILE", hidden = true, description = "Held while watch runs: the hook hands over to it, a second watch refuses (default ${DEFAULT-VALUE}).")
+    Path watchLock = Path.of("/run/cnifix/watch.lock");
+
     @Option(names = "--interval", paramLabel = "SECONDS", description = "A full reconcile this often (default ${DEFAULT-VALUE}).")
     long intervalSeconds = 300;
 
@@ -103,7 +112,9 @@ final class WatchCommand implements Callable<Integer> {
         Log log = log();
         Watcher.Settings settings = new Watcher.Settings(podmanProgram(runner), dockerProgram(runner, log), blankToNull(dockerHost),
                 !noNftMonitor && runner.exists("nft"), firewalld(runner), blankToNull(dbusAddress),
-                Duration.ofSeconds(intervalSeconds), reference.model(), reference.admin());
+                Duration.ofSeconds(intervalSeconds), reference.model(), reference.admin(),
+                LiveNone.is(spoolDir) ? null : Path.of(spoolDir));
+        FileChannel held = holdWatchLock();
         Watcher watcher = new Watcher(settings, runner, this::apply, log);
         CountDownLatch done = new CountDownLatch(1);
         Thread hook = new Thread(() -> {
@@ -118,12 +129,29 @@ final class WatchCommand implements Callable<Integer> {
             }
         }, "watch-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
-        try {
+        try (held) {
             watcher.run();
+        } catch (java.io.IOException ignored) {
+            // closing the lock's channel
         } finally {
             done.countDown();
         }
         return ExitCodes.OK;
+    }
+
+    /** Held for the whole run: the hook wrapper sees it taken and hands over to this process; a second watch stops here. */
+    private FileChannel holdWatchLock() {
+        try {
+            Files.createDirectories(watchLock.toAbsolutePath().getParent());
+            FileChannel ch = FileChannel.open(watchLock, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+            if (ch.tryLock() == null) {
+                ch.close();
+                throw new EnvironmentException("another cnifix watch runs (it holds " + watchLock + ")");
+            }
+            return ch;
+        } catch (java.io.IOException | java.nio.channels.OverlappingFileLockException e) {
+            throw new EnvironmentException("cannot lock " + watchLock + ": " + e.getMessage());
+        }
     }
 
     private String podmanProgram(ProcessRunner runner) {

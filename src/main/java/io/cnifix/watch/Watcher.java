@@ -14,6 +14,7 @@ import io.cnifix.system.LiveContainers;
 import io.cnifix.system.LiveHost;
 import io.cnifix.system.ProcessRunner;
 
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -32,8 +33,11 @@ import java.util.function.UnaryOperator;
 public final class Watcher {
     /** What to follow and how. {@code podman}/{@code docker}: the programs, or null to leave that engine alone. */
     public record Settings(String podman, String docker, String dockerHost, boolean nftMonitor, boolean firewalld,
-                           String dbusAddress, Duration interval, DockerModel model, Set<String> adminChains) {
+                           String dbusAddress, Duration interval, DockerModel model, Set<String> adminChains, Path spoolDir) {
     }
+
+    /** A start seen twice this close together (podman events and the hook's hand-over) is acted on once. */
+    static final Duration SAME_START = Duration.ofSeconds(5);
 
     /** Firewall events closer together than this are one change (a reload is dozens of transactions). */
     static final Duration SETTLE = Duration.ofMillis(150);
@@ -47,6 +51,9 @@ public final class Watcher {
     private final LinkedBlockingDeque<WatchEvent> queue = new LinkedBlockingDeque<>();
     private final Containers containers = new Containers();
     private final List<ChildStream> streams = new ArrayList<>();
+    private SpoolReader spool;
+    /** When each container was last inspected on a start event (System.nanoTime()). */
+    private final java.util.Map<String, Long> startedAt = new java.util.HashMap<>();
     /** Podman ports whose DNAT a network reload did not bring back: not reloaded again until the next resync. */
     private Set<String> dnatNotRestored = Set.of();
     /** Podman's jumps into its own chains as last seen (see {@link EngineFootprint}). */
@@ -101,6 +108,9 @@ public final class Watcher {
         } finally {
             stopping = true;
             streams.forEach(ChildStream::close);
+            if (spool != null) {
+                spool.close();
+            }
             log.info("stopped");
         }
     }
@@ -148,6 +158,9 @@ public final class Watcher {
             streams.add(new ChildStream("nft monitor", List.of("nft", "monitor"), EventLines::nft, this::post, runner, log,
                     backoff()).start());
         }
+        if (settings.spoolDir() != null) {
+            spool = new SpoolReader(settings.spoolDir(), this::post, log).start();
+        }
         if (settings.firewalld()) {
             List<String> cmd = new ArrayList<>(List.of("dbus-monitor"));
             if (settings.dbusAddress() != null) {
@@ -179,6 +192,9 @@ public final class Watcher {
         }
         if (settings.firewalld()) {
             what.add("firewalld's Reloaded signal and restarts");
+        }
+        if (settings.spoolDir() != null) {
+            what.add("the OCI hook's hand-overs in " + settings.spoolDir());
         }
         what.add("a full reconcile every " + settings.interval().toSeconds() + " s");
         return String.join(", ", what);
@@ -258,6 +274,13 @@ public final class Watcher {
 
     private void started(WatchEvent.Started s) {
         String what = describe(s);
+        Long seen = startedAt.entrySet().stream().filter(e -> e.getKey().startsWith(s.id()) || s.id().startsWith(e.getKey()))
+                .map(java.util.Map.Entry::getValue).findFirst().orElse(null);
+        if (seen != null && System.nanoTime() - seen < SAME_START.toNanos() && containers.all().stream()
+                .anyMatch(k -> k.id().startsWith(s.id()) || s.id().startsWith(k.id()))) {
+            log.debug(what + ": handled a moment ago");
+            return;
+        }
         ProcessRunner.Result r = runner.run(inspectCommand(s.engine(), s.id()), null, INSPECT_TIMEOUT);
         if (!r.ok()) {
             String err = r.stderr().toLowerCase(Locale.ROOT);
@@ -272,6 +295,7 @@ public final class Watcher {
                 s.engine().name().toLowerCase(Locale.ROOT) + " inspect " + Containers.shortId(s.id()), r.stdout()));
         Containers.Known before = containers.remove(k.id());
         containers.put(k);
+        startedAt.put(k.id(), System.nanoTime());
         if (k.mappings().isEmpty()) {
             log.debug(what + ": no published port with a container address");
             return;
@@ -285,6 +309,7 @@ public final class Watcher {
     }
 
     private void stopped(WatchEvent.Stopped s) {
+        startedAt.keySet().removeIf(id -> id.startsWith(s.id()) || s.id().startsWith(id));
         Containers.Known k = containers.remove(s.id());
         if (k == null || k.mappings().isEmpty()) {
             return; // not ours to act on, or already handled by an earlier event of the same stop
