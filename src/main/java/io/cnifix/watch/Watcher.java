@@ -441,8 +441,44 @@ public final class Watcher {
     /** The live rules, addresses and routes, with the given containers and the known networks. */
     private StateSources live(List<InputText> inspects) {
         LiveHost live = new LiveHost(runner);
-        return live.rules().plus(live.nft()).plus(live.addressesAndRoutes())
+        // the three reads are independent programs: side by side, a container's port waits for the slowest, not the sum
+        Side<StateSources> nft = new Side<>(live::nft);
+        Side<StateSources> ip = new Side<>(live::addressesAndRoutes);
+        StateSources rules = live.rules();
+        return rules.plus(nft.get()).plus(ip.get())
                 .plus(new StateSources(List.of(), inspects, containers.networks(), List.of(), List.of(), List.of()));
+    }
+
+    /** One read on its own short-lived thread (no pool: the watcher is idle between events). */
+    private static final class Side<T> {
+        private final Thread thread;
+        private T value;
+        private RuntimeException failure;
+
+        Side(java.util.function.Supplier<T> read) {
+            thread = new Thread(() -> {
+                try {
+                    value = read.get();
+                } catch (RuntimeException e) {
+                    failure = e;
+                }
+            }, "watch-read");
+            thread.setDaemon(true);
+            thread.start();
+        }
+
+        T get() {
+            try {
+                thread.join();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while reading the host", e);
+            }
+            if (failure != null) {
+                throw failure;
+            }
+            return value;
+        }
     }
 
     private StateSources rulesOnly() {
