@@ -12,6 +12,8 @@
 # Steps; after each one the rules must be right within WATCH_DEADLINE, and the latency is printed:
 #   1. watch starts (its first reconcile runs on an empty host)
 #   2. podman run web -p 8080:80: cnifix's rule for web appears; the port answers from the client namespace
+#   2b. the same through the OCI hook (scripts/hooks): the hook wrapper sees watch's lock and only drops a spool
+#      file, which watch takes; no hook worker runs
 #   3. podman stop web: the rule goes; podman run filler (no port); podman start web (a new address): the rule is
 #      there for the new address, not for the old one; the port answers
 #   4. an event-stream break: the `podman events` child is killed and a container started right away (its event
@@ -161,6 +163,27 @@ WEB_IP=$(container_ip web)
 await "start: web's rule ($WEB_IP)" "$t0" has_rule web tcp/8080 "$WEB_IP"
 eq "web answers from the client namespace" 200 "$(probe 8080)"
 eq "exactly one cnifix rule" 1 "$(ipt_save | grep -c -- '--comment "cnifix: ' || true)"
+
+step "2b. the OCI hook hands over to watch (the wrapper sees watch's lock and only drops a spool file)"
+H=$ENS_STATE/hooks.d
+mkdir -p "$H"
+for s in poststart poststop; do
+    jq --arg path "$repo/scripts/hooks/cnifix-oci-hook" --arg cnifix "$repo/scripts/cnifix" --arg jar "$JAR" \
+       --arg pw "$PODMAN_WRAPPER" --arg l "$W/hook.log" \
+       '.hook.path = $path | .hook.env = ["PATH=/usr/sbin:/usr/bin:/sbin:/bin", "CNIFIX=" + $cnifix, "CNIFIX_JAR=" + $jar]
+        | .hook.args += ["--podman", $pw, "--log-file", $l]' "$repo/scripts/hooks/cnifix-$s.json" > "$H/cnifix-$s.json"
+done
+ens_podman --hooks-dir "$H" run -d --name hooked -p 8084:80 "${ENS_PODMAN_RUN_OPTS[@]}" "$ENS_IMAGE" httpd -f -p 80 -h /www >/dev/null
+t0=$(now_ms)
+HOOKED_IP=$(container_ip hooked)
+await "hooked start: hooked's rule ($HOOKED_IP)" "$t0" has_rule hooked tcp/8084 "$HOOKED_IP"
+spool_empty() { ens_in sh -c '[ -d /run/cnifix/spool ] && [ -z "$(ls -A /run/cnifix/spool)" ]'; }
+await "hooked start: watch took the hand-over" "$t0" spool_empty
+if [ ! -e "$W/hook.log" ]; then pass "no hook worker ran (watch did the work)"; else fail "a hook worker ran: $(head -3 "$W/hook.log")"; fi
+ens_podman --hooks-dir "$H" rm -f -t 0 hooked >/dev/null
+t0=$(now_ms)
+await "hooked remove: hooked's rule removed" "$t0" no_rule hooked tcp/8084
+await "hooked remove: watch took the hand-over" "$t0" spool_empty
 
 step "3. podman stop web; a filler takes its address; podman start web"
 ens_podman stop -t 0 web >/dev/null

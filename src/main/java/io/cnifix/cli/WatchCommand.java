@@ -71,8 +71,11 @@ final class WatchCommand implements Callable<Integer> {
     @Option(names = "--spool-dir", paramLabel = "DIR", description = "Where the OCI hook hands containers over while watch runs (default ${DEFAULT-VALUE}; none: ignore the hook).")
     String spoolDir = "/run/cnifix/spool";
 
-    @Option(names = "--watch-lock", paramLabel = "FILE", hidden = true, description = "Held while watch runs: the hook hands over to it, a second watch refuses (default ${DEFAULT-VALUE}).")
+    @Option(names = "--watch-lock", paramLabel = "FILE", hidden = true, description = "Held while watch runs: a second watch refuses (default ${DEFAULT-VALUE}).")
     Path watchLock = Path.of("/run/cnifix/watch.lock");
+
+    @Option(names = "--pid-file", paramLabel = "FILE", hidden = true, description = "Watch's PID and start time, which the OCI hook wrapper reads to hand over to it (default ${DEFAULT-VALUE}).")
+    Path pidFile = Path.of("/run/cnifix/watch.pid");
 
     @Option(names = "--interval", paramLabel = "SECONDS", description = "A full reconcile this often (default ${DEFAULT-VALUE}).")
     long intervalSeconds = 300;
@@ -130,16 +133,36 @@ final class WatchCommand implements Callable<Integer> {
         }, "watch-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
         try (held) {
+            writePidFile(log);
             watcher.run();
         } catch (java.io.IOException ignored) {
             // closing the lock's channel
         } finally {
+            try {
+                Files.deleteIfExists(pidFile);
+            } catch (java.io.IOException ignored) {
+                // a stale file names a process that is gone or started at another time: the wrapper ignores it
+            }
             done.countDown();
         }
         return ExitCodes.OK;
     }
 
-    /** Held for the whole run: the hook wrapper sees it taken and hands over to this process; a second watch stops here. */
+    /** "PID STARTTIME" (field 22 of /proc/self/stat), written atomically: the hook wrapper hands over while both match. */
+    private void writePidFile(Log log) {
+        long pid = ProcessHandle.current().pid();
+        long start = new io.cnifix.hook.ProcStat(Path.of("/proc")).startTime(pid).orElse(0);
+        try {
+            Files.createDirectories(pidFile.toAbsolutePath().getParent());
+            Path tmp = pidFile.resolveSibling("." + pidFile.getFileName() + ".tmp");
+            Files.writeString(tmp, pid + " " + start + "\n");
+            Files.move(tmp, pidFile, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        } catch (java.io.IOException e) {
+            log.warning("cannot write " + pidFile + " (" + e.getMessage() + "): the OCI hook will not hand over to this watch");
+        }
+    }
+
+    /** Held for the whole run: a second watch stops here. */
     private FileChannel holdWatchLock() {
         try {
             Files.createDirectories(watchLock.toAbsolutePath().getParent());
