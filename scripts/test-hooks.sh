@@ -200,7 +200,7 @@ scenario() {
     sleep 3
     running=$(ens_podman inspect -f '{{.State.Running}}' web2 2>/dev/null || echo missing)
     check "$backend: failing cnifix: the container runs" test "$running" = true
-    check "$backend: failing cnifix: the failure is logged" grep -q "poststart web2 .*failed" "$log"
+    check "$backend: failing cnifix: the failure is logged" eventually 10 grep -q "poststart web2 .*failed" "$log"
     check "$backend: failing cnifix: no cnifix rule was left behind" test "$(rules_for web2)" = 0
     ens_podman rm -f -t 0 web2 >/dev/null
 
