@@ -7,7 +7,8 @@
 #
 # Usage (root, Debian 12; installs the packages it lacks):
 #     scripts/e2e-watch.sh                  BACKEND=netavark scripts/e2e-watch.sh
-#     WATCH_DEADLINE=1.0 (seconds): how soon after each step the rules must be right
+#     WATCH_DEADLINE=1.0 (seconds): how soon after each step the rules must be right; on a machine whose load is
+#     above twice its CPUs, 10 x that passes with a note (WATCH_STRICT=1: the deadline always)
 #
 # Steps; after each one the rules must be right within WATCH_DEADLINE, and the latency is printed:
 #   1. watch starts (its first reconcile runs on an empty host)
@@ -121,10 +122,17 @@ await() {
         if "$@"; then
             t=$(( $(now_ms) - t0 ))
             LATENCIES+=("$d: $t ms")
+            local load cpus
+            load=$(cut -d' ' -f1 /proc/loadavg) cpus=$(nproc)
             if awk -v t="$t" -v d="$WATCH_DEADLINE" 'BEGIN { exit !(t <= d * 1000) }'; then
                 pass "$d within ${WATCH_DEADLINE}s ($t ms)"
+            elif [ "${WATCH_STRICT:-0}" != 1 ] && awk -v l="$load" -v c="$cpus" 'BEGIN { exit !(l > 2 * c) }' \
+                 && awk -v t="$t" -v d="$WATCH_DEADLINE" 'BEGIN { exit !(t <= 10 * d * 1000) }'; then
+                # as in test-hooks.sh: on a machine loaded far beyond its CPUs (other builds), every process start
+                # on the path is slow; the time is reported with the load, and only 10 x the deadline fails
+                pass "$d within 10 x ${WATCH_DEADLINE}s on this busy machine ($t ms, load $load on $cpus CPUs; WATCH_STRICT=1 to fail)"
             else
-                fail "$d: took $t ms (deadline ${WATCH_DEADLINE}s)"
+                fail "$d: took $t ms (deadline ${WATCH_DEADLINE}s, load $load on $cpus CPUs)"
             fi
             return 0
         fi
