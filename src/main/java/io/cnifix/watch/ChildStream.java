@@ -70,7 +70,7 @@ public final class ChildStream implements AutoCloseable {
                 t.start();
                 if (!first) {
                     log.info(name + ": listening again (process " + p.pid() + ")");
-                    post.accept(new WatchEvent.Resync(name + " reconnected"));
+                    post.accept(new WatchEvent.Resync(name + " reconnected", false));
                 } else {
                     log.debug(name + ": listening (process " + p.pid() + ": " + String.join(" ", command) + ")");
                 }

@@ -25,9 +25,14 @@ public sealed interface WatchEvent {
 
     /**
      * A stream (re)connected after a break: what happened while it was down is unknown, so reconcile everything.
-     * Also posted by the timer.
+     * Also posted by the timer. Not {@code full}: only which containers run is asked again (one ps, one inspect of
+     * those not known yet), the networks read last time are kept.
      */
-    record Resync(String why) implements WatchEvent {
+    record Resync(String why, boolean full) implements WatchEvent {
+        /** A full one: the engines' networks are read again too (at start, on the timer). */
+        public Resync(String why) {
+            this(why, true);
+        }
     }
 
     /** SIGTERM or the end of the run: finish the current step and stop. */

@@ -219,8 +219,12 @@ public final class Watcher {
             }
             repair(why);
         } else if (e instanceof WatchEvent.Resync r) {
-            coalesceResyncs();
-            resync(r.why());
+            boolean full = coalesceResyncs() || r.full();
+            if (full || !containersKnown) {
+                resync(r.why());
+            } else {
+                quickResync(r.why());
+            }
         }
         log.debug(describe(e) + ": handled in " + (System.nanoTime() - t0) / 1_000_000 + " ms");
     }
@@ -268,8 +272,17 @@ public final class Watcher {
         return queue.stream().anyMatch(x -> x instanceof WatchEvent.Started || x instanceof WatchEvent.Stopped);
     }
 
-    private void coalesceResyncs() {
-        queue.removeIf(x -> x instanceof WatchEvent.Resync);
+    /** Drops the resyncs queued behind this one; true when one of them was a full one. */
+    private boolean coalesceResyncs() {
+        boolean[] full = {false};
+        queue.removeIf(x -> {
+            if (x instanceof WatchEvent.Resync r) {
+                full[0] |= r.full();
+                return true;
+            }
+            return false;
+        });
+        return full[0];
     }
 
     private void started(WatchEvent.Started s) {
@@ -348,6 +361,52 @@ public final class Watcher {
         dnatNotRestored = Set.of();
         footprint = new TreeSet<>();
         repair("resync (" + why + ", " + all.size() + " container" + (all.size() == 1 ? "" : "s") + ")");
+    }
+
+    /**
+     * After a stream break: asks each followed engine only which containers run ({@code ps}), inspects those not
+     * known yet, forgets those gone, then repairs. A failing engine falls back to a full resync.
+     */
+    private void quickResync(String why) {
+        for (Engine engine : List.of(Engine.PODMAN, Engine.DOCKER)) {
+            String exe = engine == Engine.PODMAN ? settings.podman() : settings.docker();
+            if (exe == null) {
+                continue;
+            }
+            List<String> ps = engine == Engine.PODMAN ? List.of(exe, "ps", "-q", "--no-trunc") : docker("ps", "-q", "--no-trunc");
+            ProcessRunner.Result r = runner.run(ps, null, INSPECT_TIMEOUT);
+            if (!r.ok()) {
+                log.warning(why + ": " + r.describe() + "; reading everything again");
+                resync(why);
+                return;
+            }
+            Set<String> running = new java.util.LinkedHashSet<>();
+            for (String line : r.stdout().split("\n")) {
+                if (!line.isBlank()) {
+                    running.add(line.strip());
+                }
+            }
+            for (Containers.Known k : containers.all()) {
+                if (k.engine() == engine && !running.contains(k.id())) {
+                    containers.remove(k.id());
+                }
+            }
+            List<String> fresh = running.stream().filter(id -> containers.all().stream().noneMatch(k -> k.id().equals(id))).toList();
+            if (!fresh.isEmpty()) {
+                List<String> cmd = new ArrayList<>(inspectCommand(engine, fresh.get(0)));
+                cmd.addAll(fresh.subList(1, fresh.size()));
+                ProcessRunner.Result i = runner.run(cmd, null, INSPECT_TIMEOUT);
+                if (!i.ok()) {
+                    log.warning(why + ": " + i.describe() + "; reading everything again");
+                    resync(why);
+                    return;
+                }
+                Containers.split(engine, new InputText(engine.name().toLowerCase(Locale.ROOT) + " inspect", i.stdout()))
+                        .forEach(containers::put);
+            }
+        }
+        dnatNotRestored = Set.of();
+        repair("resync (" + why + ", " + containers.size() + " container" + (containers.size() == 1 ? "" : "s") + ")");
     }
 
     /**
