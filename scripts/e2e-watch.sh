@@ -26,7 +26,7 @@
 #   7. SIGTERM: watch exits 0 within 10 s and leaves no child behind
 # Prints PASS/FAIL per check, the latencies, and "N passed, M failed"; exits 1 on any failure. Everything is torn
 # down (trap); the machine's own namespace is compared before and after.
-# Takes about 1 minute on a 2-core VM once packages are installed.
+# Takes 1 to 1.5 minutes on a 2-core VM once packages are installed.
 
 set -euo pipefail
 
