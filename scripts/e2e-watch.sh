@@ -22,6 +22,7 @@
 #   5. a firewall flush: the engine namespace's ruleset from before any container (iptables-restore) wipes the
 #      engine's DNAT and cnifix's rules: watch sees the change (nft monitor), runs `podman network reload --all`
 #      and re-adds cnifix's rules; both ports answer again
+#   5b. firewalld's D-Bus Reloaded signal (on a private bus: watch --dbus-address) starts a repair pass
 #   6. podman rm -f web: its rule goes, late's stays
 #   7. SIGTERM: watch exits 0 within 10 s and leaves no child behind
 # Prints PASS/FAIL per check, the latencies, and "N passed, M failed"; exits 1 on any failure. Everything is torn
@@ -57,6 +58,7 @@ final() {
     if [ -n "$WATCH_PID" ] && kill -0 "$WATCH_PID" 2>/dev/null; then
         kill -KILL "$WATCH_PID" 2>/dev/null || true
     fi
+    [ -n "${BUS_PID:-}" ] && kill "$BUS_PID" 2>/dev/null || true
     if [ -n "${W:-}" ] && [ -f "$W/watch.log" ] && [ "$FAILED" -gt 0 ]; then
         say "---- watch log (last 40 lines)"; tail -40 "$W/watch.log" || true
     fi
@@ -151,9 +153,15 @@ child_pid() {   # child_pid PATTERN: the watch JVM's child whose command line ma
 log_has() { grep -q -- "$1" "$W/watch.log"; }
 
 step "1. start cnifix watch in the engine namespace ($BACKEND)"
+# firewalld's signals come from a private bus (a session dbus-daemon on a socket in the state directory), never the
+# machine's system bus
+BUS=unix:path=$W/bus
+dbus-daemon --session --address="$BUS" --nofork --nopidfile >/dev/null 2>&1 &
+BUS_PID=$!
+for _ in $(seq 1 100); do [ -S "$W/bus" ] && break; sleep 0.05; done
 # nsenter execs java, so $! is the JVM
 nsenter -t "$ENS_HOLDER_PID" -m -n -- java -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -jar "$JAR" watch \
-    --podman "$PODMAN_WRAPPER" --docker none --no-firewalld --interval 3600 --verbose \
+    --podman "$PODMAN_WRAPPER" --docker none --dbus-address "$BUS" --interval 3600 --verbose \
     --backup-dir "$W/backups" --lock-file "$W/cnifix.lock" > "$W/watch.out" 2> "$W/watch.log" &
 WATCH_PID=$!
 t0=$(now_ms)
@@ -163,6 +171,7 @@ else fail "watch did not come up"; exit 1; fi
 check_child() { if [ -n "$(child_pid "$1")" ]; then pass "watch runs $1 as a child"; else fail "watch runs no $1 child"; fi; }
 check_child 'events --format json'
 check_child 'nft monitor'
+check_child 'dbus-monitor'
 
 step "2. podman run web -p 8080:80"
 ens_podman run -d --name web -p 8080:80 "${ENS_PODMAN_RUN_OPTS[@]}" "$ENS_IMAGE" httpd -f -p 80 -h /www >/dev/null
@@ -230,6 +239,14 @@ await "flush: cnifix's rules back" "$t0" both_rules
 if log_has 'podman network reload --all done'; then pass "watch ran podman network reload --all"; else fail "no podman network reload in the log"; fi
 res=$( (ens_probe_many tcp:8080 tcp:8083) 2>/dev/null | awk '{print $2}' | tr '\n' ' ')
 eq "web and late answer after the flush" "200 200 " "$res"
+
+step "5b. firewalld's Reloaded signal (sent on the private bus) starts a repair pass"
+dbus-send --bus="$BUS" --type=signal /org/fedoraproject/FirewallD1 org.fedoraproject.FirewallD1.Reloaded
+t0=$(now_ms)
+reload_seen() { grep -q 'firewalld reloaded.*ms)' "$W/watch.log"; }
+await "firewalld Reloaded: a repair pass ran" "$t0" reload_seen
+res=$( (ens_probe_many tcp:8080 tcp:8083) 2>/dev/null | awk '{print $2}' | tr '\n' ' ')
+eq "web and late still answer" "200 200 " "$res"
 
 step "6. podman rm -f web"
 ens_podman rm -f -t 0 web >/dev/null
