@@ -1,44 +1,234 @@
 #!/usr/bin/env bash
-# Measures what the issues set targets for, on this machine; results go in docs/benchmarks.md by hand.
-#   parse 100,000 rules (< 1 s, < 300 MB heap); one trace through 100,000 rules (< 20 ms);
-#   diff of the seed snapshot (< 0.5 s wall with JVM start); diff of 2,000 containers / 10,000 ports /
-#   100,000 rules (< 5 s, 1 GB heap) and of twice that (at most 2.3 times the time);
-#   an admin chain of 1 to 20,000 `-s X/32 -j DROP` rules judged (linear or better; ratio to the 1-rule case);
-#   1,000 rules applied in one iptables-restore against 1,000 iptables -I calls (needs root; in a namespace).
+# Measures the speed targets of the issues as RATIOS against a floor measured in the same run, because absolute
+# times drift with the load of a shared machine. Every comparison is interleaved (round r runs A then B, round r+1
+# B then A) and reported as the ratio of medians, with each side's median wall time and maximum RSS
+# (/usr/bin/time -v). The machine's load is printed before and after. Results go in docs/benchmarks.md by hand.
+#
+#   start-up     cnifix --version and cnifix diff of the seed snapshot vs a Java hello-world with the launcher's
+#                flags (with and without the AppCDS archive, made here by scripts/cnifix-cds)
+#   parse        100,000 rules: cnifix diff --offline --rules FILE (parse and build, no ports) vs
+#                iptables-restore --test FILE (in a throw-away network namespace): wall and memory
+#   size         the 2,000-container host (10,000 ports, 100,000 rules) vs the seed diff; twice that vs once
+#   apply        1,000 rules in one iptables-restore vs 1,000 iptables -I calls (in a network namespace)
+#   podman       (root, with podman) in namespaces (scripts/lib/engines-netns.sh): a hooked
+#                `podman run -d -p` vs a hook-less one, and with `cnifix watch` running, how long after
+#                `podman run` returns the port first answers from the client namespace
+#
+# Usage: scripts/bench.sh [ROUNDS]   (default 7; the big diffs run ROUNDS/2+1 rounds)
+#        BENCH_SECTIONS="startup admin parse size apply podman" (the default: all) picks sections
+#   admin chain  (AdminChainBench) an admin chain of 1 to 20,000 `-s X/32 -j DROP` rules judged: linear or
+#                better, as a ratio to the 1-rule case
 set -euo pipefail
 cd "$(dirname "$0")/.."
-[ -f target/cnifix.jar ] || mvn -q -B package -DskipTests
-mvn -q -B test-compile
+repo=$PWD
+ROUNDS=${1:-7}
+BIG_ROUNDS=$(( ROUNDS / 2 + 1 ))
+SEED=fixtures/centos7-podman-cni
+FLAGS=(-XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xshare:auto)   # the launcher's (scripts/cnifix)
+
+command -v /usr/bin/time >/dev/null 2>&1 || [ -x /usr/bin/time ] || {
+    [ "$(id -u)" = 0 ] || { echo "bench: /usr/bin/time is missing (apt-get install time)" >&2; exit 3; }
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq time >/dev/null
+}
+[ -f target/cnifix.jar ] || mvn -q -B -ntp package -DskipTests
+[ -d target/test-classes/io/cnifix/bench ] || mvn -q -B -ntp test-compile
 CP="target/test-classes:target/cnifix.jar"
-out=$(mktemp -d)
-trap 'rm -rf "$out"; ip netns del cfxbench 2>/dev/null || true' EXIT
+out=$(mktemp -d /tmp/cnifix-bench.XXXXXX)
+NS=wat-bench-$$
+cleanup() {
+    ip netns del "$NS" 2>/dev/null || true
+    [ -n "${ENS_STATE:-}" ] && ens_cleanup
+    rm -rf "$out"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+want() { case " ${BENCH_SECTIONS:-startup admin parse size apply podman} " in *" $1 "*) return 0 ;; *) return 1 ;; esac; }
+load() { cut -d' ' -f1-3 /proc/loadavg; }
+echo "machine: $(nproc) cores, $(free -g | awk '/^Mem:/ {print $2}') GiB, $(java -version 2>&1 | head -1), load before: $(load)"
+
+# ---------------------------------------------------------------------------------------------------------------
+# interleaved measurement
+
+# sample NAME CMD...: one run of CMD; appends "wall_s maxrss_kb" to $out/NAME.samples
+sample() {
+    local name=$1; shift
+    /usr/bin/time -f '%e %M' -o "$out/$name.one" "$@" >/dev/null 2>&1 || true
+    tail -1 "$out/$name.one" >> "$out/$name.samples"
+}
+median() { sort -n | awk '{a[NR]=$1} END {if (NR == 0) print "nan"; else if (NR % 2) print a[(NR+1)/2]; else print (a[NR/2]+a[NR/2+1])/2}'; }
+wall_of() { awk '{print $1}' "$out/$1.samples" | median; }
+rss_of() { awk '{print $2}' "$out/$1.samples" | median; }
+
+# pair LABEL ROUNDS A-NAME "A-CMD" B-NAME "B-CMD": interleaved; prints the ratio A/B of median walls and RSS
+pair() {
+    local label=$1 rounds=$2 an=$3 ac=$4 bn=$5 bc=$6 r
+    rm -f "$out/$an.samples" "$out/$bn.samples"
+    for r in $(seq "$rounds"); do
+        if [ $((r % 2)) = 1 ]; then eval "sample $an $ac"; eval "sample $bn $bc"
+        else eval "sample $bn $bc"; eval "sample $an $ac"; fi
+    done
+    local aw bw ar br
+    aw=$(wall_of "$an") bw=$(wall_of "$bn") ar=$(rss_of "$an") br=$(rss_of "$bn")
+    printf '%-58s %5.2fx wall (%.2f s vs %.2f s), %4.2fx max RSS (%d vs %d MiB), %d rounds\n' "$label" \
+        "$(awk -v a="$aw" -v b="$bw" 'BEGIN{print (b > 0) ? a/b : 0}')" "$aw" "$bw" \
+        "$(awk -v a="$ar" -v b="$br" 'BEGIN{print (b > 0) ? a/b : 0}')" "$((${ar%.*} / 1024))" "$((${br%.*} / 1024))" "$rounds"
+}
+
+# ---------------------------------------------------------------------------------------------------------------
+# start-up
+
+if want startup; then
+mkdir -p "$out/hello"
+printf 'public class Hello { public static void main(String[] a) { System.out.println("hello"); } }\n' > "$out/hello/Hello.java"
+javac -d "$out/hello" "$out/hello/Hello.java"
+scripts/cnifix-cds "$out/cnifix.jsa" target/cnifix.jar >/dev/null
+HELLO="java ${FLAGS[*]} -cp $out/hello Hello"
+WITH="env CNIFIX_CDS_ARCHIVE=$out/cnifix.jsa scripts/cnifix"
+WITHOUT="env CNIFIX_CDS_ARCHIVE=$out/none.jsa scripts/cnifix"
+echo "-- start-up (target: --version at most 2.5x, diff of the seed snapshot at most 3x the hello-world)"
+pair "cnifix --version / hello-world (AppCDS archive)" "$ROUNDS" version "$WITH --version" hello "$HELLO"
+pair "cnifix --version / hello-world (no archive)" "$ROUNDS" version0 "$WITHOUT --version" hello "$HELLO"
+pair "cnifix diff seed / hello-world (AppCDS archive)" "$ROUNDS" seed "$WITH diff --snapshot $SEED" hello "$HELLO"
+pair "cnifix diff seed / hello-world (no archive)" "$ROUNDS" seed0 "$WITHOUT diff --snapshot $SEED" hello "$HELLO"
+fi
+
+# ---------------------------------------------------------------------------------------------------------------
+# parse, size, doubling
+
+if want admin; then
+echo "-- admin chain (target: judging N '-s X/32 -j DROP' rules linear or better; ratios to the 1-rule case)"
+java -Xmx1g -cp "$CP" io.cnifix.bench.AdminChainBench fixtures/centos7-podman-cni
+fi
+
+if want parse || want size; then
 java -cp "$CP" io.cnifix.bench.SyntheticHost "$out/x1" 2000 5 100000 >/dev/null
 java -cp "$CP" io.cnifix.bench.SyntheticHost "$out/x2" 4000 5 200000 >/dev/null
-echo "machine: $(nproc) cores, $(java -version 2>&1 | head -1)"
-java -Xmx300m -cp "$CP" io.cnifix.bench.ParseBench "$out/x1/iptables-save.txt"
-java -Xmx1g -cp "$CP" io.cnifix.bench.TraceBench "$out/x1"
-java -Xmx1g -cp "$CP" io.cnifix.bench.AdminChainBench fixtures/centos7-podman-cni
-wall() { # best and median of N runs of a command, in seconds
-  local n=$1; shift; local times=()
-  for _ in $(seq "$n"); do
-    local s e; s=$(date +%s.%N); "$@" >/dev/null 2>&1 || true; e=$(date +%s.%N)
-    times+=("$(echo "$e - $s" | bc)")
-  done
-  printf '%s\n' "${times[@]}" | sort -n | awk '{a[NR]=$1} END {printf "best %.2f s, median %.2f s (%d runs)\n", a[1], a[int((NR+1)/2)], NR}'
-}
-echo "diff seed snapshot, JVM start included: $(wall 5 java -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xshare:auto -jar target/cnifix.jar diff --snapshot fixtures/centos7-podman-cni)"
-echo "diff 2,000 containers, 10,000 ports, 100,000 rules (-Xmx1g): $(wall 3 java -Xmx1g -jar target/cnifix.jar diff --snapshot "$out/x1")"
-echo "diff 4,000 containers, 20,000 ports, 200,000 rules (-Xmx2g): $(wall 3 java -Xmx2g -jar target/cnifix.jar diff --snapshot "$out/x2")"
+RULES=$out/x1/iptables-save.txt
+if want parse; then
+echo "-- parse (target: 100,000 rules at most 1.0x iptables-restore --test wall, at most 1.5x its memory)"
 if [ "$(id -u)" = 0 ] && command -v iptables-restore >/dev/null; then
-  ip netns add cfxbench
-  ip netns exec cfxbench iptables -N CNI-FORWARD
-  { echo "*filter"; for i in $(seq 1000); do echo "-I CNI-FORWARD 1 -d 10.88.$((i / 250)).$((i % 250 + 2))/32 ! -i cni0 -o cni0 -p tcp -m tcp --dport 80 -m comment --comment \"cnifix: c$i tcp/$((10000 + i))\" -j ACCEPT"; done; echo COMMIT; } > "$out/restore"
-  s=$(date +%s.%N); ip netns exec cfxbench iptables-restore --noflush --wait 5 < "$out/restore"; e=$(date +%s.%N)
-  one=$(echo "$e - $s" | bc)
-  ip netns exec cfxbench iptables -F CNI-FORWARD
-  s=$(date +%s.%N)
-  for i in $(seq 1000); do ip netns exec cfxbench iptables -w -I CNI-FORWARD 1 -d "10.88.$((i / 250)).$((i % 250 + 2))/32" ! -i cni0 -o cni0 -p tcp -m tcp --dport 80 -m comment --comment "cnifix: c$i tcp/$((10000 + i))" -j ACCEPT; done
-  e=$(date +%s.%N)
-  many=$(echo "$e - $s" | bc)
-  printf 'apply 1,000 rules: one iptables-restore %.3f s, 1,000 iptables -I calls %.2f s, ratio %.0fx\n' "$one" "$many" "$(echo "$many / $one" | bc -l)"
+    ip netns add "$NS"
+    pair "parse 100,000 rules: cnifix / iptables-restore --test" "$BIG_ROUNDS" \
+        parse "java ${FLAGS[*]} -Xmx1g -jar target/cnifix.jar diff --offline --rules $RULES --format json" \
+        restore "ip netns exec $NS iptables-restore --test $RULES"
+else
+    echo "parse: needs root and iptables-restore (skipped)"
 fi
+fi
+if want size; then
+echo "-- size (target: the 2,000-container host at most 6x the seed diff; doubling at most 2.1x)"
+pair "diff 2,000 containers / seed diff" "$BIG_ROUNDS" big "java ${FLAGS[*]} -Xmx1g -jar target/cnifix.jar diff --snapshot $out/x1" \
+    seedj "java ${FLAGS[*]} -jar target/cnifix.jar diff --snapshot $SEED"
+pair "diff 4,000 containers / 2,000 containers" "$BIG_ROUNDS" big2 "java ${FLAGS[*]} -Xmx2g -jar target/cnifix.jar diff --snapshot $out/x2" \
+    big1 "java ${FLAGS[*]} -Xmx1g -jar target/cnifix.jar diff --snapshot $out/x1"
+fi
+fi
+
+# ---------------------------------------------------------------------------------------------------------------
+# apply: one transaction vs many calls
+
+if want apply && [ "$(id -u)" = 0 ] && command -v iptables-restore >/dev/null; then
+    ip netns list | grep -qw "$NS" || ip netns add "$NS"
+    ip netns exec "$NS" iptables -N CNI-FORWARD
+    { echo "*filter"; for i in $(seq 1000); do echo "-I CNI-FORWARD 1 -d 10.88.$((i / 250)).$((i % 250 + 2))/32 ! -i cni0 -o cni0 -p tcp -m tcp --dport 80 -m comment --comment \"cnifix: c$i tcp/$((10000 + i))\" -j ACCEPT"; done; echo COMMIT; } > "$out/restore"
+    s=$(date +%s%N); ip netns exec "$NS" iptables-restore --noflush --wait 5 < "$out/restore"; e=$(date +%s%N)
+    one=$(( (e - s) / 1000000 ))
+    ip netns exec "$NS" iptables -F CNI-FORWARD
+    s=$(date +%s%N)
+    for i in $(seq 1000); do ip netns exec "$NS" iptables -w -I CNI-FORWARD 1 -d "10.88.$((i / 250)).$((i % 250 + 2))/32" ! -i cni0 -o cni0 -p tcp -m tcp --dport 80 -m comment --comment "cnifix: c$i tcp/$((10000 + i))" -j ACCEPT; done
+    e=$(date +%s%N)
+    many=$(( (e - s) / 1000000 ))
+    echo "-- apply"
+    printf 'apply 1,000 rules: 1,000 iptables -I calls / one iptables-restore: %dx (%d ms vs %d ms)\n' $(( many / (one > 0 ? one : 1) )) "$many" "$one"
+fi
+
+# ---------------------------------------------------------------------------------------------------------------
+# podman: hooked run vs hook-less, and the port's latency with cnifix watch
+
+if want podman && [ "$(id -u)" = 0 ] && command -v podman >/dev/null; then
+    echo "-- podman (target: a hooked podman run within 1.1x a hook-less one; with watch the port answers within 0.3 s of podman run returning, median)"
+    export ENS_ENGINE_NS_NAME=wat-beng-$$ ENS_CLIENT_NS_NAME=wat-bcli-$$
+    # shellcheck source=lib/engines-netns.sh
+    . scripts/lib/engines-netns.sh
+    ens_init "watb$$" 2>/dev/null
+    ens_install_packages 2>/dev/null
+    ens_topology_up DROP 2>/dev/null
+    ens_holder_start 2>/dev/null
+    ens_podman_select pm cni 2>/dev/null
+    ens_podman_import 2>/dev/null
+    pw=$ENS_STATE/podman-wrapper
+    {
+        echo '#!/bin/sh'
+        printf 'exec env TMPDIR=%q podman' "$ENS_STATE/podman-pm/vartmp"
+        while read -r o; do printf ' %q' "$o"; done < <(ens_podman_global_opts)
+        echo ' "$@"'
+    } > "$pw"
+    chmod 755 "$pw"
+    H=$ENS_STATE/hooks.d E=$ENS_STATE/no-hooks.d
+    mkdir -p "$H" "$E"
+    for s in poststart poststop; do
+        jq --arg path "$repo/scripts/hooks/cnifix-oci-hook" --arg cnifix "$repo/scripts/cnifix" --arg jar "$repo/target/cnifix.jar" \
+           --arg pw "$pw" --arg b "$ENS_STATE/backups" --arg l "$ENS_STATE/hook.log" \
+           '.hook.path = $path | .hook.env = ["PATH=/usr/sbin:/usr/bin:/sbin:/bin", "CNIFIX=" + $cnifix, "CNIFIX_JAR=" + $jar]
+            | .hook.args += ["--podman", $pw, "--backup-dir", $b, "--log-file", $l]' "scripts/hooks/cnifix-$s.json" > "$H/cnifix-$s.json"
+    done
+    n=0
+    run_one() {   # run_one HOOKSDIR: podman run -d -p, then rm -f (the removal is not timed)
+        n=$((n + 1))
+        local s e
+        s=$(date +%s%N)
+        ens_podman --hooks-dir "$1" run -d --name "b$n" -p "$((9000 + n)):80" "${ENS_PODMAN_RUN_OPTS[@]}" "$ENS_IMAGE" \
+            httpd -f -p 80 -h /www >/dev/null
+        e=$(date +%s%N)
+        awk -v d="$((e - s))" 'BEGIN{printf "%.3f\n", d / 1e9}'
+        sleep 1   # the detached worker finishes before the next run (and before rm)
+        ens_podman --hooks-dir "$1" rm -f -t 0 "b$n" >/dev/null 2>&1
+        sleep 0.5
+    }
+    rm -f "$out/hooked.s" "$out/plain.s"
+    for r in $(seq "$ROUNDS"); do
+        if [ $((r % 2)) = 1 ]; then run_one "$H" >> "$out/hooked.s"; run_one "$E" >> "$out/plain.s"
+        else run_one "$E" >> "$out/plain.s"; run_one "$H" >> "$out/hooked.s"; fi
+    done
+    hw=$(median < "$out/hooked.s") pwl=$(median < "$out/plain.s")
+    printf '%-58s %5.2fx wall (%.2f s vs %.2f s), %d rounds\n' "podman run -d -p, hooked / hook-less" \
+        "$(awk -v a="$hw" -v b="$pwl" 'BEGIN{print a/b}')" "$hw" "$pwl" "$ROUNDS"
+    # with cnifix watch: how soon after podman run returns does the port answer?
+    nsenter -t "$ENS_HOLDER_PID" -m -n -- java "${FLAGS[@]}" -jar "$repo/target/cnifix.jar" watch --podman "$pw" --docker none \
+        --no-firewalld --interval 3600 --backup-dir "$ENS_STATE/backups" --lock-file "$ENS_STATE/cnifix.lock" \
+        2> "$ENS_STATE/watch.log" &
+    wpid=$!
+    for _ in $(seq 1 400); do grep -q 'resync (start' "$ENS_STATE/watch.log" 2>/dev/null && break; sleep 0.05; done
+    # with watch running the hook only hands over (a spool file): its whole cost inside podman run
+    rm -f "$out/hookedw.s" "$out/plainw.s"
+    for r in $(seq "$ROUNDS"); do
+        if [ $((r % 2)) = 1 ]; then run_one "$H" >> "$out/hookedw.s"; run_one "$E" >> "$out/plainw.s"
+        else run_one "$E" >> "$out/plainw.s"; run_one "$H" >> "$out/hookedw.s"; fi
+    done
+    hw=$(median < "$out/hookedw.s") pwl=$(median < "$out/plainw.s")
+    printf '%-58s %5.2fx wall (%.2f s vs %.2f s), %d rounds\n' "podman run -d -p with watch running, hooked / hook-less" \
+        "$(awk -v a="$hw" -v b="$pwl" 'BEGIN{print a/b}')" "$hw" "$pwl" "$ROUNDS"
+    rm -f "$out/latency.s"
+    for r in $(seq "$ROUNDS"); do
+        n=$((n + 1))
+        ens_podman --hooks-dir "$E" run -d --name "w$n" -p "$((9000 + n)):80" "${ENS_PODMAN_RUN_OPTS[@]}" "$ENS_IMAGE" \
+            httpd -f -p 80 -h /www >/dev/null
+        t0=$(date +%s%N)
+        while :; do
+            code=$(ens_client curl -s -o /dev/null -w '%{http_code}' --connect-timeout 0.1 -m 0.3 "http://$ENS_ENGINE_IP:$((9000 + n))/" 2>/dev/null) || code=000
+            [ "$code" = 200 ] && break
+            [ $(( $(date +%s%N) - t0 )) -lt 20000000000 ] || break
+            sleep 0.01
+        done
+        echo "$(( ($(date +%s%N) - t0) / 1000000 ))" >> "$out/latency.s"
+        ens_podman rm -f -t 0 "w$n" >/dev/null 2>&1
+        sleep 1
+    done
+    kill -TERM "$wpid" 2>/dev/null || true
+    wait "$wpid" 2>/dev/null || true
+    [ -z "${BENCH_DEBUG:-}" ] || tail -30 "$ENS_STATE/watch.log"
+    printf '%-58s %d ms median (%s ms), %d rounds\n' "with cnifix watch: port answers after podman run returns" \
+        "$(median < "$out/latency.s")" "$(sort -n "$out/latency.s" | tr '\n' ' ' | sed 's/ $//')" "$ROUNDS"
+fi
+echo "load after: $(load)"

@@ -86,6 +86,15 @@ wait_open() {
     done
 }
 
+# eventually SECONDS CMD...: CMD succeeds within SECONDS (polled): the hook hands its work to a detached worker
+# and returns at once, so what the worker does is done shortly after podman returns
+eventually() {
+    local limit=$1 i; shift
+    for i in $(seq 1 $((limit * 20))); do "$@" && return 0; sleep 0.05; done
+    "$@"
+}
+no_rules_for() { test "$(rules_for "$1")" = 0; }
+
 lt() { awk -v a="$1" -v b="$2" 'BEGIN{exit !(a+0 < b+0)}'; }
 
 # within_deadline BACKEND SECONDS: the port must answer within HOOK_DEADLINE of `podman run` returning. Two JVM
@@ -170,7 +179,7 @@ scenario() {
     # 4. stop removes the rule, start puts it back, rm -f removes it again
     ip1=$(ens_podman inspect -f '{{.NetworkSettings.IPAddress}}' web)
     ens_podman --hooks-dir "$H" stop -t 0 web >/dev/null
-    check "$backend: podman stop removed cnifix's rule (poststop)" test "$(rules_for web)" = 0
+    check "$backend: podman stop removed cnifix's rule (poststop)" eventually 5 no_rules_for web
     ens_podman --hooks-dir "$H" start web >/dev/null
     ip2=$(ens_podman inspect -f '{{.NetworkSettings.IPAddress}}' web)
     elapsed=$(wait_open 8080 10)
@@ -179,9 +188,10 @@ scenario() {
     check "$backend: ... with its rule for the current address" test "$(rules_for web "$ip2")" = 1
     check "$backend: one cnifix rule for web after restart" test "$(rules_for web)" = 1
     ens_podman --hooks-dir "$H" rm -f -t 0 web >/dev/null
-    check "$backend: podman rm -f removed cnifix's rule" test "$(rules_for web)" = 0
-    check "$backend: ... and its record" ens_in test ! -e "/run/cnifix/hook/$webid.json"
-    check "$backend: the hook logged the removal" grep -q "poststop web .*removed" "$log"
+    check "$backend: podman rm -f removed cnifix's rule" eventually 5 no_rules_for web
+    check "$backend: ... and its record" eventually 5 ens_in test ! -e "/run/cnifix/hook/$webid.json"
+    check "$backend: the hook logged the removal" eventually 5 grep -q "poststop web .*removed" "$log"
+    check "$backend: the hand-overs are all taken" eventually 5 ens_in sh -c '[ -z "$(ls -A /run/cnifix/spool 2>/dev/null)" ]'
 
     # 5. a failing cnifix does not stop the container
     if ens_podman --hooks-dir "$F" run -d --name web2 -p 8082:80 "${ENS_PODMAN_RUN_OPTS[@]}" "$ENS_IMAGE" \
@@ -190,7 +200,7 @@ scenario() {
     sleep 3
     running=$(ens_podman inspect -f '{{.State.Running}}' web2 2>/dev/null || echo missing)
     check "$backend: failing cnifix: the container runs" test "$running" = true
-    check "$backend: failing cnifix: the failure is logged" grep -q "poststart web2 .*failed" "$log"
+    check "$backend: failing cnifix: the failure is logged" eventually 10 grep -q "poststart web2 .*failed" "$log"
     check "$backend: failing cnifix: no cnifix rule was left behind" test "$(rules_for web2)" = 0
     ens_podman rm -f -t 0 web2 >/dev/null
 

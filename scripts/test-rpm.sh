@@ -36,11 +36,13 @@ rpm -qlp "$rpmfile" > "$work/files"
 expected=(
     /usr/bin/cnifix
     /usr/libexec/cnifix/oci-hook
+    /usr/libexec/cnifix/make-cds-archive
     /usr/share/cnifix/cnifix.jar
     /usr/share/containers/oci/hooks.d/cnifix-poststart.json
     /usr/share/containers/oci/hooks.d/cnifix-poststop.json
     /usr/lib/systemd/system/cnifix-reconcile.service
     /usr/lib/systemd/system/cnifix-reconcile.timer
+    /usr/lib/systemd/system/cnifix-watch.service
     /usr/lib/tmpfiles.d/cnifix.conf
     /usr/share/bash-completion/completions/cnifix
     /var/lib/cnifix/backups
@@ -64,6 +66,21 @@ mkdir -p "$root"
 (cd "$root" && rpm2cpio "$rpmfile" | cpio -idm --quiet)
 check "the packaged hook wrapper drains its input and exits 0 even without cnifix" \
     sh -c "echo '{}' | CNIFIX=/nonexistent '$root/usr/libexec/cnifix/oci-hook' hook poststop 2>/dev/null"
+# a java that logs where each class came from (inserted before -jar, after the launcher's own -Xlog options)
+mkdir -p "$work/bin"
+printf '%s\n' '#!/bin/sh' 'for a; do shift; if [ "$a" = -jar ]; then set -- "$@" "-Xlog:class+load=info:file=$CLASSLOG" -jar; else set -- "$@" "$a"; fi; done' \
+    "exec $(command -v java) \"\$@\"" > "$work/bin/java"
+chmod 755 "$work/bin/java"
+check "the packaged make-cds-archive makes an archive the packaged launcher uses" \
+    sh -c "'$root/usr/libexec/cnifix/make-cds-archive' '$work/cnifix.jsa' '$root/usr/share/cnifix/cnifix.jar' >/dev/null \
+        && PATH='$work/bin':\$PATH CLASSLOG='$work/classes.log' CNIFIX_CDS_ARCHIVE='$work/cnifix.jsa' \
+           CNIFIX_JAR='$root/usr/share/cnifix/cnifix.jar' '$root/usr/bin/cnifix' --version | grep -qx 'cnifix .*' \
+        && grep -q 'io.cnifix.cli.Main source: shared objects file (top)' '$work/classes.log'"
+check "... and runs without it" \
+    sh -c "PATH='$work/bin':\$PATH CLASSLOG='$work/classes2.log' CNIFIX_CDS_ARCHIVE='$work/none.jsa' \
+           CNIFIX_JAR='$root/usr/share/cnifix/cnifix.jar' '$root/usr/bin/cnifix' --version | grep -qx 'cnifix .*' \
+        && ! grep -q 'shared objects file (top)' '$work/classes2.log'"
+check "the %post runs make-cds-archive" sh -c "rpm -qp --scripts '$rpmfile' | grep -q make-cds-archive"
 check "the packaged launcher runs the packaged jar" \
     sh -c "CNIFIX_JAR='$root/usr/share/cnifix/cnifix.jar' '$root/usr/bin/cnifix' --version | grep -q '^cnifix '"
 for s in poststart poststop; do
@@ -77,8 +94,8 @@ done
 mkdir -p "$root/usr/lib/systemd"
 cp -a /usr/lib/systemd/system/. "$root/usr/lib/systemd/system/"
 cp "$root/usr/lib/systemd/system/cnifix-reconcile.service" "$root/usr/lib/systemd/system/cnifix-reconcile.timer" "$work/"
-check "systemd-analyze verify accepts the service and the timer" \
-    systemd-analyze verify --man=no --root="$root" cnifix-reconcile.service cnifix-reconcile.timer
+check "systemd-analyze verify accepts the services and the timer" \
+    systemd-analyze verify --man=no --root="$root" cnifix-reconcile.service cnifix-reconcile.timer cnifix-watch.service
 mv "$root/usr/bin/cnifix" "$work/cnifix.moved"
 check "... and notices a missing /usr/bin/cnifix (the check is real)" \
     sh -c "! systemd-analyze verify --man=no --root='$root' cnifix-reconcile.service 2>/dev/null"

@@ -10,6 +10,6 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "cnifix", subcommands = {ShowCommand.class, TraceCommand.class, DiffCommand.class, SuggestCommand.class,
         PruneCommand.class, ReconcileCommand.class, HookCommand.class, SnapshotCommand.class, StatusCommand.class,
-        UninstallCommand.class, CommandLine.HelpCommand.class})
+        UninstallCommand.class, WatchCommand.class, CommandLine.HelpCommand.class})
 public final class AllCommands extends Main {
 }

@@ -89,6 +89,10 @@ final class HookCommand implements Callable<Integer> {
     @Option(names = "--foreground", description = "poststart: do the work in the hook itself (only for a runtime that does not hold the container's lock while hooks run).")
     boolean foreground;
 
+    @Option(names = "--spooled", paramLabel = "FILE", hidden = true,
+            description = "Internal: the hand-over the hook wrapper wrote (stage, PID, start time, state); this process is the detached worker.")
+    Path spooled;
+
     @Option(names = "--worker", paramLabel = "ID", hidden = true, description = "Internal: the detached poststart worker for container ID.")
     String worker;
 
@@ -151,6 +155,8 @@ final class HookCommand implements Callable<Integer> {
             }
             if (worker != null) {
                 poststartWork(worker);
+            } else if (spooled != null) {
+                fromSpool();
             } else if ("poststart".equals(stage)) {
                 poststart(readState());
             } else if ("poststop".equals(stage)) {
@@ -218,6 +224,39 @@ final class HookCommand implements Callable<Integer> {
         return id.length() > 12 ? id.substring(0, 12) : id;
     }
 
+    /**
+     * The detached worker the hook wrapper started (it returned to the runtime at once): the state comes from the
+     * wrapper's hand-over file, with the PID's start time read while the container ran. poststart does its work
+     * here, in this process, with no further worker.
+     */
+    private void fromSpool() {
+        io.cnifix.hook.Spool.Handover h;
+        try {
+            h = io.cnifix.hook.Spool.read(spooled);
+        } finally {
+            io.cnifix.hook.Spool.delete(spooled);
+        }
+        if (stage != null && !stage.equals(h.stage())) {
+            throw new IllegalArgumentException("the hand-over " + spooled + " is for " + h.stage() + ", not " + stage);
+        }
+        State s = parseState(h.state().length() > MAX_STATE ? h.state().substring(0, MAX_STATE) : h.state());
+        if (h.stage().equals("poststop")) {
+            poststop(s);
+            return;
+        }
+        if (!isRoot()) {
+            debugLog("poststart " + shortId(s.id()) + ": not root (rootless Podman forwards ports in user space): nothing to do");
+            return;
+        }
+        if (sharesOurNetwork(s.pid())) {
+            debugLog("poststart " + shortId(s.id()) + ": the container uses the host's network: nothing to do");
+            return;
+        }
+        pid = h.pid() > 0 ? h.pid() : s.pid();
+        pidStart = h.startTime() > 0 ? h.startTime() : proc().startTime(pid).orElse(0);
+        poststartWork(s.id());
+    }
+
     // ---------------------------------------------------------------- poststart
 
     private void poststart(State s) {
@@ -258,11 +297,15 @@ final class HookCommand implements Callable<Integer> {
         }
     }
 
-    /** Starts {@code cnifix hook poststart --worker ID} in its own session, detached from the hook's pipes. */
+    /**
+     * Starts {@code cnifix hook poststart --worker ID} in its own session, detached from the hook's pipes. With
+     * {@code setsid -f} the worker is not this JVM's child (setsid forks it and exits at once), so this JVM does not
+     * wait at exit for its process reaper to see the worker end.
+     */
     private void spawnWorker(String id) {
         List<String> cmd = new ArrayList<>();
         if (ctx.runner().exists("setsid")) {
-            cmd.add("setsid");
+            cmd.addAll(List.of("setsid", "-f"));
         }
         cmd.addAll(javaCommand());
         cmd.addAll(List.of("hook", "poststart", "--worker", id, "--podman", podman, "--state-dir", stateDir.toString(),
@@ -431,22 +474,10 @@ final class HookCommand implements Callable<Integer> {
         LiveHost live = new LiveHost(commands());
         PlanRunner runner = new PlanRunner(inner, new StateOptions(), new ReferenceOptions(), jsonQuiet(), applyOptions(), null)
                 .from(c -> live.rules())
-                .scope(plan -> onlyFor(plan, mappings, others));
+                .scope(plan -> io.cnifix.hook.PruneScope.onlyFor(plan, mappings, others));
         int code = runner.run(false, true, "cnifix hook");
         report(what + " " + name + " (" + shortId(id) + ")", code, out, err);
         store.delete(id);
-    }
-
-    /** The removals of {@code plan} that open one of {@code mine} and none of {@code others}; no additions. */
-    static Plan onlyFor(Plan plan, List<PortMapping> mine, List<PortMapping> others) {
-        List<Removal> keep = new ArrayList<>();
-        for (Removal r : plan.removals()) {
-            OwnedRule.Key k = OwnedRule.key(r.rule());
-            if (k != null && mine.stream().anyMatch(k::covers) && others.stream().noneMatch(k::covers)) {
-                keep.add(r);
-            }
-        }
-        return new Plan(List.of(), keep, List.of(), plan.proofProblems());
     }
 
     // ---------------------------------------------------------------- records

@@ -37,6 +37,7 @@ public class ProcessRunner {
         } catch (IOException e) {
             throw new EnvironmentException("cannot run " + command.get(0) + ": " + e.getMessage(), e);
         }
+        started(p);
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         Thread o = pump(p.getInputStream(), out);
@@ -63,6 +64,24 @@ public class ProcessRunner {
         }
         return new Result(List.copyOf(command), p.exitValue(), out.toString(StandardCharsets.UTF_8),
                 err.toString(StandardCharsets.UTF_8));
+    }
+
+    /**
+     * Starts a long-lived program whose standard output the caller reads line by line (an event stream); standard
+     * input is /dev/null and standard error is kept apart for the caller to log. The caller ends it.
+     */
+    public Process start(List<String> command) {
+        ProcessBuilder pb = new ProcessBuilder(command);
+        pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+        try {
+            return pb.start();
+        } catch (IOException e) {
+            throw new EnvironmentException("cannot run " + command.get(0) + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Called with every process {@link #run} starts (cnifix watch tells its own ruleset changes from others'). */
+    protected void started(Process p) {
     }
 
     private static Thread pump(InputStream from, ByteArrayOutputStream to) {

@@ -129,6 +129,75 @@ class HookTest {
         assertEquals(1, h.restores.size(), "a second start of the same container changes nothing");
     }
 
+    /** The hand-over the hook wrapper (scripts/hooks/cnifix-oci-hook) writes, as it writes it. */
+    private Path spooled(String stage, long pid, long start, String state) throws Exception {
+        Path dir = tmp.resolve("spool");
+        Files.createDirectories(dir);
+        Path f = dir.resolve("00000000012345.777." + stage + ".json");
+        Files.writeString(f, "cnifix-hook-v1 " + stage + " " + pid + " " + start + "\n" + state + "\n");
+        return f;
+    }
+
+    @Test
+    void aSpooledPoststartIsWorkedOnInThisProcessWithTheWrappersPidAndStartTime() throws Exception {
+        assumeTrue(Root.isRoot(), "the apply path needs root");
+        FakeHost h = liveHost();
+        proc(4242, 777);
+        Path f = spooled("poststart", 4242, 777, "{\"ociVersion\":\"1.0.2\",\"id\":\"" + WEB + "\",\"status\":\"running\",\"pid\":4242}");
+        Run r = run(h, "", hookArgs("hook", "poststart", "--spooled", f.toString()));
+        assertEquals(0, r.code(), r.err());
+        assertTrue(h.v4.contains(WEB_RULE), h.v4);
+        assertFalse(Files.exists(f), "the hand-over is deleted");
+        assertFalse(Files.exists(tmp.resolve("state").resolve("worker.log")), "no further worker was started");
+        JsonObject rec = JsonParser.parseString(Files.readString(tmp.resolve("state").resolve(WEB + ".json"))).getAsJsonObject();
+        assertEquals(4242, rec.get("pid").getAsLong());
+        assertEquals(777, rec.get("startTime").getAsLong(), "the start time the wrapper read while the container ran");
+    }
+
+    @Test
+    void aSpooledPoststartOfAContainerThatIsGoneAppliesNothing() throws Exception {
+        assumeTrue(Root.isRoot(), "the apply path needs root");
+        FakeHost h = liveHost();
+        proc(4242, 999); // the PID now belongs to another process
+        Path f = spooled("poststart", 4242, 777, "{\"id\":\"" + WEB + "\",\"pid\":4242}");
+        assertEquals(0, run(h, "", hookArgs("hook", "poststart", "--spooled", f.toString())).code());
+        assertTrue(h.restores.isEmpty(), h.v4);
+        assertTrue(log().contains("stopped before its ports were opened"), log());
+    }
+
+    @Test
+    void aSpooledPoststopRemovesTheRule() throws Exception {
+        assumeTrue(Root.isRoot(), "the apply path needs root");
+        FakeHost h = liveHost();
+        h.v4 = withOwned(rules, WEB_RULE);
+        record(WEB, "web", "10.88.0.2", "tcp", 8080, 80);
+        Path f = spooled("poststop", 0, 0, "{\"id\":\"" + WEB + "\",\"status\":\"stopped\"}");
+        assertEquals(0, run(h, "", hookArgs("hook", "poststop", "--spooled", f.toString())).code());
+        assertFalse(h.v4.contains(WEB_RULE), h.v4);
+        assertFalse(Files.exists(f));
+    }
+
+    @Test
+    void aBadHandOverIsLoggedDeletedAndTheHookExitsZero() throws Exception {
+        FakeHost h = liveHost();
+        Path dir = tmp.resolve("spool");
+        Files.createDirectories(dir);
+        Path noHeader = dir.resolve("1.1.poststart.json");
+        Files.writeString(noHeader, "{\"id\":\"" + WEB + "\"}\n");
+        assertEquals(0, run(h, "", hookArgs("hook", "poststart", "--spooled", noHeader.toString())).code());
+        assertTrue(log().contains("no cnifix-hook-v1 header"), log());
+        assertFalse(Files.exists(noHeader));
+        Path fifo = dir.resolve("2.2.poststart.json");
+        assumeTrue(new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor() == 0);
+        assertTimeoutPreemptively(Duration.ofSeconds(20), () ->
+                assertEquals(0, run(h, "", hookArgs("hook", "poststart", "--spooled", fifo.toString())).code()));
+        assertTrue(log().contains("not a regular file"), log());
+        Path other = spooled("poststop", 0, 0, "{\"id\":\"" + WEB + "\"}");
+        assertEquals(0, run(h, "", hookArgs("hook", "poststart", "--spooled", other.toString())).code());
+        assertTrue(log().contains("is for poststop, not poststart"), log());
+        assertTrue(h.restores.isEmpty());
+    }
+
     @Test
     void poststopRemovesOnlyThatContainersRules() throws Exception {
         assumeTrue(Root.isRoot(), "the apply path needs root");

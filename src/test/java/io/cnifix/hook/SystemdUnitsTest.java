@@ -50,7 +50,7 @@ class SystemdUnitsTest {
                 }
             }
         }
-        for (String u : List.of("cnifix-reconcile.service", "cnifix-reconcile.timer")) {
+        for (String u : List.of("cnifix-reconcile.service", "cnifix-reconcile.timer", "cnifix-watch.service")) {
             Files.copy(UNITS.resolve(u), units.resolve(u), StandardCopyOption.REPLACE_EXISTING);
         }
         if (withLauncher) {
@@ -68,7 +68,7 @@ class SystemdUnitsTest {
     void systemdAnalyzeVerifyAcceptsTheUnits() throws Exception {
         assumeTrue(available(), "systemd-analyze is not installed (Debian: apt-get install systemd)");
         populate(true);
-        Out o = run(List.of("systemd-analyze", "verify", "--man=no", "--root=" + root, "cnifix-reconcile.service", "cnifix-reconcile.timer"));
+        Out o = run(List.of("systemd-analyze", "verify", "--man=no", "--root=" + root, "cnifix-reconcile.service", "cnifix-reconcile.timer", "cnifix-watch.service"));
         assertEquals(0, o.code(), o.text());
         assertEquals("", o.text().strip(), "no warnings");
     }

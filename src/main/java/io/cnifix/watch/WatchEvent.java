@@ -1,0 +1,41 @@
+package io.cnifix.watch;
+
+import io.cnifix.model.Engine;
+
+/** What the watcher reacts to. Every source (event streams, D-Bus, nftables, the spool, the timer) posts these. */
+public sealed interface WatchEvent {
+
+    /** A container started (or restarted): open its published ports. */
+    record Started(Engine engine, String id, String name) implements WatchEvent {
+    }
+
+    /** A container died, stopped or was removed: remove the rules only it needed. */
+    record Stopped(Engine engine, String id, String name, String action) implements WatchEvent {
+    }
+
+    /**
+     * The firewall changed under us (a reload, a restart, a flush, any commit): check and repair. {@code pid}: the
+     * process that committed the change, when known (0 otherwise), so that cnifix's own changes can be told apart.
+     */
+    record FirewallChanged(String why, long pid) implements WatchEvent {
+        public FirewallChanged(String why) {
+            this(why, 0);
+        }
+    }
+
+    /**
+     * A stream (re)connected after a break: what happened while it was down is unknown, so reconcile everything.
+     * Also posted by the timer. Not {@code full}: only which containers run is asked again (one ps, one inspect of
+     * those not known yet), the networks read last time are kept.
+     */
+    record Resync(String why, boolean full) implements WatchEvent {
+        /** A full one: the engines' networks are read again too (at start, on the timer). */
+        public Resync(String why) {
+            this(why, true);
+        }
+    }
+
+    /** SIGTERM or the end of the run: finish the current step and stop. */
+    record Shutdown() implements WatchEvent {
+    }
+}
