@@ -196,7 +196,7 @@ apply_checks() {
     done < "$W/probes2"
     ens_in iptables-save | grep -v '^#' | sed 's/\[[0-9]*:[0-9]*\]$//' > "$W/ipt-after-apply"
     cnx apply2 suggest --apply --backup-dir "$W/backups" --lock-file "$W/cnifix.lock" "${opts[@]}"
-    if [ "$(cat "$W/apply2.rc")" = 0 ] && grep -q "nothing to change" "$W/apply2.err" \
+    if [ "$(cat "$W/apply2.rc")" = 0 ] && grep -q "^Nothing to do" "$W/apply2" \
         && diff -q "$W/ipt-after-apply" <(ens_in iptables-save | grep -v '^#' | sed 's/\[[0-9]*:[0-9]*\]$//') >/dev/null; then
         pass "a second suggest --apply changes nothing"
     else

@@ -6,6 +6,8 @@ cd "$(dirname "$0")/.."
 scripts/install-deps.sh test
 mvn -B -ntp verify
 scripts/e2e-engines.sh
+scripts/e2e-nft.sh        # the eight nftables/firewalld host shapes, live with real firewalld, Podman and Docker
+scripts/e2e-watch.sh      # cnifix watch with real Podman: start, stop, remove, restart, stream break, flush
 scripts/test-hooks.sh
 scripts/test-rpm.sh
 scripts/test-ansible.sh

@@ -127,7 +127,7 @@ class ApplyIT {
             String after = rules(lab);
             CnifixProcess.Result again = cnifix(lab, Map.of(), apply(fixture, null, "suggest", "--apply"));
             assertEquals(0, again.code(), again.toString());
-            assertTrue(again.err().contains("nothing to change"), again.toString());
+            assertTrue(again.out().contains("Nothing to do"), again.toString());
             assertEquals(after, rules(lab), "a second run changes nothing");
         }
     }
