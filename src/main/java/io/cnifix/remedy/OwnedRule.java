@@ -114,80 +114,61 @@ public final class OwnedRule {
     }
 
     public static Key key(Rule r) {
+        Facts f = Facts.of(r);
         if (r.chain().equals("INPUT")) {
-            return inputKey(r);
+            return f.protocol == null || f.destinationPort == null ? null
+                    : new Key(Kind.INPUT, f.destination, f.protocol, null, f.destinationPort);
         }
         if (isReply(r)) {
-            return replyKey(r);
+            return f.source == null || f.ctProtocol == null || f.originalPort == null ? null
+                    : new Key(Kind.REPLY, f.source, f.ctProtocol, null, f.originalPort);
         }
-        IpAddress ip = null;
-        String proto = null;
-        Integer port = null;
-        Integer hostPort = null;
-        for (Match m : r.matches()) {
-            if (m instanceof Match.Address a && a.side() == Side.DESTINATION && !a.negated() && a.cidr().isHost()) {
-                ip = a.cidr().base();
-            } else if (m instanceof Match.Protocol p && !p.negated()) {
-                proto = p.name();
-            } else if (m instanceof Match.Ports p) {
-                for (Match.PortCondition c : p.conditions()) {
-                    if (c instanceof Match.PortIs pi && pi.side() == Side.DESTINATION && !pi.negated()) {
-                        port = pi.range().first();
-                    }
-                }
-            } else if (m instanceof Match.Conntrack ct) {
-                for (Match.CtCondition c : ct.conditions()) {
-                    if (c instanceof Match.CtPort cp && !cp.reply() && cp.side() == Side.DESTINATION) {
-                        hostPort = cp.range().first();
-                    }
-                }
-            }
-        }
-        return ip == null || proto == null ? null : new Key(ip, proto, port, hostPort);
+        return f.destination == null || f.protocol == null ? null
+                : new Key(f.destination, f.protocol, f.destinationPort, f.originalPort);
     }
 
-    private static Key inputKey(Rule r) {
-        IpAddress ip = null;
-        String proto = null;
-        Integer port = null;
-        for (Match m : r.matches()) {
-            if (m instanceof Match.Address a && a.side() == Side.DESTINATION && !a.negated() && a.cidr().isHost()) {
-                ip = a.cidr().base();
-            } else if (m instanceof Match.Protocol p && !p.negated()) {
-                proto = p.name();
-            } else if (m instanceof Match.Ports p) {
-                for (Match.PortCondition c : p.conditions()) {
-                    if (c instanceof Match.PortIs pi && pi.side() == Side.DESTINATION && !pi.negated()) {
-                        port = pi.range().first();
-                    }
-                }
-            }
-        }
-        return proto == null || port == null ? null : new Key(Kind.INPUT, ip, proto, null, port);
-    }
+    /** The plain tests an owned rule makes, read once: host addresses, protocol, destination port, original port. */
+    private static final class Facts {
+        IpAddress source;
+        IpAddress destination;
+        String protocol;
+        String ctProtocol;
+        Integer destinationPort;
+        Integer originalPort;
 
-    private static Key replyKey(Rule r) {
-        IpAddress ip = null;
-        String proto = null;
-        Integer hostPort = null;
-        for (Match m : r.matches()) {
-            if (m instanceof Match.Address a && a.side() == Side.SOURCE && !a.negated() && a.cidr().isHost()) {
-                ip = a.cidr().base();
-            } else if (m instanceof Match.Conntrack ct) {
-                for (Match.CtCondition c : ct.conditions()) {
-                    if (c instanceof Match.CtProto p && !p.negated()) {
-                        proto = switch (p.number()) {
-                            case 6 -> "tcp";
-                            case 17 -> "udp";
-                            case 132 -> "sctp";
-                            default -> null;
-                        };
-                    } else if (c instanceof Match.CtPort cp && !cp.reply() && cp.side() == Side.DESTINATION && !cp.negated()) {
-                        hostPort = cp.range().first();
+        static Facts of(Rule r) {
+            Facts f = new Facts();
+            for (Match m : r.matches()) {
+                if (m instanceof Match.Address a && !a.negated() && a.cidr().isHost()) {
+                    if (a.side() == Side.SOURCE) {
+                        f.source = a.cidr().base();
+                    } else {
+                        f.destination = a.cidr().base();
+                    }
+                } else if (m instanceof Match.Protocol p && !p.negated()) {
+                    f.protocol = p.name();
+                } else if (m instanceof Match.Ports p) {
+                    for (Match.PortCondition c : p.conditions()) {
+                        if (c instanceof Match.PortIs pi && pi.side() == Side.DESTINATION && !pi.negated()) {
+                            f.destinationPort = pi.range().first();
+                        }
+                    }
+                } else if (m instanceof Match.Conntrack ct) {
+                    for (Match.CtCondition c : ct.conditions()) {
+                        if (c instanceof Match.CtProto p && !p.negated()) {
+                            f.ctProtocol = switch (p.number()) {
+                                case 6 -> "tcp";
+                                case 17 -> "udp";
+                                case 132 -> "sctp";
+                                default -> null;
+                            };
+                        } else if (c instanceof Match.CtPort cp && !cp.reply() && cp.side() == Side.DESTINATION && !cp.negated()) {
+                            f.originalPort = cp.range().first();
+                        }
                     }
                 }
             }
+            return f;
         }
-        return ip == null || proto == null || hostPort == null ? null : new Key(Kind.REPLY, ip, proto, null, hostPort);
     }
 }
