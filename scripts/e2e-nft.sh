@@ -164,8 +164,42 @@ live_checks() {   # live_checks SHAPE
     step "cnifix diff --format json, live in the engine namespace"
     cnx diff.json diff --format json "${opts[@]}"
     check_diff "live" "$W/diff.json" "$W/expected.json" "$fx/expected.json"
+    snapshot_live_checks
     apply_checks
     nfs_teardown
+}
+
+# snapshot_live_checks: cnifix snapshot of the live host keeps firewalld's own view (when it runs) and the netavark
+# driver the rules show, and judges every port as the live diff did
+snapshot_live_checks() {
+    cnx snap.out snapshot "$W/snap" "${opts[@]}"
+    if [ "$(cat "$W/snap.out.rc")" != 0 ]; then fail "cnifix snapshot: exit $(cat "$W/snap.out.rc")"; return 0; fi
+    if [ "$NFS_FIREWALLD" = 1 ]; then
+        if grep -q '^public' "$W/snap/firewalld/list-all-zones.txt" 2>/dev/null && grep -qx running "$W/snap/firewalld/state.txt" \
+            && jq -e '.firewalld | test("^[0-9]")' "$W/snap/manifest.json" >/dev/null; then
+            pass "snapshot keeps firewalld's state (zones, version in the manifest)"
+        else
+            fail "snapshot lacks firewalld's state: $(ls "$W/snap/firewalld" 2>&1 | tr '\n' ' ')"
+        fi
+    elif [ -e "$W/snap/firewalld" ]; then
+        fail "snapshot has a firewalld/ directory although firewalld does not run"
+    fi
+    case $shape in
+        netavark-nft-*) want_driver=nftables ;;
+        *netavark*) want_driver=iptables ;;
+        *) want_driver=null ;;
+    esac
+    local got_driver
+    got_driver=$(jq -r '.tools["netavark-firewall-driver"]' "$W/snap/manifest.json")
+    if [ "$got_driver" = "$want_driver" ]; then pass "manifest: netavark firewall driver $got_driver"
+    else fail "manifest: netavark firewall driver $got_driver, expected $want_driver"; fi
+    java -jar "$JAR" diff --snapshot "$W/snap" --format json > "$W/snapdiff.json" 2>/dev/null || true
+    if [ "$(jq -c '[.ports[] | [.container, .protocol, .hostPort, .status]]' "$W/snapdiff.json")" \
+        = "$(jq -c '[.ports[] | [.container, .protocol, .hostPort, .status]]' "$W/diff.json")" ]; then
+        pass "diff --snapshot of the live snapshot gives the live statuses"
+    else
+        fail "diff --snapshot of the live snapshot differs from the live diff"
+    fi
 }
 
 # apply_checks: where the live diff found gaps, one suggest --apply makes exactly those ports answer (both

@@ -7,6 +7,7 @@ import io.cnifix.ingest.StateSources;
 import io.cnifix.model.Family;
 import io.cnifix.model.HostState;
 import io.cnifix.system.EnvironmentException;
+import io.cnifix.system.FirewalldState;
 import io.cnifix.system.LiveContainers;
 import io.cnifix.system.ProcessRunner;
 import io.cnifix.system.StateFiles;
@@ -100,7 +101,14 @@ final class SnapshotCommand implements Callable<Integer> {
             for (Map.Entry<String, InputText> e : files.entrySet()) {
                 write(dir.resolve(e.getKey()), e.getValue().content());
             }
+            Map<String, String> firewalld = state.readsLiveRules() ? FirewalldState.capture(ctx.runner()) : Map.of();
+            for (Map.Entry<String, String> e : firewalld.entrySet()) {
+                Files.createDirectories(dir.resolve(FirewalldState.DIR));
+                write(dir.resolve(FirewalldState.DIR).resolve(e.getKey()), e.getValue());
+            }
             Map<String, Object> manifest = manifest(s, g.live(), files);
+            manifest.put("firewalld", firewalld.isEmpty() ? null : firewalld.get("version.txt") == null ? "running"
+                    : firewalld.get("version.txt").strip());
             manifest.put("redacted", !noRedact);
             write(dir.resolve(StateFiles.MANIFEST), Json.write(manifest) + "\n");
         } catch (IOException e) {
@@ -168,7 +176,7 @@ final class SnapshotCommand implements Callable<Integer> {
         for (String f : List.of(StateFiles.RULES_V4, StateFiles.RULES_V6, StateFiles.ADDRESSES, StateFiles.ROUTES_V4,
                 StateFiles.ROUTES_V6, StateFiles.NFT, StateFiles.MANIFEST, StateFiles.PORTS_DIR, StateFiles.NETWORKS_DIR,
                 StateFiles.OTHER_BACK_END.get(0), StateFiles.OTHER_BACK_END.get(1), StateFiles.OTHER_BACK_END.get(2),
-                StateFiles.OTHER_BACK_END.get(3))) {
+                StateFiles.OTHER_BACK_END.get(3), FirewalldState.DIR)) {
             Path p = dir.resolve(f);
             if (Files.isDirectory(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
                 try (Stream<Path> walk = Files.walk(p)) {
@@ -270,6 +278,8 @@ final class SnapshotCommand implements Callable<Integer> {
         tools.put("podman", live == null ? null : live.versions().get("podman"));
         tools.put("podman-network-backend", live == null ? null : live.versions().get("podman-network-backend"));
         tools.put("docker", live == null ? null : live.versions().get("docker"));
+        tools.put("netavark", netavark());
+        tools.put("netavark-firewall-driver", netavarkDriver(s));
         tools.put("iptables", version(List.of("iptables", "--version"), "iptables v"));
         tools.put("nftables", version(List.of("nft", "--version"), "nftables v"));
         tools.put("kernel", System.getProperty("os.version"));
@@ -280,6 +290,27 @@ final class SnapshotCommand implements Callable<Integer> {
         return Json.doc("host", hostName(), "time", Instant.now().truncatedTo(ChronoUnit.SECONDS).toString(),
                 "scenario", live != null ? "live host, written by cnifix snapshot" : "written by cnifix snapshot from the given files",
                 "tools", tools, "sources", read, "notes", s.notes());
+    }
+
+    /** netavark is not on PATH: Podman runs it from its helper directory (Debian /usr/lib, RHEL /usr/libexec). */
+    private String netavark() {
+        for (String p : List.of("/usr/libexec/podman/netavark", "/usr/lib/podman/netavark")) {
+            if (Files.isExecutable(Path.of(p))) {
+                return version(List.of(p, "--version"), "netavark ");
+            }
+        }
+        return null;
+    }
+
+    /**
+     * Which firewall driver netavark's rules show: its own nftables table, or its iptables chains. Read from the rules
+     * themselves, since {@code podman info} names the netavark package, not the driver it was built or configured with.
+     */
+    private static String netavarkDriver(StateSources s) {
+        boolean nft = s.nft().stream().anyMatch(t -> t.content().contains("\"name\": \"netavark\"")
+                || t.content().contains("\"name\":\"netavark\""));
+        boolean ipt = s.rules().stream().anyMatch(t -> t.content().contains(":NETAVARK_FORWARD"));
+        return nft ? "nftables" : ipt ? "iptables" : null;
     }
 
     private String version(List<String> cmd, String prefix) {

@@ -68,6 +68,11 @@ public final class StateOptions {
         return program != null && !program.equals(LiveContainers.NONE);
     }
 
+    /** True when the rules come from the live host (no snapshot, no rule files): what runs here is what is judged. */
+    boolean readsLiveRules() {
+        return snapshot == null && rules.isEmpty() && !offline;
+    }
+
     boolean anyFiles() {
         return snapshot != null || !rules.isEmpty() || !ports.isEmpty();
     }
