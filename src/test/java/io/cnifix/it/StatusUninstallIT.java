@@ -91,15 +91,18 @@ class StatusUninstallIT {
             assertEquals(1, dry.code(), "changes to propose: " + dry);
             assertTrue(dry.err().contains("would close: web tcp/8080"), dry.toString());
 
-            // Another program's rule added after cnifix's must survive the uninstall.
-            lab.hostExec(null, "iptables", "-I", "FORWARD", "1", "-d", "192.0.2.99", "-j", "DROP");
+            // Another program's chain and rule, added after cnifix's, must survive the uninstall. (A FORWARD rule would
+            // do, but any drop there also changes some port's verdict: -d X drops the replies to client X.)
+            lab.hostExec(null, "iptables", "-N", "FOREIGN");
+            lab.hostExec(null, "iptables", "-A", "FOREIGN", "-d", "192.0.2.99", "-j", "DROP");
             CnifixProcess.Result un = CnifixProcess.run(lab.hostNetns(), Map.of(), args(fixture, "uninstall", "--apply").toArray(String[]::new));
             assertEquals(0, un.code(), un.toString());
             assertTrue(un.err().contains("closed: web tcp/8080"), un.toString());
             String after = ApplyIT.rules(lab);
             assertFalse(after.contains("cnifix:"), after);
-            assertTrue(after.contains("-A FORWARD -d 192.0.2.99/32 -j DROP"), after);
-            lab.hostExec(null, "iptables", "-D", "FORWARD", "-d", "192.0.2.99", "-j", "DROP");
+            assertTrue(after.contains("-A FOREIGN -d 192.0.2.99/32 -j DROP"), after);
+            lab.hostExec(null, "iptables", "-F", "FOREIGN");
+            lab.hostExec(null, "iptables", "-X", "FOREIGN");
             assertEquals(pristine, ApplyIT.rules(lab), "exactly the rules before cnifix came");
             for (PortMapping m : h.mappings()) {
                 if (m.hostIp() == null) {
