@@ -23,7 +23,8 @@ import java.util.concurrent.Callable;
  */
 @Command(name = "uninstall", mixinStandardHelpOptions = true,
         description = {"Remove every rule cnifix installed (on every back end) in one verified, reversible transaction;"
-                + " without --apply, list them and the ports that would close."})
+                + " without --apply, list them and the ports that would close.",
+                "With --persist, cnifix's block in the boot-time rules file goes too."})
 final class UninstallCommand implements Callable<Integer> {
     private final CliContext ctx;
 
@@ -35,6 +36,8 @@ final class UninstallCommand implements Callable<Integer> {
     OutputOptions output;
     @Mixin
     ApplyOptions apply;
+    @Mixin
+    io.cnifix.system.PersistOptions persist;
 
     UninstallCommand(CliContext ctx) {
         this.ctx = ctx;
@@ -50,6 +53,7 @@ final class UninstallCommand implements Callable<Integer> {
                     closes.addAll(closing(host, all));
                     return new Plan(List.of(), all, List.of(), List.of());
                 })
+                .persist(persist)
                 .run(false, true, "uninstall");
         if (!output.quiet && !output.json()) {
             for (String c : closes) {

@@ -65,10 +65,16 @@ class StatusUninstallIT {
             assertEquals(0, none.code(), none.toString());
             assertTrue(none.out().contains("no rule"), none.toString());
 
-            CnifixProcess.Result applied = CnifixProcess.run(lab.hostNetns(), Map.of(), args(fixture, "suggest", "--apply").toArray(String[]::new));
+            Path boot = tmp.resolve("iptables");
+            String admin = "*filter\n:INPUT ACCEPT [0:0]\n:FORWARD DROP [0:0]\n:OUTPUT ACCEPT [0:0]\n-A INPUT -i lo -j ACCEPT\nCOMMIT\n";
+            java.nio.file.Files.writeString(boot, admin);
+            List<String> persisting = new ArrayList<>(args(fixture, "suggest", "--apply"));
+            persisting.addAll(List.of("--persist", "--persist-file", boot.toString()));
+            CnifixProcess.Result applied = CnifixProcess.run(lab.hostNetns(), Map.of(), persisting.toArray(String[]::new));
             assertEquals(0, applied.code(), applied.toString());
             long installed = ApplyIT.rules(lab).lines().filter(l -> l.contains("--comment \"cnifix: ")).count();
             assertTrue(installed > 0);
+            assertTrue(java.nio.file.Files.readString(boot).contains("cnifix: BEGIN"), "--persist wrote the block");
 
             CnifixProcess.Result st = CnifixProcess.run(lab.hostNetns(), Map.of(),
                     args(fixture, "status", "--format", "json").toArray(String[]::new));
@@ -95,11 +101,14 @@ class StatusUninstallIT {
             // do, but any drop there also changes some port's verdict: -d X drops the replies to client X.)
             lab.hostExec(null, "iptables", "-N", "FOREIGN");
             lab.hostExec(null, "iptables", "-A", "FOREIGN", "-d", "192.0.2.99", "-j", "DROP");
-            CnifixProcess.Result un = CnifixProcess.run(lab.hostNetns(), Map.of(), args(fixture, "uninstall", "--apply").toArray(String[]::new));
+            List<String> uninstall = new ArrayList<>(args(fixture, "uninstall", "--apply"));
+            uninstall.addAll(List.of("--persist", "--persist-file", boot.toString()));
+            CnifixProcess.Result un = CnifixProcess.run(lab.hostNetns(), Map.of(), uninstall.toArray(String[]::new));
             assertEquals(0, un.code(), un.toString());
             assertTrue(un.err().contains("closed: web tcp/8080"), un.toString());
             String after = ApplyIT.rules(lab);
             assertFalse(after.contains("cnifix:"), after);
+            assertEquals(admin, java.nio.file.Files.readString(boot), "uninstall --persist takes cnifix's block out, the admin's lines stay");
             assertTrue(after.contains("-A FOREIGN -d 192.0.2.99/32 -j DROP"), after);
             lab.hostExec(null, "iptables", "-F", "FOREIGN");
             lab.hostExec(null, "iptables", "-X", "FOREIGN");
