@@ -29,6 +29,18 @@ public final class HostStateBuilder {
     private HostStateBuilder() {
     }
 
+    /** Rule text from this size on is parsed on another core (about 10,000 rules). */
+    private static final long LARGE_DUMP = 1 << 20;
+
+    /** The supplier's result, or its exception, as an already completed future. */
+    private static <T> java.util.concurrent.CompletableFuture<T> completed(java.util.function.Supplier<T> work) {
+        try {
+            return java.util.concurrent.CompletableFuture.completedFuture(work.get());
+        } catch (RuntimeException e) {
+            return java.util.concurrent.CompletableFuture.failedFuture(new java.util.concurrent.CompletionException(e));
+        }
+    }
+
     public static HostState build(StateSources s) {
         return build(s, NameTables.bundled());
     }
@@ -39,9 +51,12 @@ public final class HostStateBuilder {
     }
 
     private static HostState parsed(StateSources s, NameTables names) {
-        // Rules and JSON are independent: parse the (usually large) dumps on another core meanwhile.
-        java.util.concurrent.CompletableFuture<List<Ruleset>> parsed =
-                java.util.concurrent.CompletableFuture.supplyAsync(() -> parseRules(s.rules(), names));
+        // Rules and JSON are independent: parse large dumps on another core meanwhile. A small host parses in place,
+        // since starting the common pool costs more than its dumps take.
+        long ruleChars = s.rules().stream().mapToLong(t -> t.content().length()).sum();
+        java.util.concurrent.CompletableFuture<List<Ruleset>> parsed = ruleChars >= LARGE_DUMP
+                ? java.util.concurrent.CompletableFuture.supplyAsync(() -> parseRules(s.rules(), names))
+                : completed(() -> parseRules(s.rules(), names));
         List<Network> networks = new ArrayList<>();
         for (InputText t : s.networks()) {
             networks.addAll(NetworksReader.read(t));

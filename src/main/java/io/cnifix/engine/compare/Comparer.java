@@ -100,7 +100,7 @@ public final class Comparer {
         }
         // Ports are judged independently; the views and caches they share are safe to read from several threads.
         IntentJudge intents = new IntentJudge(host.containers());
-        List<PortReport> ports = host.mappings().parallelStream().map(this::judge).map(intents::apply).toList();
+        List<PortReport> ports = Parallel.stream(host.mappings()).map(this::judge).map(intents::apply).toList();
         List<Exposure> exposures = exposures();
         List<Finding> findings = new Findings(host, adminChains).all();
         findings.addAll(NativeNft.findings(host.nftTables(), host.ruleset(Family.V4), host.ruleset(Family.V6)));
@@ -402,7 +402,7 @@ public final class Comparer {
                         .computeIfAbsent(m.protocol(), k -> new TreeSet<>()).add(m.containerPort());
             }
         }
-        return published.entrySet().parallelStream().flatMap(e -> exposuresOf(e.getKey(), e.getValue()).stream()).toList();
+        return Parallel.stream(published.entrySet()).flatMap(e -> exposuresOf(e.getKey(), e.getValue()).stream()).toList();
     }
 
     private List<Exposure> exposuresOf(IpAddress ip, Map<String, Set<Integer>> published) {
