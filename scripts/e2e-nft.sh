@@ -166,6 +166,7 @@ live_checks() {   # live_checks SHAPE
     check_diff "live" "$W/diff.json" "$W/expected.json" "$fx/expected.json"
     snapshot_live_checks
     apply_checks
+    reload_checks
     nfs_teardown
 }
 
@@ -239,6 +240,46 @@ apply_checks() {
     cnx diff2.json diff --format json "${opts[@]}"
     if jq -e '.summary.gap == 0' "$W/diff2.json" >/dev/null 2>&1; then pass "diff after the apply: no gap"
     else fail "diff after the apply: $(jq -c '.summary' "$W/diff2.json" 2>/dev/null)"; fi
+}
+
+# reload_checks: where firewalld runs, `firewall-cmd --reload` flushes every iptables table (the engine's DNAT and
+# cnifix's rules with it); with `cnifix watch` running (it follows firewalld's Reloaded signal on the system bus of
+# this host's mount namespace) every port the apply opened answers again, with no manual step
+reload_checks() {
+    [ "$NFS_FIREWALLD" = 1 ] && [ -f "$W/probes2" ] || return 0
+    local opened spec r t0 t all wpid
+    opened=$(awk '$2 == "answers" || $2 == "reached" { print $1 }' "$W/probes2" | grep -F ":$ENS_ENGINE_IP:" || true)
+    [ -n "$opened" ] || return 0
+    step "firewall-cmd --reload with cnifix watch running"
+    nsenter -t "$ENS_HOLDER_PID" -m -n -- java -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -jar "$JAR" watch "${opts[@]}" \
+        --interval 3600 --verbose --spool-dir none --watch-lock "$W/watch.lock" --pid-file "$W/watch.pid" \
+        --backup-dir "$W/backups" --lock-file "$W/cnifix.lock" > "$W/watch.out" 2> "$W/watch.log" &
+    wpid=$!
+    for _ in $(seq 1 400); do grep -q 'resync (start' "$W/watch.log" && break; kill -0 "$wpid" 2>/dev/null || break; sleep 0.05; done
+    if ! grep -q 'resync (start' "$W/watch.log"; then
+        fail "cnifix watch did not come up: $(tail -3 "$W/watch.log" | tr '\n' ' ')"; kill "$wpid" 2>/dev/null; return 0
+    fi
+    ens_in firewall-cmd --reload >/dev/null
+    t0=$(date +%s%3N)
+    if ens_in iptables-save | grep -q 'cnifix: '; then fail "the reload left cnifix's rules (the lab does not reproduce the flush)"; fi
+    for _ in $(seq 1 60); do
+        nfs_probe "$W/probes3"
+        all=1
+        for spec in $opened; do
+            r=$(awk -v s="$spec" '$1 == s { print $2 }' "$W/probes3")
+            case $r in answers|reached) ;; *) all=0 ;; esac
+        done
+        [ $all = 1 ] && break
+        sleep 0.5
+    done
+    t=$(( $(date +%s%3N) - t0 ))
+    if [ $all = 1 ]; then pass "after firewall-cmd --reload every opened port answers again, no manual step ($t ms, watch)"
+    else fail "after firewall-cmd --reload: $(tr '\n' ' ' < "$W/probes3") ($t ms; watch log: $(tail -3 "$W/watch.log" | tr '\n' ' '))"; fi
+    # the reload shows as firewalld's Reloaded signal or, first, as the ruleset change it makes (nft monitor): either
+    # starts the repair pass, and watch folds the two into one
+    if grep -Eq 'firewalld reloaded|ruleset changed' "$W/watch.log"; then pass "watch noticed the reload ($(grep -Eo 'firewalld reloaded|ruleset changed[^,;)]*' "$W/watch.log" | sort -u | tr '\n' ';'))"
+    else fail "watch logged no firewall change: $(tail -5 "$W/watch.log" | tr '\n' ' ')"; fi
+    kill -TERM "$wpid" 2>/dev/null; wait "$wpid" 2>/dev/null || true
 }
 
 write_expected_live() {   # minimal expected.json from live probes (same fields check_diff reads)
