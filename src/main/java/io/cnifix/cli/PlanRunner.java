@@ -138,6 +138,7 @@ final class PlanRunner {
                     return code;
                 }
                 log("another program changed the chain while cnifix applied; cnifix's change was undone, trying again");
+                pause(attempt);
             }
         }
     }
@@ -170,7 +171,19 @@ final class PlanRunner {
     }
 
     /** How often an apply that something else overtook (an insert at the top of the chain) is undone and tried again. */
-    private static final int MAX_ATTEMPTS = 3;
+    private static final int MAX_ATTEMPTS = 6;
+
+    /**
+     * A short, growing, random pause before the next attempt: an engine busy rewriting the same chain usually does so
+     * in a burst, and retrying in step with it would be overtaken again.
+     */
+    private static void pause(int attempt) {
+        try {
+            Thread.sleep(java.util.concurrent.ThreadLocalRandom.current().nextLong(20, 60L * attempt + 40));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
     /** Not an exit code: the apply was overtaken and cleanly undone, so it may be tried again. */
     private static final int OVERTAKEN = -1;
 
