@@ -157,14 +157,7 @@ if want podman && [ "$(id -u)" = 0 ] && command -v podman >/dev/null; then
     ens_holder_start 2>/dev/null
     ens_podman_select pm cni 2>/dev/null
     ens_podman_import 2>/dev/null
-    pw=$ENS_STATE/podman-wrapper
-    {
-        echo '#!/bin/sh'
-        printf 'exec env TMPDIR=%q podman' "$ENS_STATE/podman-pm/vartmp"
-        while read -r o; do printf ' %q' "$o"; done < <(ens_podman_global_opts)
-        echo ' "$@"'
-    } > "$pw"
-    chmod 755 "$pw"
+    pw=$(ens_podman_wrapper)
     H=$ENS_STATE/hooks.d E=$ENS_STATE/no-hooks.d
     mkdir -p "$H" "$E"
     for s in poststart poststop; do

@@ -99,19 +99,6 @@ cnx() {
 }
 rc_of() { cat "$W/$1.rc"; }
 
-# a podman that carries the library's private root/runroot/config (cnifix runs it through --podman)
-write_podman_wrapper() {
-    local w=$ENS_STATE/podman-wrapper o
-    {
-        echo '#!/bin/sh'
-        printf 'exec env TMPDIR=%q podman' "$ENS_STATE/podman-$ENS_PODMAN_NAME/vartmp"
-        while read -r o; do printf ' %q' "$o"; done < <(ens_podman_global_opts)
-        echo ' "$@"'
-    } > "$w"
-    chmod 755 "$w"
-    echo "$w"
-}
-
 ipt_save() { ens_in iptables-save | grep -v '^#' | sed 's/\[[0-9]*:[0-9]*\]$//'; }
 
 # probe_all NAME SPEC...: probes from the client ns into $W/NAME (lines "spec result")
@@ -162,7 +149,7 @@ setup() {   # setup podman-cni|podman-netavark|docker
             ENGINE=podman
             ens_podman_select pm "${1#podman-}"
             ens_podman_import
-            CNX_OPTS=(--podman "$(write_podman_wrapper)")
+            CNX_OPTS=(--podman "$(ens_podman_wrapper)")
             ;;
         docker)
             ENGINE=docker

@@ -159,7 +159,7 @@ live_checks() {   # live_checks SHAPE
             else fail "live probe $spec = $r, the fixture says $want"; fi
         done < "$W/probes"
     fi
-    if [ "$NFS_ENGINE" = podman ]; then opts=(--podman "$(nfs_podman_wrapper)" --docker none)
+    if [ "$NFS_ENGINE" = podman ]; then opts=(--podman "$(ens_podman_wrapper)" --docker none)
     else opts=(--docker "$ENS_DOCKER_BIN" --docker-host "unix://$ENS_DOCKER_SOCK" --podman none); fi
     step "cnifix diff --format json, live in the engine namespace"
     cnx diff.json diff --format json "${opts[@]}"

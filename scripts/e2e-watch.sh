@@ -93,15 +93,7 @@ ens_holder_start
 ens_podman_select pm "$BACKEND"
 ens_podman_import
 
-# a podman that carries the library's private root/runroot/config (watch runs it through --podman)
-PODMAN_WRAPPER=$ENS_STATE/podman-wrapper
-{
-    echo '#!/bin/sh'
-    printf 'exec env TMPDIR=%q podman' "$ENS_STATE/podman-$ENS_PODMAN_NAME/vartmp"
-    while read -r o; do printf ' %q' "$o"; done < <(ens_podman_global_opts)
-    echo ' "$@"'
-} > "$PODMAN_WRAPPER"
-chmod 755 "$PODMAN_WRAPPER"
+PODMAN_WRAPPER=$(ens_podman_wrapper)   # watch runs podman through it (--podman)
 
 ipt_save() { ens_in iptables-save | grep -v '^#' | sed 's/\[[0-9]*:[0-9]*\]$//'; }
 # the ruleset before any container, with an empty nat table (as firewalld's reload flushes every table): step 5

@@ -371,6 +371,20 @@ ens_podman_global_opts() {
         --cgroup-manager cgroupfs --events-backend file --storage-driver "$ENS_PODMAN_STORAGE_DRIVER"
 }
 
+# ens_podman_wrapper: writes $ENS_STATE/podman-wrapper, a podman that carries the selected instance's private
+# root/runroot/config (for programs that run podman themselves: cnifix --podman, its hook, watch), and prints its path
+ens_podman_wrapper() {
+    local w=$ENS_STATE/podman-wrapper o
+    {
+        echo '#!/bin/sh'
+        printf 'exec env TMPDIR=%q podman' "$ENS_STATE/podman-$ENS_PODMAN_NAME/vartmp"
+        while read -r o; do printf ' %q' "$o"; done < <(ens_podman_global_opts)
+        echo ' "$@"'
+    } > "$w"
+    chmod 755 "$w"
+    echo "$w"
+}
+
 # ens_podman ARGS...: podman of the selected instance, inside the engine ns.
 ens_podman() {
     [ -n "${ENS_PODMAN_NAME:-}" ] || { ens_die "ens_podman_select first"; return 1; }

@@ -93,19 +93,6 @@ multi $NFS_IP_multi tcp 90 0
 multi $NFS_IP_multi udp 53 1"
 }
 
-# the podman wrapper cnifix runs (carries the library's private root/runroot/config)
-nfs_podman_wrapper() {
-    local w=$ENS_STATE/podman-wrapper o
-    {
-        echo '#!/bin/sh'
-        printf 'exec env TMPDIR=%q podman' "$ENS_STATE/podman-$ENS_PODMAN_NAME/vartmp"
-        while read -r o; do printf ' %q' "$o"; done < <(ens_podman_global_opts)
-        echo ' "$@"'
-    } > "$w"
-    chmod 755 "$w"
-    echo "$w"
-}
-
 _nfs_start_podman() {   # cni|netavark
     ens_podman_select pm "$1"
     local o

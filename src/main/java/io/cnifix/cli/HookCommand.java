@@ -1,6 +1,5 @@
 package io.cnifix.cli;
 
-import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
@@ -542,18 +541,9 @@ final class HookCommand implements Callable<Integer> {
         }
         List<String> done = new ArrayList<>();
         if (j != null) {
-            for (JsonElement e : array(j, "rules")) {
-                JsonObject r = e.getAsJsonObject();
-                JsonObject f = r.getAsJsonObject("fixes");
-                done.add("opened " + f.get("protocol").getAsString() + "/" + f.get("hostPort").getAsInt() + " -> "
-                        + f.get("containerIp").getAsString() + ":" + f.get("containerPort").getAsInt() + " (" + r.get("chain").getAsString() + ")");
-            }
-            for (JsonElement e : array(j, "removals")) {
-                JsonObject r = e.getAsJsonObject();
-                done.add("removed " + (r.has("text") ? r.get("text").getAsString() : r.toString()));
-            }
-            for (JsonElement e : array(j, "untouched")) {
-                journal.warning(what + ": left alone: " + e.getAsString());
+            done.addAll(AppliedPlan.changes(j));
+            for (String u : AppliedPlan.untouched(j)) {
+                journal.warning(what + ": left alone: " + u);
             }
         }
         if (!done.isEmpty()) {
@@ -561,11 +551,6 @@ final class HookCommand implements Callable<Integer> {
         } else {
             debugLog(what + ": nothing to change");
         }
-    }
-
-    private static JsonArray array(JsonObject j, String key) {
-        JsonElement e = j.get(key);
-        return e != null && e.isJsonArray() ? e.getAsJsonArray() : new JsonArray();
     }
 
     /** Milliseconds since this JVM started, for --verbose timings. */

@@ -67,8 +67,12 @@ record Selection(List<String> containers, List<String> ports, List<String> from)
     }
 
     private boolean named(String containerName, String containerId) {
-        return containers.isEmpty() || containers.stream().anyMatch(c -> c.equals(containerName)
-                || (containerId != null && c.length() >= 12 && containerId.startsWith(c)));
+        return containers.isEmpty() || containers.stream().anyMatch(c -> names(c, containerName, containerId));
+    }
+
+    /** A container is named by its name or by 12 or more leading characters of its id. */
+    private static boolean names(String given, String containerName, String containerId) {
+        return given.equals(containerName) || (containerId != null && given.length() >= 12 && containerId.startsWith(given));
     }
 
     private boolean selected(PortMapping m) {
@@ -102,7 +106,7 @@ record Selection(List<String> containers, List<String> ports, List<String> from)
     /** Checks that every named container exists on the host, so a typo is an error, not a silent no-op. */
     void check(HostState host) {
         for (String c : containers) {
-            boolean known = host.containers().stream().anyMatch(k -> c.equals(k.name()) || (c.length() >= 12 && k.id().startsWith(c)));
+            boolean known = host.containers().stream().anyMatch(k -> names(c, k.name(), k.id()));
             if (!known) {
                 throw new UsageException("--container " + c + ": no such container on this host");
             }

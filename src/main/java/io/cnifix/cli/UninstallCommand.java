@@ -72,10 +72,11 @@ final class UninstallCommand implements Callable<Integer> {
         var before = new Comparer(host, reference.model(), reference.admin()).compare();
         var after = new Comparer(without, reference.model(), reference.admin()).compare();
         List<String> out = new ArrayList<>();
-        for (int i = 0; i < before.ports().size() && i < after.ports().size(); i++) {
-            PortReport b = before.ports().get(i);
-            PortReport a = after.ports().get(i);
-            if (b.status() == PortStatus.OK && a.status() != PortStatus.OK) {
+        java.util.Map<PortMapping, PortReport> now = new java.util.HashMap<>();
+        after.ports().forEach(a -> now.put(a.mapping(), a));
+        for (PortReport b : before.ports()) {
+            PortReport a = now.get(b.mapping());
+            if (b.status() == PortStatus.OK && a != null && a.status() != PortStatus.OK) {
                 PortMapping m = b.mapping();
                 out.add(m.containerName() + " " + m.protocol() + "/" + m.hostPort() + " (" + a.status().id + ": " + a.why() + ")");
             }

@@ -1,6 +1,5 @@
 package io.cnifix.cli;
 
-import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
@@ -259,30 +258,14 @@ final class WatchCommand implements Callable<Integer> {
             JsonElement e = JsonParser.parseString(out.toString(StandardCharsets.UTF_8));
             if (e.isJsonObject()) {
                 JsonObject j = e.getAsJsonObject();
-                for (JsonElement x : array(j, "rules")) {
-                    JsonObject r = x.getAsJsonObject();
-                    JsonObject f = r.getAsJsonObject("fixes");
-                    changes.add("opened " + f.get("protocol").getAsString() + "/" + f.get("hostPort").getAsInt() + " -> "
-                            + f.get("containerIp").getAsString() + ":" + f.get("containerPort").getAsInt() + " (" + r.get("chain").getAsString() + ")");
-                }
-                for (JsonElement x : array(j, "removals")) {
-                    JsonObject r = x.getAsJsonObject();
-                    changes.add("removed " + (r.has("text") ? r.get("text").getAsString() : r.toString()));
-                }
-                for (JsonElement x : array(j, "untouched")) {
-                    untouched.add(x.isJsonPrimitive() ? x.getAsString() : x.toString());
-                }
+                changes.addAll(AppliedPlan.changes(j));
+                untouched.addAll(AppliedPlan.untouched(j));
             }
         } catch (RuntimeException ignored) {
             // no JSON: the run failed before printing; its standard error says why
         }
         String errText = err.toString(StandardCharsets.UTF_8).strip().replace("cnifix: ", "");
         return new Applier.Outcome(code, changes, untouched, errText.isEmpty() ? "no message" : errText);
-    }
-
-    private static JsonArray array(JsonObject j, String key) {
-        JsonElement e = j.get(key);
-        return e != null && e.isJsonArray() ? e.getAsJsonArray() : new JsonArray();
     }
 
     // ------------------------------------------------------------------ logging

@@ -57,6 +57,16 @@ public record HostState(List<Ruleset> rulesets, List<Network> networks, List<Con
         this(rulesets, networks, containers, mappings, addresses, routes, notes, List.of());
     }
 
+    /** The container with this id, or null. */
+    public Container container(String id) {
+        for (Container c : containers) {
+            if (c.id().equals(id)) {
+                return c;
+            }
+        }
+        return null;
+    }
+
     public Ruleset ruleset(Family family) {
         for (Ruleset r : rulesets) {
             if (r.family() == family) {

@@ -98,7 +98,8 @@ public final class Ownership {
     }
 
     private static boolean rootless(HostState host, PortMapping m) {
-        return host.containers().stream().anyMatch(c -> c.id().equals(m.containerId()) && c.rootless());
+        Container c = host.container(m.containerId());
+        return c != null && c.rootless();
     }
 
     /**
@@ -106,8 +107,8 @@ public final class Ownership {
      * for a port kept closed, one per allowed source for a restricted port, one open to all otherwise.
      */
     private static boolean declaredOpen(HostState host, PortMapping m, Cidr source) {
-        Intent intent = host.containers().stream().filter(c -> c.id().equals(m.containerId()))
-                .map(Container::intent).filter(java.util.Objects::nonNull).findFirst().orElse(null);
+        Container c = host.container(m.containerId());
+        Intent intent = c == null ? null : c.intent();
         if (intent == null) {
             return source == null;
         }

@@ -116,36 +116,52 @@ public final class Planner {
             draftInput(p, drafts, untouched, label);
             return;
         }
-        SourceGroup gap = null;
-        for (SourceGroup g : p.sources()) {
-            if ((g.outcome().equals("drop") || g.outcome().equals("reject")) && !g.admin()) {
-                gap = g;
-                break;
-            }
-        }
+        SourceGroup gap = p.sources().stream()
+                .filter(g -> (g.outcome().equals("drop") || g.outcome().equals("reject")) && !g.admin())
+                .findFirst().orElse(null);
         if (gap == null || p.bridge() == null) {
             untouched.add(label + ": " + p.why() + (p.bridge() == null ? " (the container's bridge is not known)" : ""));
             return;
         }
         Family family = m.containerIp().family();
-        Intent intent = intentOf(m);
-        List<String> specs = intent != null && intent.restricts(m)
-                ? intent.allowed(family).stream().map(c -> RuleShape.spec(m, p.bridge(), model, c)).toList()
-                : List.of(RuleShape.spec(m, p.bridge(), model));
         Ruleset rules = host.ruleset(family);
-        Trace t = null;
+        Trace[] trace = {null};
+        draftEach(family, rules, specs(m, family, c -> RuleShape.spec(m, p.bridge(), model, c)), drafts, untouched,
+                there -> label + ": cnifix's rule is in " + there + " already, yet the port is still closed: " + p.why(),
+                spec -> {
+                    trace[0] = trace[0] != null ? trace[0] : comparer.traceOf(m, gap);
+                    return placed(family, rules, comparer.admin(family), comparer.adminChains(), trace[0], spec, m, p.why());
+                });
+    }
+
+    /** One rule per source the container's ports are declared open to, or one open to all: {@code shape(null)}. */
+    private List<String> specs(PortMapping m, Family family, java.util.function.Function<io.cnifix.model.Cidr, String> shape) {
+        Intent intent = intentOf(m);
+        return intent != null && intent.restricts(m) ? intent.allowed(family).stream().map(shape).toList()
+                : java.util.Collections.singletonList(shape.apply(null));
+    }
+
+    /**
+     * Drafts each spec not drafted yet; one whose rule is in the chain already is left alone, with {@code present}'s
+     * message naming the chain that holds it. True when something was drafted.
+     */
+    private static boolean draftEach(Family family, Ruleset rules, List<String> specs, List<Draft> drafts, List<String> untouched,
+                                     java.util.function.Function<String, String> present,
+                                     java.util.function.Function<String, Draft> draft) {
+        boolean added = false;
         for (String spec : specs) {
             if (drafts.stream().anyMatch(d -> d.spec().equals(spec) && d.family() == family)) {
                 continue;
             }
             String there = chainHolding(rules, spec);
             if (there != null) {
-                untouched.add(label + ": cnifix's rule is in " + there + " already, yet the port is still closed: " + p.why());
+                untouched.add(present.apply(there));
                 continue;
             }
-            t = t != null ? t : comparer.traceOf(m, gap);
-            drafts.add(placed(family, rules, comparer.admin(family), comparer.adminChains(), t, spec, m, p.why()));
+            drafts.add(draft.apply(spec));
+            added = true;
         }
+        return added;
     }
 
     /**
@@ -172,32 +188,19 @@ public final class Planner {
             if (reply == null) {
                 continue;
             }
-            Intent intent = intentOf(m);
-            List<String> specs = intent != null && intent.restricts(m)
-                    ? intent.allowed(family).stream().map(c -> RuleShape.replySpec(m, p.bridge(), c)).toList()
-                    : List.of(RuleShape.replySpec(m, p.bridge(), null));
-            Ruleset rules = edited.ruleset(family);
-            for (String spec : specs) {
-                if (drafts.stream().anyMatch(d -> d.spec().equals(spec) && d.family() == family)) {
-                    continue;
-                }
-                String there = chainHolding(host.ruleset(family), spec);
-                if (there != null) {
-                    untouched.add(m.containerName() + " " + m.protocol() + "/" + m.hostPort() + ": cnifix's return-path rule is in "
-                            + there + " already, yet the reply is still dropped: " + p.why());
-                    continue;
-                }
-                Draft d = placed(family, host.ruleset(family), comparer.admin(family), comparer.adminChains(), reply, spec, m,
-                        "the container's answer is dropped: " + p.why());
-                drafts.add(d);
-                added = true;
-            }
+            Ruleset rules = host.ruleset(family);
+            added |= draftEach(family, rules, specs(m, family, c -> RuleShape.replySpec(m, p.bridge(), c)), drafts, untouched,
+                    there -> m.containerName() + " " + m.protocol() + "/" + m.hostPort() + ": cnifix's return-path rule is in "
+                            + there + " already, yet the reply is still dropped: " + p.why(),
+                    spec -> placed(family, rules, comparer.admin(family), comparer.adminChains(), reply, spec, m,
+                            "the container's answer is dropped: " + p.why()));
         }
         return added;
     }
 
     private boolean rootless(PortMapping m) {
-        return host.containers().stream().anyMatch(c -> c.id().equals(m.containerId()) && c.rootless());
+        io.cnifix.model.Container c = host.container(m.containerId());
+        return c != null && c.rootless();
     }
 
     /**
@@ -215,10 +218,6 @@ public final class Planner {
             untouched.add(label + ": " + p.why());
             return;
         }
-        Intent intent = intentOf(m);
-        List<String> specs = intent != null && intent.restricts(m)
-                ? intent.allowed(family).stream().map(c -> RuleShape.inputSpec(m, c)).toList()
-                : List.of(RuleShape.inputSpec(m, null));
         Rule anchor = null;
         for (Rule r : input.rules()) {
             if (r == catchAll) {
@@ -226,16 +225,10 @@ public final class Planner {
             }
             anchor = r;
         }
-        for (String spec : specs) {
-            if (drafts.stream().anyMatch(d -> d.spec().equals(spec) && d.family() == family)) {
-                continue;
-            }
-            if (chainHolding(rules, spec) != null) {
-                untouched.add(label + ": cnifix's INPUT rule is there already, yet the port is still closed: " + p.why());
-                continue;
-            }
-            drafts.add(new Draft(family, "INPUT", anchor, anchor == null ? 1 : null, spec, m, p.why()));
-        }
+        Rule after = anchor;
+        draftEach(family, rules, specs(m, family, c -> RuleShape.inputSpec(m, c)), drafts, untouched,
+                there -> label + ": cnifix's INPUT rule is there already, yet the port is still closed: " + p.why(),
+                spec -> new Draft(family, "INPUT", after, after == null ? 1 : null, spec, m, p.why()));
     }
 
     private static String chainHolding(Ruleset rules, String spec) {
@@ -250,8 +243,8 @@ public final class Planner {
     }
 
     private Intent intentOf(PortMapping m) {
-        return host.containers().stream().filter(c -> c.id().equals(m.containerId()) && c.intent() != null)
-                .map(io.cnifix.model.Container::intent).findFirst().orElse(null);
+        io.cnifix.model.Container c = host.container(m.containerId());
+        return c == null ? null : c.intent();
     }
 
     private Draft placed(Family family, Ruleset rules, AdminRules admin, Set<String> adminChains, Trace t, String spec,
