@@ -185,7 +185,8 @@ final class PlanRunner {
     private static final int OVERTAKEN = -1;
 
     private int applyLocked(List<FirewallDriver> drivers, boolean add, boolean prune, boolean mayRetry) {
-        HostState host = declared.apply(HostStateBuilder.build(sources()));
+        StateSources read = sources();
+        HostState host = declared.apply(HostStateBuilder.build(read));
         Plan plan = plan(host, add, prune);
         if (plan.empty()) {
             PlanOutput.print(ctx.out(), plan, output.format, persisted(host, Json.obj("applied", false, "backup", null)), command);
@@ -200,7 +201,7 @@ final class PlanRunner {
         List<FirewallDriver> touching = drivers.stream().filter(d -> d.touches(plan)).toList();
         Map<String, String> saved = new LinkedHashMap<>();
         for (FirewallDriver d : touching) {
-            saved.put(d.backupSuffix(), d.save());
+            saved.put(d.backupSuffix(), d.save(read));
         }
         Path backup = Firewall.backupFiles(apply.backupDir, saved);
         log("saved the current state of " + String.join(", ", touching.stream().map(FirewallDriver::name).toList()) + " to " + backup);
@@ -218,7 +219,7 @@ final class PlanRunner {
         }
         List<String> problems = new ArrayList<>(Proof.compare(before, new Comparer(after, reference.model(), reference.admin()).compare(), plan.additions()));
         for (FirewallDriver d : applied) {
-            problems.addAll(d.notInEffect(plan));
+            problems.addAll(d.notInEffect(plan, after));
         }
         List<String> overtaken = misplacedAdditions(after, plan);
         if (problems.isEmpty() && !overtaken.isEmpty()) {

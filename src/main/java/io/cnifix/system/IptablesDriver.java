@@ -1,6 +1,8 @@
 package io.cnifix.system;
 
+import io.cnifix.ingest.InputText;
 import io.cnifix.ingest.IptablesSaveParser;
+import io.cnifix.ingest.StateSources;
 import io.cnifix.model.Family;
 import io.cnifix.model.HostState;
 import io.cnifix.model.Rule;
@@ -41,7 +43,12 @@ public final class IptablesDriver implements FirewallDriver {
     }
 
     @Override
-    public String save() {
+    public String save(StateSources read) {
+        for (InputText t : read.rules()) {
+            if (IptablesSaveParser.familyOf(t) == family) {
+                return t.content();
+            }
+        }
         return firewall.dump(family).content();
     }
 
@@ -75,8 +82,8 @@ public final class IptablesDriver implements FirewallDriver {
     }
 
     @Override
-    public List<String> notInEffect(Plan plan) {
-        Ruleset rs = now();
+    public List<String> notInEffect(Plan plan, HostState after) {
+        Ruleset rs = after.ruleset(family);
         List<String> out = new ArrayList<>();
         List<Proposal> added = plan.additions(Backend.IPTABLES).stream().filter(p -> p.family() == family).toList();
         for (Proposal p : added) {
