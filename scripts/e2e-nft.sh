@@ -167,6 +167,7 @@ live_checks() {   # live_checks SHAPE
     snapshot_live_checks
     apply_checks
     reload_checks
+    prune_checks
     nfs_teardown
 }
 
@@ -210,6 +211,7 @@ apply_checks() {
     local gaps spec r before proto ip port st
     gaps=$(jq '[.ports[] | select(.status == "gap")] | length' "$W/diff.json" 2>/dev/null || echo 0)
     [ "$gaps" -gt 0 ] || return 0
+    failing_backend_checks
     step "cnifix suggest --apply ($gaps gap(s))"
     cnx apply1 suggest --apply --backup-dir "$W/backups" --lock-file "$W/cnifix.lock" "${opts[@]}"
     if [ "$(cat "$W/apply1.rc")" = 0 ]; then pass "suggest --apply: exit 0"
@@ -240,6 +242,85 @@ apply_checks() {
     cnx diff2.json diff --format json "${opts[@]}"
     if jq -e '.summary.gap == 0' "$W/diff2.json" >/dev/null 2>&1; then pass "diff after the apply: no gap"
     else fail "diff after the apply: $(jq -c '.summary' "$W/diff2.json" 2>/dev/null)"; fi
+}
+
+# firewall_state FILE: everything an apply may change, without counters: iptables and ip6tables, the whole nft
+# ruleset (stateless), and where firewalld runs its runtime and permanent direct rules and policies
+firewall_state() {
+    {
+        # (an empty ip6tables-save leaves grep nothing to print: its status 1 is no error here)
+        ens_in iptables-save | grep -v '^#' | sed 's/\[[0-9]*:[0-9]*\]$//' || true
+        ens_in ip6tables-save | grep -v '^#' | sed 's/\[[0-9]*:[0-9]*\]$//' || true
+        # native tables only: iptables-nft's own (ip filter, ip6 nat, ...) are in the dumps above, and nft prints
+        # their rules translated, without the comment that marks cnifix's
+        local fam name
+        while read -r fam name; do
+            ens_in nft -s list table "$fam" "$name" || true
+        done < <(ens_in nft list tables | awk '{print $2, $3}' \
+                 | grep -Ev '^(ip|ip6) (filter|nat|raw|mangle|security)$' || true)
+        if [ "$NFS_FIREWALLD" = 1 ]; then
+            ens_in firewall-cmd --direct --get-all-rules || true
+            ens_in firewall-cmd --permanent --direct --get-all-rules || true
+            ens_in firewall-cmd --get-policies || true
+            ens_in firewall-cmd --permanent --get-policies || true
+        fi
+    } > "$1" 2>&1
+}
+
+# failing_backend_checks: every back end's change command made to fail right after it did its work (the worst
+# case: the change is in, the tool says it failed): suggest --apply exits 4 and leaves every firewall as it was
+failing_backend_checks() {
+    local real tool
+    mkdir -p "$W/failing"
+    for tool in iptables-restore ip6tables-restore nft firewall-cmd; do
+        real=$(command -v "$tool" || echo "/usr/sbin/$tool")
+        # reads pass through; a change runs for real, then reports failure
+        cat > "$W/failing/$tool" <<WRAP
+#!/bin/sh
+case " \$* " in
+    *" --noflush "*|*" -f "*|*" --add-"*|*" --remove-"*|*" --new-policy "*|*" --delete-policy "*) "$real" "\$@"; echo "cnifix test: $tool made to fail" >&2; exit 1 ;;
+esac
+exec "$real" "\$@"
+WRAP
+        chmod 755 "$W/failing/$tool"
+    done
+    firewall_state "$W/state-before-fail"
+    CNIFIX_IPTABLES_RESTORE=$W/failing/iptables-restore CNIFIX_IP6TABLES_RESTORE=$W/failing/ip6tables-restore \
+        CNIFIX_NFT=$W/failing/nft CNIFIX_FIREWALL_CMD=$W/failing/firewall-cmd \
+        cnx applyfail suggest --apply --backup-dir "$W/backups" --lock-file "$W/cnifix.lock" "${opts[@]}"
+    firewall_state "$W/state-after-fail"
+    if [ "$(cat "$W/applyfail.rc")" = 4 ] && cmp -s "$W/state-before-fail" "$W/state-after-fail"; then
+        pass "a failing back end: suggest --apply exits 4 and every firewall is as it was"
+    else
+        fail "a failing back end: exit $(cat "$W/applyfail.rc") ($(grep -v '^$' "$W/applyfail.err" | tail -2 | tr '\n' ' ')); state diff: $(diff "$W/state-before-fail" "$W/state-after-fail" | head -6 | tr '\n' ' ')"
+    fi
+}
+
+# prune_checks: after the engine removes a container whose port cnifix opened, prune --apply removes exactly that
+# container's rules (in whichever back end holds them) and keeps every other rule cnifix owns
+prune_checks() {
+    [ -f "$W/probes2" ] || return 0
+    local gone=multi kept_before kept_after
+    jq -e --arg c "$gone" '[.ports[] | select(.container == $c and .status == "gap")] | length > 0' "$W/diff.json" >/dev/null 2>&1 || return 0
+    step "$NFS_ENGINE rm -f $gone, then cnifix prune --apply"
+    firewall_state "$W/state-before-rm"
+    kept_before=$(grep -c 'cnifix: web ' "$W/state-before-rm" || true)
+    if [ "$NFS_ENGINE" = podman ]; then ens_podman rm -f "$gone" >/dev/null 2>&1; else ens_docker rm -f "$gone" >/dev/null 2>&1; fi
+    firewall_state "$W/state-after-rm"
+    cnx prune1 prune --apply --backup-dir "$W/backups" --lock-file "$W/cnifix.lock" "${opts[@]}"
+    firewall_state "$W/state-after-prune"
+    kept_after=$(grep -c 'cnifix: web ' "$W/state-after-prune" || true)
+    if [ "$(cat "$W/prune1.rc")" = 0 ] && ! grep -q "cnifix: $gone " "$W/state-after-prune" && [ "$kept_after" = "$kept_before" ]; then
+        pass "prune --apply after rm: $gone's rules gone, web's $kept_after kept"
+    else
+        fail "prune --apply after rm: exit $(cat "$W/prune1.rc"), $gone's left: $(grep -c "cnifix: $gone " "$W/state-after-prune"), web's $kept_before -> $kept_after ($(tail -2 "$W/prune1.err" | tr '\n' ' '))"
+    fi
+    # prune's own change, measured from the state the engine's rm left: only lines of cnifix's rules for that container
+    if diff <(grep -v "cnifix: $gone " "$W/state-after-rm") <(grep -v "cnifix: $gone " "$W/state-after-prune") >/dev/null; then
+        pass "prune --apply changed nothing but $gone's rules"
+    else
+        fail "prune --apply changed more: $(diff <(grep -v "cnifix: $gone " "$W/state-after-rm") <(grep -v "cnifix: $gone " "$W/state-after-prune") | head -6 | tr '\n' ' ')"
+    fi
 }
 
 # reload_checks: where firewalld runs, `firewall-cmd --reload` flushes every iptables table (the engine's DNAT and
@@ -312,7 +393,8 @@ final() {
         else fail "the machine's own namespace CHANGED"; fi
         rm -f "$ENS_ROOT_SNAPSHOT"
     fi
-    [ $rc -ne 0 ] && [ $rc -ne 1 ] && fail "aborted (exit $rc)"
+    # set -e ends the script with the failing command's status, often 1: only a run that reached its end counts
+    [ "${COMPLETED:-0}" = 1 ] || fail "aborted (exit $rc) before every shape was checked"
     say "e2e-nft: $PASSED passed, $FAILED failed ($(( $(date +%s) - T0 )) s)"
     say "$PASSED passed, $FAILED failed"
     [ $FAILED -eq 0 ] && exit 0
@@ -336,3 +418,4 @@ for s in "${shapes[@]}"; do
     if [ $LIVE = 1 ]; then live_checks "$s"; fi
     say "---- [$SCN] done in $((SECONDS - t)) s"
 done
+COMPLETED=1
