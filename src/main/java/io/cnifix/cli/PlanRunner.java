@@ -192,6 +192,9 @@ final class PlanRunner {
         HostState host = declared.apply(HostStateBuilder.build(sources));
         Map<Family, String> dumps = new EnumMap<>(Family.class);
         for (InputText t : sources.rules()) {
+            if (io.cnifix.ingest.IpsetSaveParser.looksLikeIpset(t) || io.cnifix.ingest.RpFilterText.looksLike(t)) {
+                continue; // read with the rules, but no rules dump to restore
+            }
             dumps.put(IptablesSaveParser.parse(t).family(), t.content());
         }
         Plan plan = plan(host, add, prune);
