@@ -255,6 +255,12 @@ public final class HostNet {
         return null;
     }
 
+    /** Whether the rp_filter sysctl checks IPv4 packets coming in on {@code in}. */
+    public boolean reversePathOn(String in) {
+        io.cnifix.model.RpFilter rp = facts.rpFilter();
+        return rp != null && in != null && !"lo".equals(in) && rp.effective(in) != io.cnifix.model.RpFilter.OFF;
+    }
+
     /** Where the rp_filter sysctl's outcome can change across IPv4 sources (empty when it is off everywhere). */
     public List<Cidr> reversePathCuts() {
         io.cnifix.model.RpFilter rp = facts.rpFilter();

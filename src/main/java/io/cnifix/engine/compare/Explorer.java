@@ -93,7 +93,7 @@ final class Explorer {
         if (!b.sources().first().isV4()) {
             return null;
         }
-        for (Cidr c : splits.reversePathCuts()) {
+        for (Cidr c : splits.reversePathCuts(b.inInterface())) {
             List<Box> pieces = cutSources(b, c.base());
             if (pieces == null && !c.last().equals(Cidr.all(c.family()).last())) {
                 pieces = cutSources(b, c.last().plus(1));

@@ -80,9 +80,9 @@ final class Splits {
         }
     }
 
-    /** Source boundaries the rp_filter sysctl draws (routes back to the source); empty when it is off. */
-    List<Cidr> reversePathCuts() {
-        return reversePath;
+    /** Source boundaries the rp_filter sysctl draws for packets in on {@code in} (routes back); empty when it is off. */
+    List<Cidr> reversePathCuts(String in) {
+        return reversePath.isEmpty() || !net.reversePathOn(in) ? List.of() : reversePath;
     }
 
     /** A reply's client sits where an iptables rule says -d and --dport. */
