@@ -176,7 +176,7 @@ final class SnapshotCommand implements Callable<Integer> {
         for (String f : List.of(StateFiles.RULES_V4, StateFiles.RULES_V6, StateFiles.ADDRESSES, StateFiles.ROUTES_V4,
                 StateFiles.ROUTES_V6, StateFiles.NFT, StateFiles.MANIFEST, StateFiles.PORTS_DIR, StateFiles.NETWORKS_DIR,
                 StateFiles.OTHER_BACK_END.get(0), StateFiles.OTHER_BACK_END.get(1), StateFiles.OTHER_BACK_END.get(2),
-                StateFiles.OTHER_BACK_END.get(3), FirewalldState.DIR)) {
+                StateFiles.OTHER_BACK_END.get(3), FirewalldState.DIR, StateFiles.RP_FILTER)) {
             Path p = dir.resolve(f);
             if (Files.isDirectory(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
                 try (Stream<Path> walk = Files.walk(p)) {
@@ -206,6 +206,10 @@ final class SnapshotCommand implements Callable<Integer> {
         for (InputText t : s.rules()) {
             if (io.cnifix.ingest.IpsetSaveParser.looksLikeIpset(t)) {
                 put(out, StateFiles.IPSETS, t, "a second ipset save output");
+                continue;
+            }
+            if (io.cnifix.ingest.RpFilterText.looksLike(t)) {
+                put(out, StateFiles.RP_FILTER, t, "a second rp_filter sysctl text");
                 continue;
             }
             Family f = IptablesSaveParser.parse(t).family();

@@ -247,7 +247,7 @@ final class TraceCommand implements Callable<Integer> {
             sb.append(": delivered locally");
         }
         if (t.dnatAddress() != null) {
-            sb.append(", DNAT to ").append(t.dnatAddress()).append(t.dnatPort() == null ? "" : ":" + t.dnatPort());
+            sb.append(", DNAT to ").append(t.dnatPort() == null ? t.dnatAddress().toString() : t.dnatAddress().withPort(t.dnatPort()));
         }
         if (t.decidedBy() != null) {
             sb.append("; decided by ").append(t.decidedBy().describe());

@@ -192,7 +192,7 @@ public final class HostNet {
      * by {@code in} from {@code src} to the (possibly DNATed) {@code dst}, or null. IPv4: multicast, limited
      * broadcast, 0.0.0.0/8 and loopback sources and the host's own addresses as source are martian sources;
      * 0.0.0.0/8 and loopback destinations are martian destinations (route_localnet and accept_local are taken to
-     * be off, their defaults). IPv6: ::1 is only reachable on lo.
+     * be off, their defaults). IPv6: ::1 is only reachable on lo. Then, for IPv4, the rp_filter sysctl (reversePath).
      */
     public String martian(IpAddress src, IpAddress dst, String in) {
         if ("lo".equals(in)) {
@@ -225,7 +225,55 @@ public final class HostNet {
         if (locals.containsKey(src)) {
             return "martian source " + src + ": an address of this host";
         }
+        return reversePath(src, in);
+    }
+
+    /**
+     * The IPv4 rp_filter sysctl's decision on a packet in on {@code in} from {@code src}, or null when it passes. The
+     * kernel checks it in the routing decision (fib_validate_source, after PREROUTING, so after any DNAT): with the
+     * larger of conf/all and conf/IFACE, strict (1) wants the route back to the source to leave by {@code in}, loose
+     * (2) wants any route back; no route, or one that discards, fails both. IPv6 has no such sysctl.
+     */
+    public String reversePath(IpAddress src, String in) {
+        io.cnifix.model.RpFilter rp = facts.rpFilter();
+        if (rp == null || !src.isV4() || in == null || "lo".equals(in)) {
+            return null;
+        }
+        int mode = rp.effective(in);
+        if (mode == io.cnifix.model.RpFilter.OFF) {
+            return null;
+        }
+        String setting = "rp_filter " + mode + " (" + io.cnifix.model.RpFilter.word(mode) + ") on " + in;
+        RouteEntry back = route(src);
+        if (back == null || back.device() == null || !"unicast".equals(back.type())) {
+            return "reverse-path filter: " + setting + " and no route back to " + src
+                    + (back == null ? "" : " (" + back.type() + " route " + back.destination() + ")");
+        }
+        if (mode == io.cnifix.model.RpFilter.STRICT && !back.device().equals(in)) {
+            return "reverse-path filter: " + setting + " and the route back to " + src + " leaves by " + back.device();
+        }
         return null;
+    }
+
+    /** Whether the rp_filter sysctl checks IPv4 packets coming in on {@code in}. */
+    public boolean reversePathOn(String in) {
+        io.cnifix.model.RpFilter rp = facts.rpFilter();
+        return rp != null && in != null && !"lo".equals(in) && rp.effective(in) != io.cnifix.model.RpFilter.OFF;
+    }
+
+    /** Where the rp_filter sysctl's outcome can change across IPv4 sources (empty when it is off everywhere). */
+    public List<Cidr> reversePathCuts() {
+        io.cnifix.model.RpFilter rp = facts.rpFilter();
+        if (rp == null || !rp.anyOn()) {
+            return List.of();
+        }
+        List<Cidr> out = new ArrayList<>();
+        for (RouteEntry e : routes) {
+            if (e.destination().base().isV4()) {
+                out.add(e.destination());
+            }
+        }
+        return out;
     }
 
     /** The route a forwarded packet to {@code dst} takes, or null when there is none. */

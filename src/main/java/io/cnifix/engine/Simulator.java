@@ -800,7 +800,7 @@ public final class Simulator {
                 flow.destinationPort = (int) (long) p;
             }
             flow.destinationNatted |= !before.equals(flow.destination) || beforePort != flow.destinationPort;
-            return "DNAT to " + flow.destination + (flow.packet.hasPorts() ? ":" + flow.destinationPort : "");
+            return "DNAT to " + (flow.packet.hasPorts() ? flow.destination.withPort(flow.destinationPort) : flow.destination.toString());
         }
 
         /** An address or port of a NAT statement: a constant, a map lookup; "" for no map entry, null if unreadable. */
@@ -870,7 +870,7 @@ public final class Simulator {
                 }
                 // nf_nat_setup_info sets IPS_DST_NAT (what --ctstate DNAT tests) only when the tuple changes.
                 flow.destinationNatted |= !before.equals(flow.destination) || beforePort != flow.destinationPort;
-                step(r, shown, "DNAT to " + flow.destination + (flow.packet.hasPorts() ? ":" + flow.destinationPort : ""));
+                step(r, shown, "DNAT to " + (flow.packet.hasPorts() ? flow.destination.withPort(flow.destinationPort) : flow.destination.toString()));
             } else {
                 flow.sourceNatted = true;
                 step(r, shown, "SNAT");

@@ -47,7 +47,7 @@ public final class HostStateBuilder {
 
     /** With the service and protocol names rule files are read with (the host's own when it is read live). */
     public static HostState build(StateSources s, NameTables names) {
-        return parsed(s, names).withMatchFacts(new io.cnifix.model.MatchFacts(parseIpsets(s.rules()), false));
+        return parsed(s, names).withMatchFacts(new io.cnifix.model.MatchFacts(parseIpsets(s.rules()), false, rpFilter(s.rules())));
     }
 
     private static HostState parsed(StateSources s, NameTables names) {
@@ -122,10 +122,20 @@ public final class HostStateBuilder {
         return out;
     }
 
+    /** The rp_filter sysctl, when one of the texts holds it (live: read from /proc; snapshot: sysctl-rp_filter.txt). */
+    private static io.cnifix.model.RpFilter rpFilter(List<InputText> texts) {
+        for (InputText t : texts) {
+            if (!IpsetSaveParser.looksLikeIpset(t) && RpFilterText.looksLike(t)) {
+                return RpFilterText.parse(t);
+            }
+        }
+        return null;
+    }
+
     private static List<Ruleset> parseRules(List<InputText> texts, NameTables names) {
         List<Ruleset> rulesets = new ArrayList<>();
         for (InputText t : texts) {
-            if (IpsetSaveParser.looksLikeIpset(t)) {
+            if (IpsetSaveParser.looksLikeIpset(t) || RpFilterText.looksLike(t)) {
                 continue;
             }
             Ruleset r = IptablesSaveParser.parse(t, IptablesSaveParser.familyOf(t), names);

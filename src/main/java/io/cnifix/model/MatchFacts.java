@@ -9,8 +9,18 @@ import java.util.Map;
  * whether sources may have history ({@code --assume-history}: then recent, limit, hashlimit and connlimit stay
  * unknown instead of being judged for a first connection from a quiet source).
  */
-public record MatchFacts(List<IpSet> ipsets, boolean assumeHistory) {
+public record MatchFacts(List<IpSet> ipsets, boolean assumeHistory, RpFilter rpFilter) {
     public static final MatchFacts NONE = new MatchFacts(List.of(), false);
+
+    // --- rp_filter (issue 15): the IPv4 rp_filter sysctl the routing decision applies; null when not read ---
+    public MatchFacts(List<IpSet> ipsets, boolean assumeHistory) {
+        this(ipsets, assumeHistory, null);
+    }
+
+    public MatchFacts withRpFilter(RpFilter f) {
+        return new MatchFacts(ipsets, assumeHistory, f);
+    }
+    // --- end rp_filter ---
 
     public MatchFacts {
         ipsets = List.copyOf(ipsets);
@@ -25,6 +35,6 @@ public record MatchFacts(List<IpSet> ipsets, boolean assumeHistory) {
     }
 
     public MatchFacts withAssumeHistory(boolean on) {
-        return new MatchFacts(ipsets, on);
+        return new MatchFacts(ipsets, on, rpFilter);
     }
 }

@@ -31,7 +31,8 @@ public final class RuleShape {
         if (model == DockerModel.CURRENT) {
             sb.append(" -m conntrack --ctstate DNAT");
             if (m.hostIp() != null) {
-                sb.append(" --ctorigdst ").append(m.hostIp()).append(v4 ? "/32" : "/128");
+                // iptables-save prints a single conntrack address without its /32 or /128: write it so, to read back
+                sb.append(" --ctorigdst ").append(m.hostIp());
             }
             sb.append(" --ctorigdstport ").append(m.hostPort());
         }

@@ -45,6 +45,10 @@ public final class IptablesDriver implements FirewallDriver {
     @Override
     public String save(StateSources read) {
         for (InputText t : read.rules()) {
+            // ipset save and the rp_filter sysctls are read with the rules, but are no rules dump
+            if (io.cnifix.ingest.IpsetSaveParser.looksLikeIpset(t) || io.cnifix.ingest.RpFilterText.looksLike(t)) {
+                continue;
+            }
             if (IptablesSaveParser.familyOf(t) == family) {
                 return t.content();
             }

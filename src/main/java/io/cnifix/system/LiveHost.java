@@ -13,9 +13,16 @@ import java.util.List;
 public final class LiveHost {
     private static final Duration TIMEOUT = Duration.ofSeconds(30);
     private final ProcessRunner runner;
+    /** /proc/sys/net/ipv4/conf: per network namespace, so it shows the namespace cnifix runs in. */
+    private final java.nio.file.Path ipv4Conf;
 
     public LiveHost(ProcessRunner runner) {
+        this(runner, java.nio.file.Path.of("/proc/sys/net/ipv4/conf"));
+    }
+
+    public LiveHost(ProcessRunner runner, java.nio.file.Path ipv4Conf) {
         this.runner = runner;
+        this.ipv4Conf = ipv4Conf;
     }
 
     /** iptables-save and ip6tables-save output; IPv6 is skipped with a note when ip6tables is missing. */
@@ -43,7 +50,48 @@ public final class LiveHost {
                 rules.add(sets);
             }
         }
+        InputText rp = rpFilterText(notes);
+        if (rp != null) {
+            rules.add(rp);
+        }
         return new StateSources(rules, List.of(), List.of(), List.of(), List.of(), notes, List.of()).withOtherBackEnd(other);
+    }
+
+    /**
+     * The rp_filter sysctl of this network namespace (all, default, every interface), as sysctl prints it; null with a
+     * note when /proc does not show it. The kernel applies the larger of "all" and the incoming interface's value.
+     */
+    public InputText rpFilterText(List<String> notes) {
+        if (!java.nio.file.Files.isDirectory(ipv4Conf)) {
+            notes.add(ipv4Conf + " not readable: the rp_filter sysctl is not modelled");
+            return null;
+        }
+        Integer all = null;
+        Integer defaults = null;
+        java.util.Map<String, Integer> ifaces = new java.util.TreeMap<>();
+        try (java.util.stream.Stream<java.nio.file.Path> dirs = java.nio.file.Files.list(ipv4Conf)) {
+            for (java.nio.file.Path d : dirs.sorted().toList()) {
+                java.nio.file.Path f = d.resolve("rp_filter");
+                if (!java.nio.file.Files.isReadable(f)) {
+                    continue;
+                }
+                String v = java.nio.file.Files.readString(f).strip();
+                if (!v.matches("[0-2]")) {
+                    notes.add(f + " holds \"" + v + "\": the rp_filter sysctl is not modelled");
+                    return null;
+                }
+                String name = d.getFileName().toString();
+                switch (name) {
+                    case "all" -> all = Integer.valueOf(v);
+                    case "default" -> defaults = Integer.valueOf(v);
+                    default -> ifaces.put(name, Integer.valueOf(v));
+                }
+            }
+        } catch (java.io.IOException e) {
+            notes.add("cannot read " + ipv4Conf + ": " + e.getMessage() + ": the rp_filter sysctl is not modelled");
+            return null;
+        }
+        return new InputText("sysctl-rp_filter", io.cnifix.ingest.RpFilterText.format(all, defaults, ifaces));
     }
 
     /**

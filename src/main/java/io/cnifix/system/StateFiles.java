@@ -22,6 +22,8 @@ public final class StateFiles {
     public static final String RULES_V6 = "ip6tables-save.txt";
     /** {@code ipset save} output, read with the rules (their -m set matches test these sets). */
     public static final String IPSETS = "ipset.save";
+    /** The IPv4 rp_filter sysctl (all, default, every interface), as sysctl prints it; read with the rules. */
+    public static final String RP_FILTER = "sysctl-rp_filter.txt";
     public static final String ADDRESSES = "ip-address.json";
     public static final String ROUTES_V4 = "ip-route.json";
     public static final String ROUTES_V6 = "ip6-route.json";
@@ -54,6 +56,7 @@ public final class StateFiles {
             throw new InputException(dir.toString(), 0, "snapshot has neither " + RULES_V4 + " nor " + RULES_V6);
         }
         optional(dir.resolve(IPSETS), rules);
+        optional(dir.resolve(RP_FILTER), rules);
         List<InputText> addresses = new ArrayList<>();
         optional(dir.resolve(ADDRESSES), addresses);
         List<InputText> routes = new ArrayList<>();

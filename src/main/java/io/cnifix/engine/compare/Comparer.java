@@ -8,6 +8,7 @@ import io.cnifix.engine.Trace;
 import io.cnifix.engine.Verdict;
 import io.cnifix.model.Cidr;
 import io.cnifix.model.Container;
+import io.cnifix.model.Engine;
 import io.cnifix.model.Family;
 import io.cnifix.model.HostState;
 import io.cnifix.model.IpAddress;
@@ -177,6 +178,10 @@ public final class Comparer {
             return judgeUserSpace(m, "bound to " + m.hostIp() + " for a container without an address of that family:"
                     + " published by a user-space proxy, FORWARD does not apply", false);
         }
+        if (m.engine() == Engine.DOCKER && !m.containerIp().isV4() && dockerWithoutIp6tables()) {
+            return judgeUserSpace(m, Family.V6, "Docker runs without ip6tables (no DOCKER chain in ip6tables nat): docker-proxy"
+                    + " serves this IPv6 port, FORWARD does not apply", false);
+        }
         FamilyView v = view(m.containerIp().family());
         if (v == null) {
             return new PortReport(m, bridge, PortStatus.UNKNOWN, null, "no " + (m.containerIp().isV4() ? "iptables" : "ip6tables") + " rules given", List.of());
@@ -232,7 +237,21 @@ public final class Comparer {
      * meet INPUT); for a rootful engine's own user-space proxy the host's INPUT default is the admin's decision.
      */
     private PortReport judgeUserSpace(PortMapping m, String head, boolean openable) {
-        Family f = m.hostIp() != null ? m.hostIp().family() : Family.V4;
+        return judgeUserSpace(m, m.hostIp() != null ? m.hostIp().family() : Family.V4, head, openable);
+    }
+
+    /**
+     * Docker 20.10 programs ip6tables only with {@code "ip6tables": true} (experimental); without it its IPv6 host
+     * ports have no DNAT and reach the container through docker-proxy, a local listener: told by Docker's nat chain
+     * being in iptables but not in ip6tables.
+     */
+    private boolean dockerWithoutIp6tables() {
+        Ruleset v4 = host.ruleset(Family.V4);
+        Ruleset v6 = host.ruleset(Family.V6);
+        return v4 != null && v6 != null && v4.chain("nat", "DOCKER") != null && v6.chain("nat", "DOCKER") == null;
+    }
+
+    private PortReport judgeUserSpace(PortMapping m, Family f, String head, boolean openable) {
         FamilyView v = view(f);
         if (v == null) {
             return new PortReport(m, null, PortStatus.UNKNOWN, null, head + "; no " + (f == Family.V4 ? "iptables" : "ip6tables")

@@ -55,7 +55,10 @@ final class Explorer {
                     b.sourcePorts().first(), b.destinationPorts().first());
             boolean onePort = b.destinationPorts().first() == b.destinationPorts().last();
             Trace t = simulator.trace(p, Simulator.Detail.RULES, b.sources(), onePort);
-            List<Box> pieces = split(b, t.visited(), splits);
+            List<Box> pieces = splitReversePath(b, splits);
+            if (pieces == null) {
+                pieces = split(b, t.visited(), splits);
+            }
             Trace reply = null;
             if (pieces == null && replySplits != null && t.verdict() == io.cnifix.engine.Verdict.ACCEPT
                     && "forward".equals(t.delivery())) {
@@ -83,6 +86,23 @@ final class Explorer {
     static io.cnifix.engine.Connection connectionOf(Packet p, Trace t) {
         return t.connection() != null ? t.connection() : new io.cnifix.engine.Connection(p.source(), p.destination(),
                 p.sourcePort(), p.destinationPort(), t.dnatAddress() != null, false, 0, p.inInterface());
+    }
+
+    /** The rp_filter sysctl judges every first packet by its route back: cut the sources where that route changes. */
+    private static List<Box> splitReversePath(Box b, Splits splits) {
+        if (!b.sources().first().isV4()) {
+            return null;
+        }
+        for (Cidr c : splits.reversePathCuts(b.inInterface())) {
+            List<Box> pieces = cutSources(b, c.base());
+            if (pieces == null && !c.last().equals(Cidr.all(c.family()).last())) {
+                pieces = cutSources(b, c.last().plus(1));
+            }
+            if (pieces != null) {
+                return pieces;
+            }
+        }
+        return null;
     }
 
     /** Splits at the first boundary that cuts the box, or returns null when none does. */

@@ -82,6 +82,16 @@ final class Findings {
                                     + r.source() + ":" + r.line() + "): the kernel holds it and it matches no port, so"
                                     + " this rule never matches; write the range low:high if it was meant to"));
                         }
+                        if (m instanceof Match.Address a && a.side() == io.cnifix.model.Side.DESTINATION && !a.negated()
+                                && a.cidr().isHost() && a.cidr().base().isUnspecified() && r.target() instanceof io.cnifix.model.Target.Nat n
+                                && n.destination()) {
+                            // netavark 1.4 writes "-d ::/128" for a port published on [::]: that port is never forwarded
+                            out.add(new Finding("never-matches", t.name(), c.name(), r, "a DNAT for destination "
+                                    + a.cidr().base() + " (" + r.source() + ":" + r.line() + "): no packet is sent to the"
+                                    + " unspecified address, so this rule never matches and its port is not forwarded"
+                                    + " (netavark 1.4 writes it for a port published on [::]; publish on every address or"
+                                    + " on one)"));
+                        }
                     }
                 }
             }

@@ -77,14 +77,16 @@ final class OutsideWorld {
         String other = unnamed(named);
         ifaces.add(other != null ? other : "+");
         boolean limitIface = usesLimitIface(rules);
+        boolean reversePath = family == Family.V4 && host.matchFacts().rpFilter() != null && host.matchFacts().rpFilter().anyOn();
         java.util.Map<List<Boolean>, String> byBehaviour = new java.util.LinkedHashMap<>();
         for (String i : ifaces) {
             List<Boolean> behaviour = new ArrayList<>();
             for (String n : named) {
                 behaviour.add(new Match.Interface(Side.SOURCE, n, false).matches(i));
             }
-            // --limit-iface-in makes addrtype depend on which interface holds an address: keep them all apart.
-            String rep = limitIface ? i : byBehaviour.computeIfAbsent(behaviour, k -> i);
+            // --limit-iface-in makes addrtype depend on which interface holds an address, and the rp_filter sysctl
+            // makes the routing decision depend on the interface a packet came in by: keep them all apart.
+            String rep = limitIface || reversePath ? i : byBehaviour.computeIfAbsent(behaviour, k -> i);
             alike.computeIfAbsent(rep, k -> new ArrayList<>()).add(i);
         }
         this.interfaces = List.copyOf(alike.keySet());

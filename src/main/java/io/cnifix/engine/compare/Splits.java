@@ -37,6 +37,8 @@ final class Splits {
     private final boolean reply;
     /** Non-null: also the boundaries of matches that read the host (iprange, rpfilter, set). */
     private final io.cnifix.engine.HostNet net;
+    /** Where the rp_filter sysctl's reverse-path lookup changes, for first packets (empty when it is off). */
+    private final List<Cidr> reversePath;
 
     /**
      * {@code direct}: the destination port is not rewritten, so --ctorigdstport cuts it as well. Every rule is
@@ -57,6 +59,7 @@ final class Splits {
         this.direct = direct;
         this.reply = reply;
         this.net = net;
+        this.reversePath = net == null || reply ? List.of() : net.reversePathCuts();
         for (var t : rules.tables().values()) {
             for (var c : t.chains().values()) {
                 for (Rule r : c.rules()) {
@@ -75,6 +78,11 @@ final class Splits {
             NftRule r = e.getValue();
             cache.put(e.getKey(), computeNft(r, byLabel.get(r.family() + " " + r.table())));
         }
+    }
+
+    /** Source boundaries the rp_filter sysctl draws for packets in on {@code in} (routes back); empty when it is off. */
+    List<Cidr> reversePathCuts(String in) {
+        return reversePath.isEmpty() || !net.reversePathOn(in) ? List.of() : reversePath;
     }
 
     /** A reply's client sits where an iptables rule says -d and --dport. */
