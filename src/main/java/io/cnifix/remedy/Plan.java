@@ -25,6 +25,19 @@ public record Plan(List<Proposal> additions, List<Removal> removals, List<String
     }
 
     public boolean touches(Family f) {
-        return additions.stream().anyMatch(a -> a.family() == f) || removals.stream().anyMatch(r -> r.family() == f);
+        return additions.stream().anyMatch(a -> a.family() == f && a.backend() == Backend.IPTABLES)
+                || removals.stream().anyMatch(r -> r.family() == f && r.backend() == Backend.IPTABLES);
+    }
+
+    public boolean touches(Backend b) {
+        return !additions(b).isEmpty() || !removals(b).isEmpty();
+    }
+
+    public List<Proposal> additions(Backend b) {
+        return additions.stream().filter(a -> a.backend() == b).toList();
+    }
+
+    public List<Removal> removals(Backend b) {
+        return removals.stream().filter(r -> r.backend() == b).toList();
     }
 }

@@ -42,13 +42,13 @@ public final class Proof {
         for (Ruleset rs : host.rulesets()) {
             List<RulesetText.Insertion> ins = new ArrayList<>();
             for (Proposal p : additions) {
-                if (p.family() == rs.family()) {
+                if (p.family() == rs.family() && p.backend() == Backend.IPTABLES) {
                     ins.add(new RulesetText.Insertion(p.table(), p.chain(), p.position(), p.line()));
                 }
             }
             Set<Rule> rem = new HashSet<>();
             for (Removal r : removals) {
-                if (r.family() == rs.family()) {
+                if (r.family() == rs.family() && r.backend() == Backend.IPTABLES) {
                     rem.add(r.rule());
                 }
             }
@@ -63,7 +63,7 @@ public final class Proof {
     }
 
     List<String> check(DiffReport before, List<Proposal> additions, List<Removal> removals) {
-        HostState after = host.withRulesets(edited(host, additions, removals));
+        HostState after = NftDrafts.apply(host.withRulesets(edited(host, additions, removals)), additions, removals);
         return compare(before, new Comparer(after, model, admin).compare(), additions);
     }
 

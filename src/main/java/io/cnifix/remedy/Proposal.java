@@ -9,7 +9,12 @@ import io.cnifix.model.PortMapping;
  * computed from it at read time, so the apply checks that it still holds.
  */
 public record Proposal(Family family, String table, String chain, int position, String spec, PortMapping fixes, String why,
-                       String after) {
+                       String after, Backend backend) {
+
+    public Proposal(Family family, String table, String chain, int position, String spec, PortMapping fixes, String why,
+                    String after) {
+        this(family, table, chain, position, spec, fixes, why, after, Backend.IPTABLES);
+    }
 
     /** The iptables-save line the rule reads back as. */
     public String line() {
