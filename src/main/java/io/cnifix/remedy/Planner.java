@@ -387,7 +387,9 @@ public final class Planner {
 
     /** cnifix's own rules that open an address and port no published mapping has now. */
     private List<Removal> stale() {
-        return Ownership.stale(host);
+        List<Removal> out = new ArrayList<>(Ownership.stale(host));
+        out.addAll(NftOwnership.stale(host));
+        return out;
     }
 
     /** Fixes each draft's 1-based position in its chain as it will be after the removals and earlier insertions. */
