@@ -152,6 +152,29 @@ class NftDraftsTest {
     }
 
     @Test
+    void pruneFindsOwnNftRulesOfGoneContainersByHandleAndNothingElse() {
+        HostState h = host("netavark-nft-drop", "drop", SSH);
+        Plan p = plan(h);
+        HostState after = NftDrafts.apply(h, p.additions(), p.removals());
+        assertEquals(p.additions().size(), NftOwnership.of(after).size());
+        assertTrue(NftOwnership.of(after).stream().allMatch(NftOwnership.Owned::needed), "every rule serves its port");
+        assertTrue(new Planner(after, DockerModel.CURRENT, Set.of(), null).plan(false, true).removals().isEmpty());
+        // web is gone: its two rules go, multi's stay.
+        List<PortMapping> left = after.mappings().stream().filter(m -> !m.containerName().equals("web")).toList();
+        HostState gone = new HostState(after.rulesets(), after.networks(), after.containers(), left, after.addresses(),
+                after.routes(), after.notes(), after.nftTables());
+        Plan prune = new Planner(gone, DockerModel.CURRENT, Set.of(), null).plan(false, true);
+        assertEquals(2, prune.removals().size(), prune.removals().toString());
+        assertTrue(prune.removals().stream().allMatch(r -> r.backend() == Backend.NFT
+                && "cnifix: web tcp/8080".equals(r.nftRule().comment())));
+        HostState pruned = NftDrafts.apply(gone, List.of(), prune.removals());
+        assertEquals(p.additions().size() - 2, NftOwnership.of(pruned).size());
+        NftTable filter = pruned.nftTables().stream().filter(t -> t.label().equals("inet filter")).findFirst().orElseThrow();
+        assertEquals(5, filter.chain("forward").rules().get(0).handle(), "the admin's rule stays");
+        assertEquals(p.additions().size(), NftOwnership.removeAll(after).size());
+    }
+
+    @Test
     void ruleTextsParseToWhatNftReadsBackAndRenderBack() {
         String json = "{\"nftables\": [{\"rule\": {\"family\": \"inet\", \"table\": \"filter\", \"chain\": \"forward\", \"handle\": 3,"
                 + " \"comment\": \"cnifix: web tcp/8080\", \"expr\": [{\"match\": {\"op\": \"==\", \"left\": {\"payload\": {\"protocol\": \"ip\","
