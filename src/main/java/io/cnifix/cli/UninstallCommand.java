@@ -48,7 +48,8 @@ final class UninstallCommand implements Callable<Integer> {
         List<String> closes = new ArrayList<>();
         int code = new PlanRunner(ctx, state, reference, output, apply, null)
                 .planWith(host -> {
-                    List<Removal> all = Ownership.removeAll(host);
+                    List<Removal> all = new ArrayList<>(Ownership.removeAll(host));
+                    all.addAll(io.cnifix.remedy.NftOwnership.removeAll(host));
                     closes.clear();
                     closes.addAll(closing(host, all));
                     return new Plan(List.of(), all, List.of(), List.of());
@@ -68,7 +69,7 @@ final class UninstallCommand implements Callable<Integer> {
         if (removals.isEmpty()) {
             return List.of();
         }
-        HostState without = host.withRulesets(Proof.edited(host, List.of(), removals));
+        HostState without = Proof.applied(host, List.of(), removals);
         var before = new Comparer(host, reference.model(), reference.admin()).compare();
         var after = new Comparer(without, reference.model(), reference.admin()).compare();
         List<String> out = new ArrayList<>();

@@ -42,6 +42,13 @@ public final class NftOwnership {
         }
     }
 
+    private static final HostState NO_HOST = new HostState(List.of(), List.of(), List.of(), List.of(), List.of(), List.of(), List.of());
+
+    /** What an owned nft rule opens, or null when its statements do not say. */
+    public static OwnedRule.Key key(NftRule r) {
+        return owned(NO_HOST, r).key();
+    }
+
     public static List<Owned> of(HostState host) {
         List<Owned> out = new ArrayList<>();
         for (NftTable t : host.nftTables()) {

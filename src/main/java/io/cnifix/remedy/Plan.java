@@ -24,9 +24,10 @@ public record Plan(List<Proposal> additions, List<Removal> removals, List<String
         return proofProblems.isEmpty();
     }
 
+    /** Whether the plan changes the iptables rules of family {@code f}. */
     public boolean touches(Family f) {
-        return additions.stream().anyMatch(a -> a.family() == f && a.backend() == Backend.IPTABLES)
-                || removals.stream().anyMatch(r -> r.family() == f && r.backend() == Backend.IPTABLES);
+        return additions(Backend.IPTABLES).stream().anyMatch(a -> a.family() == f)
+                || removals(Backend.IPTABLES).stream().anyMatch(r -> r.family() == f);
     }
 
     public boolean touches(Backend b) {

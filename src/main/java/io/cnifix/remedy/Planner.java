@@ -179,8 +179,7 @@ public final class Planner {
      * a return-path accept narrowed to the container's address, port and bridge, placed like the first rule.
      */
     private boolean replyDrafts(List<Proposal> additions, List<Removal> removals, List<Draft> drafts, List<String> untouched) {
-        HostState edited = additions.isEmpty() && removals.isEmpty() ? host
-                : NftDrafts.apply(host.withRulesets(Proof.edited(host, additions, removals)), additions, removals);
+        HostState edited = additions.isEmpty() && removals.isEmpty() ? host : Proof.applied(host, additions, removals);
         Comparer comparer = new Comparer(edited, model, extraAdmin);
         boolean added = false;
         for (PortReport p : comparer.compare().ports()) {

@@ -44,6 +44,11 @@ public final class NftDriver implements FirewallDriver {
     }
 
     @Override
+    public String name() {
+        return "nft";
+    }
+
+    @Override
     public boolean touches(Plan plan) {
         return plan.touches(Backend.NFT);
     }
@@ -53,9 +58,12 @@ public final class NftDriver implements FirewallDriver {
         return override != null && !override.isEmpty() ? override : "nft";
     }
 
-    /** The whole ruleset as {@code nft -a list ruleset} prints it: only a backup for the admin to read, never restored. */
+    /**
+     * The whole ruleset as {@code nft -a list ruleset} prints it, read now (the plan was read as JSON): a backup for
+     * the admin to read, never restored whole.
+     */
     @Override
-    public String save() {
+    public String save(io.cnifix.ingest.StateSources read) {
         ProcessRunner.Result r = runner.run(List.of(nft(), "-a", "list", "ruleset"), null, TIMEOUT);
         if (!r.ok()) {
             throw new EnvironmentException(r.describe());
@@ -140,9 +148,17 @@ public final class NftDriver implements FirewallDriver {
         }
     }
 
+    /** The host with its nftables tables read again. */
     @Override
-    public List<String> notInEffect(Plan plan) {
-        List<NftTable> now = read();
+    public io.cnifix.model.HostState readBack(io.cnifix.model.HostState host) {
+        io.cnifix.model.HostState h = host;
+        return new io.cnifix.model.HostState(h.rulesets(), h.networks(), h.containers(), h.mappings(), h.addresses(),
+                h.routes(), h.notes(), read(), h.otherBackEnd(), h.matchFacts());
+    }
+
+    @Override
+    public List<String> notInEffect(Plan plan, io.cnifix.model.HostState after) {
+        List<NftTable> now = after.nftTables();
         List<String> out = new ArrayList<>();
         List<NftRule> used = new ArrayList<>();
         for (Proposal p : plan.additions(Backend.NFT)) {

@@ -50,6 +50,9 @@ class NftDriverTest {
             }
             """;
 
+    private static final io.cnifix.model.HostState EMPTY = new io.cnifix.model.HostState(List.of(), List.of(), List.of(),
+            List.of(), List.of(), List.of(), List.of());
+
     private String ns;
     private ProcessRunner inNs;
 
@@ -119,12 +122,12 @@ class NftDriverTest {
     void oneBatchAppliesReadsBackAndUndoesByHandle() {
         NftDriver d = new NftDriver(inNs, Map.of());
         String before = listing();
-        assertEquals(before, d.save());
+        assertEquals(before, d.save(null));
         Plan p = plan(d);
         assertTrue(d.touches(p));
         ProcessRunner.Result r = d.apply(p);
         assertTrue(r.ok(), r.describe());
-        assertEquals(List.of(), d.notInEffect(p));
+        assertEquals(List.of(), d.notInEffect(p, d.readBack(EMPTY)));
         String after = listing();
         // The first rule right after the admin's last rule, the reply rule at the top; each prints back as written.
         assertTrue(after.contains(p.additions().get(0).spec() + " # handle"), after);
@@ -150,7 +153,7 @@ class NftDriverTest {
         assertTrue(owned.text().contains("ct status dnat"), owned.text());
         Plan prune = new Plan(List.of(), List.of(new Removal(Family.V4, null, "gone", Backend.NFT, owned)), List.of(), List.of());
         assertTrue(d.apply(prune).ok());
-        assertEquals(List.of(), d.notInEffect(prune));
+        assertEquals(List.of(), d.notInEffect(prune, d.readBack(EMPTY)));
         assertFalse(listing().contains("ct status dnat"), "deleted by its handle");
         assertTrue(listing().contains("ct state established,related meta l4proto tcp"), "the other rule stays");
         assertTrue(d.undo(prune).ok());
@@ -167,7 +170,7 @@ class NftDriverTest {
         Plan p = plan(new NftDriver(inNs, Map.of()));
         ProcessRunner.Result r = fails.apply(p);
         assertFalse(r.ok());
-        assertEquals(2, fails.notInEffect(p).size());
+        assertEquals(2, fails.notInEffect(p, fails.readBack(EMPTY)).size());
         assertNull(fails.undo(p), "nothing was applied, nothing to undo");
         assertEquals(before, listing());
     }
@@ -178,7 +181,7 @@ class NftDriverTest {
         NftDriver late = new NftDriver(inNs, Map.of("CNIFIX_NFT", script("case \"$1\" in -f) nft \"$@\"; exit 3;; *) exec nft \"$@\";; esac").toString()));
         Plan p = plan(new NftDriver(inNs, Map.of()));
         assertFalse(late.apply(p).ok());
-        assertEquals(List.of(), late.notInEffect(p), "it did apply");
+        assertEquals(List.of(), late.notInEffect(p, late.readBack(EMPTY)), "it did apply");
         NftDriver d = new NftDriver(inNs, Map.of());
         assertTrue(d.undo(p).ok());
         assertEquals(before, listing());
