@@ -165,7 +165,9 @@ live_checks() {   # live_checks SHAPE
     cnx diff.json diff --format json "${opts[@]}"
     check_diff "live" "$W/diff.json" "$W/expected.json" "$fx/expected.json"
     snapshot_live_checks
+    case $shape in admin-nft-*) nft_before_checks ;; esac
     apply_checks
+    case $shape in admin-nft-*) nft_after_checks ;; esac
     reload_checks
     nfs_teardown
 }
@@ -240,6 +242,79 @@ apply_checks() {
     cnx diff2.json diff --format json "${opts[@]}"
     if jq -e '.summary.gap == 0' "$W/diff2.json" >/dev/null 2>&1; then pass "diff after the apply: no gap"
     else fail "diff after the apply: $(jq -c '.summary' "$W/diff2.json" 2>/dev/null)"; fi
+}
+
+# cnifix with an environment variable, in the engine ns: cnxe NAME VAR=VALUE ARGS...
+cnxe() {
+    local name=$1 var=$2; shift 2
+    local rc=0
+    ens_in env "$var" timeout 240 java -jar "$JAR" "$@" > "$W/$name" 2> "$W/$name.err" || rc=$?
+    echo "$rc" > "$W/$name.rc"
+}
+
+nft_listing() { ens_in nft -a list ruleset; }
+
+# nft_before_checks: where the admin's own nftables chain drops, diff names it, suggest proposes nft rules in it, and
+# an nft that fails (before or after committing its batch) leaves the ruleset byte for byte as it was, exit 4
+nft_before_checks() {
+    local n bad f
+    n=$(jq '[.ports[] | select(.status == "gap") | select((.why | test("inet filter")) and (.why | test("forward")))] | length' "$W/diff.json")
+    if [ "$n" -gt 0 ] && [ "$n" = "$(jq '[.ports[] | select(.status == "gap")] | length' "$W/diff.json")" ]; then
+        pass "diff: every gap's why names inet filter forward ($n)"
+    else
+        fail "diff: gaps whose why does not name inet filter forward: $(jq -c '[.ports[] | select(.status == "gap") | .why]' "$W/diff.json" | head -c 300)"
+    fi
+    cnx sug.json suggest --format json "${opts[@]}"
+    bad=$(jq '[.rules[] | select(.backend != "nft" or .table != "inet filter" or .chain != "forward")] | length' "$W/sug.json" 2>/dev/null || echo x)
+    if [ "$bad" = 0 ] && [ "$(jq '.rules | length' "$W/sug.json")" -gt 0 ] && jq -e '.proven' "$W/sug.json" >/dev/null; then
+        pass "suggest: $(jq '.rules | length' "$W/sug.json") nft rule(s) in inet filter forward, proven"
+    else
+        fail "suggest: not only nft rules in inet filter forward: $(head -c 400 "$W/sug.json") $(head -c 200 "$W/sug.json.err")"
+    fi
+    cnx sug.nft suggest --format nft "${opts[@]}"
+    if grep -q '^nft add rule inet filter forward position [0-9]* ' "$W/sug.nft"; then pass "suggest --format nft prints nft commands"
+    else fail "suggest --format nft: $(head -c 300 "$W/sug.nft") $(head -c 200 "$W/sug.nft.err")"; fi
+    for f in "fails:cat >/dev/null; exit 1" "commits-then-fails:nft \"\$@\"; exit 3"; do
+        printf '#!/bin/sh\ncase "$1" in -f) %s;; *) exec nft "$@";; esac\n' "${f#*:}" > "$W/nft-${f%%:*}"
+        chmod 0755 "$W/nft-${f%%:*}"
+        nft_listing > "$W/nft-before"
+        cnxe fail-${f%%:*} "CNIFIX_NFT=$W/nft-${f%%:*}" suggest --apply --backup-dir "$W/backups" --lock-file "$W/cnifix.lock" "${opts[@]}"
+        if [ "$(cat "$W/fail-${f%%:*}.rc")" = 4 ] && diff -q "$W/nft-before" <(nft_listing) >/dev/null; then
+            pass "an nft that ${f%%:*}: exit 4, nft -a list ruleset byte-identical"
+        else
+            fail "an nft that ${f%%:*}: exit $(cat "$W/fail-${f%%:*}.rc"), ruleset $(diff -q "$W/nft-before" <(nft_listing) >/dev/null && echo same || echo CHANGED): $(tail -2 "$W/fail-${f%%:*}.err" | tr '\n' ' ')"
+        fi
+    done
+}
+
+# nft_after_checks: the second apply left nft unchanged; after `podman rm` of one container, prune --apply removes
+# exactly its nft rules by handle and nothing else
+nft_after_checks() {
+    local before after
+    [ -f "$W/probes2" ] || return 0
+    nft_listing > "$W/nft-applied"
+    cnx apply3 suggest --apply --backup-dir "$W/backups" --lock-file "$W/cnifix.lock" "${opts[@]}"
+    if [ "$(cat "$W/apply3.rc")" = 0 ] && diff -q "$W/nft-applied" <(nft_listing) >/dev/null; then
+        pass "another suggest --apply leaves nft -a list ruleset as it was"
+    else
+        fail "another suggest --apply: exit $(cat "$W/apply3.rc"), nft ruleset $(diff -q "$W/nft-applied" <(nft_listing) >/dev/null && echo same || echo CHANGED)"
+    fi
+    if ls "$W/backups"/*.nft >/dev/null 2>&1 && [ "$(stat -c %a "$(ls "$W/backups"/*.nft | head -1)")" = 600 ]; then
+        pass "the apply saved the nft ruleset (0600) before changing it"
+    else
+        fail "no 0600 .nft backup in $W/backups: $(ls -l "$W/backups" 2>&1 | tr '\n' ' ')"
+    fi
+    ens_podman rm -f web >/dev/null 2>&1 || true
+    nft_listing > "$W/nft-before-prune"
+    cnx prune prune --apply --backup-dir "$W/backups" --lock-file "$W/cnifix.lock" "${opts[@]}"
+    nft_listing > "$W/nft-after-prune"
+    before=$(grep -c 'comment "cnifix: web tcp/8080"' "$W/nft-before-prune" || true)
+    if [ "$(cat "$W/prune.rc")" = 0 ] && [ "$before" -gt 0 ] \
+        && diff -q <(grep -v 'comment "cnifix: web tcp/8080"' "$W/nft-before-prune") "$W/nft-after-prune" >/dev/null; then
+        pass "podman rm web; prune --apply removed exactly web's $before nft rule(s), by handle, nothing else"
+    else
+        fail "prune --apply: exit $(cat "$W/prune.rc") ($(tail -2 "$W/prune.err" | tr '\n' ' ')); diff: $(diff <(grep -v 'comment "cnifix: web tcp/8080"' "$W/nft-before-prune") "$W/nft-after-prune" | head -5 | tr '\n' ' ')"
+    fi
 }
 
 # reload_checks: where firewalld runs, `firewall-cmd --reload` flushes every iptables table (the engine's DNAT and
