@@ -17,7 +17,12 @@
 # closes. Everything is torn down (trap); the machine's own namespace, nft ruleset, /run/dbus and
 # /etc/firewalld are compared before and after.
 #
-# Usage (root, Debian 12):  scripts/e2e-nft.sh [--no-live] [SHAPE...]     (default: all eight shapes)
+# On the admin-nft-* shapes (the admin's own nftables chain drops) also: diff names inet filter forward, suggest
+# proposes nft rules there, an nft that fails (CNIFIX_NFT) before or after committing leaves `nft -a list ruleset`
+# byte-identical with exit 4, a further apply changes nothing, and after `podman rm web` prune --apply removes
+# exactly web's nft rules.
+# Usage (root, Debian 12):  scripts/e2e-nft.sh [--no-live] [SHAPE...]     (default: all ten shapes)
+#   NFS_PREFIX=wnf names the lab's namespaces wnf-... (default nfl-)
 #   --no-live   only the snapshot checks (no namespaces, seconds)
 # Time: about 45-60 s per shape on a 2-core VM (containers, firewalld start, two JVM starts, 2 s probes),
 # 6-8 minutes for all eight.
@@ -37,7 +42,7 @@ shapes=()
 for a in "$@"; do
     case $a in
         --no-live) LIVE=0 ;;
-        -h|--help) sed -n '2,24p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,29p' "$0"; exit 0 ;;
         *) nfs_short "$a" >/dev/null || { echo "unknown shape: $a" >&2; exit 2; }; shapes+=("$a") ;;
     esac
 done
@@ -188,7 +193,7 @@ snapshot_live_checks() {
         fail "snapshot has a firewalld/ directory although firewalld does not run"
     fi
     case $shape in
-        netavark-nft-*) want_driver=nftables ;;
+        netavark-nft-*|admin-nft-netavark) want_driver=nftables ;;
         *netavark*) want_driver=iptables ;;
         *) want_driver=null ;;
     esac
@@ -272,7 +277,7 @@ nft_before_checks() {
         fail "suggest: not only nft rules in inet filter forward: $(head -c 400 "$W/sug.json") $(head -c 200 "$W/sug.json.err")"
     fi
     cnx sug.nft suggest --format nft "${opts[@]}"
-    if grep -q '^nft add rule inet filter forward position [0-9]* ' "$W/sug.nft"; then pass "suggest --format nft prints nft commands"
+    if grep -Eq '^nft (add rule inet filter forward position [0-9]+|insert rule inet filter forward) ' "$W/sug.nft"; then pass "suggest --format nft prints nft commands"
     else fail "suggest --format nft: $(head -c 300 "$W/sug.nft") $(head -c 200 "$W/sug.nft.err")"; fi
     for f in "fails:cat >/dev/null; exit 1" "commits-then-fails:nft \"\$@\"; exit 3"; do
         printf '#!/bin/sh\ncase "$1" in -f) %s;; *) exec nft "$@";; esac\n' "${f#*:}" > "$W/nft-${f%%:*}"

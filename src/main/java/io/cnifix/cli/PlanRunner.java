@@ -239,6 +239,7 @@ final class PlanRunner {
     private Map<String, Object> persisted(HostState live, Map<String, Object> extra) {
         if (persist != null && persist.persist) {
             List<String> changed = persist.write(live, ctx.runner());
+            persist.notices.forEach(n -> ctx.err().println("cnifix: " + n));
             extra.put("persisted", changed);
             log(changed.isEmpty() ? "the boot-time rules file already holds cnifix's rules" : "wrote cnifix's rules to " + String.join(", ", changed));
         }

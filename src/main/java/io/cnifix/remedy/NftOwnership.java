@@ -117,6 +117,9 @@ public final class NftOwnership {
                 }
                 inBridge |= meta.key().equals("iifname") && eq;
                 outElsewhere |= meta.key().equals("oifname") && m.op().equals("!=");
+            } else if (m.left() instanceof NftExpr.Ct ct && ct.dir() == null && ct.key().equals("protocol") && eq
+                    && m.right() instanceof NftExpr.Value v) {
+                protocol = v.text();
             } else if (m.left() instanceof NftExpr.Ct ct && "original".equals(ct.dir()) && ct.key().equals("proto-dst") && eq) {
                 origPort = number(m.right());
             }

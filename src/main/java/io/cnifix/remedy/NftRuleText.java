@@ -92,6 +92,10 @@ public final class NftRuleText {
     private static int ct(List<String> w, int i, List<NftStmt> out) {
         String key = need(w, i + 1);
         switch (key) {
+            case "protocol" -> {
+                out.add(new NftStmt.Match(new NftExpr.Ct("protocol", null, null), "==", new NftExpr.Value(need(w, i + 2))));
+                return i + 3;
+            }
             case "status" -> {
                 out.add(new NftStmt.Match(new NftExpr.Ct("status", null, null), "in", new NftExpr.Value(need(w, i + 2))));
                 return i + 3;

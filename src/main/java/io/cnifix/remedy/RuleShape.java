@@ -125,7 +125,8 @@ public final class RuleShape {
             sb.append(' ').append(ip).append(" daddr ").append(nftAddress(client));
         }
         sb.append(" iifname \"").append(bridge).append("\" oifname != \"").append(bridge).append('"');
-        sb.append(" ct state established,related meta l4proto ").append(m.protocol());
+        // ct protocol, not meta l4proto: an ICMP error about the connection (RELATED) is ICMP, its connection is not.
+        sb.append(" ct state established,related ct protocol ").append(m.protocol());
         sb.append(" ct original proto-dst ").append(m.hostPort());
         if (m.hostIp() != null) {
             sb.append(" ct original ").append(ip).append(" daddr ").append(m.hostIp());

@@ -92,7 +92,7 @@ class NftDraftsTest {
         String first = "ip daddr " + m.containerIp() + " iifname != \"podman0\" oifname \"podman0\" tcp dport 80 ct status dnat"
                 + " ct original proto-dst 8080 accept comment \"cnifix: web tcp/8080\"";
         String reply = "ip saddr " + m.containerIp() + " iifname \"podman0\" oifname != \"podman0\" ct state established,related"
-                + " meta l4proto tcp ct original proto-dst 8080 accept comment \"cnifix: web tcp/8080\"";
+                + " ct protocol tcp ct original proto-dst 8080 accept comment \"cnifix: web tcp/8080\"";
         assertTrue(p.additions().stream().anyMatch(a -> a.spec().equals(first)), p.additions().toString());
         assertTrue(p.additions().stream().anyMatch(a -> a.spec().equals(reply)), p.additions().toString());
 

@@ -155,7 +155,7 @@ class NftDriverTest {
         assertTrue(d.apply(prune).ok());
         assertEquals(List.of(), d.notInEffect(prune, d.readBack(EMPTY)));
         assertFalse(listing().contains("ct status dnat"), "deleted by its handle");
-        assertTrue(listing().contains("ct state established,related meta l4proto tcp"), "the other rule stays");
+        assertTrue(listing().contains("ct state established,related ct protocol tcp"), "the other rule stays");
         assertTrue(d.undo(prune).ok());
         assertEquals(List.of(), d.left(prune));
         String back = listing();
