@@ -130,7 +130,7 @@ final class PlanOutput {
             if (r.backend() == Backend.NFT) {
                 io.cnifix.model.nft.NftRule n = r.nftRule();
                 removals.add(Json.obj("family", r.family() == Family.V4 ? "ipv4" : "ipv6", "table", n.family() + " " + n.table(),
-                        "chain", n.chain(), "handle", n.handle(), "rule", n.text(), "backend", "nft", "why", r.why()));
+                        "chain", n.chain(), "handle", n.handle(), "text", n.text(), "backend", "nft", "why", r.why()));
                 continue;
             }
             Map<String, Object> ref = RuleRefs.rule(r.rule());

@@ -30,18 +30,23 @@ public final class PersistOptions {
     public final List<String> notices = new ArrayList<>();
 
     @Option(names = "--persist-nft-file", paramLabel = "FILE", description = "For rules in the admin's own nftables chains: the file"
-            + " --persist writes them to, between cnifix's markers, for the admin to include from their nftables.conf (default ${DEFAULT-VALUE}).")
-    public Path nftFile = Path.of("/etc/nftables.d/cnifix.nft");
+            + " --persist writes them to, between cnifix's markers, for the admin to include from their nftables.conf (default"
+            + " /etc/nftables.d/cnifix.nft). Given, the iptables rules file is needed only when it exists.")
+    public Path nftFileOption;
+
+    private Path nftFile() {
+        return nftFileOption != null ? nftFileOption : Path.of("/etc/nftables.d/cnifix.nft");
+    }
 
     /** "/" on a host; tests point it at a directory standing for it. */
     Path root = Path.of("/");
 
     /**
-     * Before anything changes: the IPv4 file must exist, be a rules file with a filter table, and be writable; on an
-     * nftables host (it has an nftables.conf and no iptables rules file) only the nft file is written, so none is needed.
+     * Before anything changes: the IPv4 file must exist, be a rules file with a filter table, and be writable; with
+     * --persist-nft-file (an nftables host) it is checked only when it exists.
      */
     public void check() {
-        if (!Files.exists(file) && new NftPersist(root, nftFile).bootConfig() != null) {
+        if (nftFileOption != null && !Files.exists(file)) {
             return;
         }
         PersistFile.check(file);
@@ -67,6 +72,7 @@ public final class PersistOptions {
     public List<String> write(HostState live, ProcessRunner runner) {
         List<String> changed = new ArrayList<>();
         List<String> nft = NftPersist.lines(live);
+        Path nftFile = nftFile();
         NftPersist np = new NftPersist(root, nftFile);
         if (!nft.isEmpty() || Files.exists(nftFile)) {
             if (np.write(nft)) {

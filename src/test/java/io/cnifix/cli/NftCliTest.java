@@ -71,5 +71,11 @@ class NftCliTest {
         assertEquals("gone", row.get("container").getAsString());
         CliTest.Run prune = CliTest.run("prune", "--snapshot", snap.toString(), "--format", "nft");
         assertEquals("nft delete rule inet filter forward handle 77", prune.out().strip(), prune.out() + prune.err());
+        String pruneJson = CliTest.run("prune", "--snapshot", snap.toString(), "--format", "json").out();
+        JsonSchemaTest.assertValid("suggest.json", pruneJson);
+        JsonObject removal = JsonParser.parseString(pruneJson).getAsJsonObject().getAsJsonArray("removals").get(0).getAsJsonObject();
+        assertEquals(77, removal.get("handle").getAsInt());
+        assertEquals("nft", removal.get("backend").getAsString());
+        JsonSchemaTest.assertValid("suggest.json", CliTest.run("suggest", "--snapshot", FX, "--format", "json").out());
     }
 }

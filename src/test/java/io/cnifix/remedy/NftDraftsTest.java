@@ -175,6 +175,29 @@ class NftDraftsTest {
     }
 
     @Test
+    void aPortDeclaredOpenToSomeSourcesGetsRulesNarrowedToThemBothWays() {
+        HostState h0 = host("netavark-nft-drop", "drop");
+        io.cnifix.model.Cidr lan = io.cnifix.model.Cidr.parse("192.0.2.0/24");
+        List<io.cnifix.model.Container> declared = h0.containers().stream()
+                .map(c -> c.name().equals("web") ? c.withIntent(new io.cnifix.model.Intent(false, List.of(), List.of(lan), "test")) : c)
+                .toList();
+        HostState h = new HostState(h0.rulesets(), h0.networks(), declared, h0.mappings(), h0.addresses(), h0.routes(),
+                h0.notes(), h0.nftTables(), h0.otherBackEnd(), h0.matchFacts());
+        Plan p = plan(h);
+        assertTrue(p.proven(), p.proofProblems().toString());
+        List<Proposal> web = p.additions().stream().filter(a -> a.fixes().containerName().equals("web")).toList();
+        assertEquals(2, web.size(), web.toString());
+        assertTrue(web.stream().anyMatch(a -> a.spec().startsWith("ip saddr 192.0.2.0/24 ip daddr 10.88.0.2 ")), web.toString());
+        assertTrue(web.stream().anyMatch(a -> a.spec().startsWith("ip saddr 10.88.0.2 ip daddr 192.0.2.0/24 iifname \"podman0\"")), web.toString());
+        HostState after = NftDrafts.apply(h, p.additions(), p.removals());
+        PortReport w = web(after);
+        assertTrue(w.sources().stream().filter(g -> g.outcome().equals("accept")).allMatch(g -> g.sources() != null
+                && g.sources().stream().allMatch(c -> c.prefix() >= 24 && lan.contains(c.base()))), w.why());
+        assertTrue(plan(after).additions().isEmpty(), "a second run proposes nothing");
+        assertTrue(NftOwnership.of(after).stream().allMatch(NftOwnership.Owned::needed), "the narrowed rules are what the intent wants");
+    }
+
+    @Test
     void ruleTextsParseToWhatNftReadsBackAndRenderBack() {
         String json = "{\"nftables\": [{\"rule\": {\"family\": \"inet\", \"table\": \"filter\", \"chain\": \"forward\", \"handle\": 3,"
                 + " \"comment\": \"cnifix: web tcp/8080\", \"expr\": [{\"match\": {\"op\": \"==\", \"left\": {\"payload\": {\"protocol\": \"ip\","
