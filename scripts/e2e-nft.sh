@@ -311,15 +311,15 @@ nft_after_checks() {
     fi
     # --persist: the owned nft rules as add rule lines in a marked block of cnifix's own file, the include line printed
     local owned_n
-    cnx persist suggest --apply --persist --persist-nft-file "$W/persist/cnifix.nft" --backup-dir "$W/backups" --lock-file "$W/cnifix.lock" "${opts[@]}"
+    cnx persist suggest --apply --persist --persist-nft-file "$W/persist-nft/cnifix.nft" --backup-dir "$W/backups" --lock-file "$W/cnifix.lock" "${opts[@]}"
     owned_n=$(nft_listing | grep -c 'comment "cnifix: ' || true)
-    if [ "$(cat "$W/persist.rc")" = 0 ] && [ "$(grep -c '^add rule inet filter forward .* comment "cnifix: ' "$W/persist/cnifix.nft" 2>/dev/null)" = "$owned_n" ] \
-        && grep -qx '# BEGIN cnifix' "$W/persist/cnifix.nft" && grep -q "include \"$W/persist/cnifix.nft\"" "$W/persist.err" \
-        && unshare -n sh -c 'nft -f "$0" && nft -f "$1"' "$NFS_ADMIN_NFT" "$W/persist/cnifix.nft" \
+    if [ "$(cat "$W/persist.rc")" = 0 ] && [ "$(grep -c '^add rule inet filter forward .* comment "cnifix: ' "$W/persist-nft/cnifix.nft" 2>/dev/null)" = "$owned_n" ] \
+        && grep -qx '# BEGIN cnifix' "$W/persist-nft/cnifix.nft" && grep -q "include \"$W/persist-nft/cnifix.nft\"" "$W/persist.err" \
+        && unshare -n sh -c 'nft -f "$0" && nft -f "$1"' "$NFS_ADMIN_NFT" "$W/persist-nft/cnifix.nft" \
         && diff -q "$W/nft-applied" <(nft_listing) >/dev/null; then
         pass "--persist: $owned_n add rule line(s) between the markers (they load after the admin's table, in a throw-away netns), the include line printed, the live ruleset untouched"
     else
-        fail "--persist: exit $(cat "$W/persist.rc"); $(head -c 300 "$W/persist/cnifix.nft" 2>&1); $(tail -2 "$W/persist.err" | tr '\n' ' ')"
+        fail "--persist: exit $(cat "$W/persist.rc"); $(head -c 300 "$W/persist-nft/cnifix.nft" 2>&1); $(tail -2 "$W/persist.err" | tr '\n' ' ')"
     fi
     ens_podman rm -f web >/dev/null 2>&1 || true
     nft_listing > "$W/nft-before-prune"
