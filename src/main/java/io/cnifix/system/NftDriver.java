@@ -17,7 +17,6 @@ import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Set;
 
 /**
  * cnifix's rules in native nftables chains an admin owns: applied as one {@code nft -f} batch (atomic: all or
@@ -265,13 +264,5 @@ public final class NftDriver implements FirewallDriver {
             }
         }
         return null;
-    }
-
-    /** Labels of the tables a plan writes in, for messages. */
-    public static Set<String> tables(Plan plan) {
-        Set<String> out = new java.util.TreeSet<>();
-        plan.additions(Backend.NFT).forEach(p -> out.add(p.table() + " " + p.chain()));
-        plan.removals(Backend.NFT).forEach(r -> out.add(r.nftRule().family() + " " + r.nftRule().table() + " " + r.nftRule().chain()));
-        return out;
     }
 }
