@@ -130,6 +130,7 @@ capture_snapshot() {   # capture_snapshot DIR
     fi
     [ "$NFS_FIREWALLD" = 1 ] && fwn_capture "$d/firewalld"
     [ -n "$NFS_NFT_FILE" ] && install -m 0644 "$NFS_NFT_FILE" "$d/ruleset.nft"
+    [ -n "${NFS_ADMIN_NFT:-}" ] && install -m 0644 "$NFS_ADMIN_NFT" "$d/admin.nft"
     return 0
 }
 
@@ -301,6 +302,7 @@ write_readme() {   # DIR TIME PROBES
         echo "- \`networks/\`: $( [ "$NFS_ENGINE" = podman ] && echo "\`podman network inspect podman\`$( [ "$ENS_PODMAN_BACKEND" = cni ] && echo ", the conflist")" || echo "\`docker network inspect bridge\`")."
         [ "$NFS_FIREWALLD" = 1 ] && echo "- \`firewalld/\`: firewall-cmd --state, --version, --get-default-zone, --get-active-zones, --list-all-zones, --list-all-policies, --direct --get-all-rules (runtime, and --permanent), firewalld.conf (comments dropped)."
         [ -n "$NFS_NFT_FILE" ] && echo "- \`ruleset.nft\`: the file loaded with \`nft -f\`."
+        [ -n "${NFS_ADMIN_NFT:-}" ] && echo "- \`admin.nft\`: the admin's own table (\`inet filter\`), loaded with \`nft -f\` as a host's nftables.conf would."
         echo "- \`trace.txt\`: the nft trace of the probes (see above)."
         echo "- \`expected.json\`, \`manifest.json\`."
         echo "- \`nft-ruleset.json\` also holds iptables-nft's tables with xt matches/targets without arguments; \`iptables-save.txt\` is complete for those."
@@ -316,6 +318,8 @@ note_for() {
         netavark-nft-firewalld) echo "netavark 1.14's nftables table (inet netavark) around real Podman containers on bridge podman0 10.88.0.0/16, under firewalld 1.3 (the RHEL 10 shape), iptables FORWARD policy ACCEPT; subnet in zone trusted." ;;
         docker29-nft-drop) echo "Docker 29.7.2's nftables table (ip docker-bridges) around real Docker containers on docker0 172.17.0.0/16, with the admin's iptables FORWARD policy DROP; no firewalld." ;;
         docker29-nft-firewalld) echo "Docker 29.7.2's nftables table (ip docker-bridges) around real Docker containers on docker0 172.17.0.0/16, under firewalld 1.3 with Docker's zone docker (target ACCEPT, interface docker0) and policy docker-forwarding (ANY -> docker, ACCEPT); iptables FORWARD policy ACCEPT." ;;
+        admin-nft-netavark) echo "netavark 1.14's nftables table (inet netavark) around real Podman containers on bridge podman0 10.88.0.0/16, beside the admin's own nftables table inet filter whose forward chain has policy drop and no rule (so the containers' replies die there too); iptables FORWARD policy ACCEPT; no firewalld." ;;
+        admin-nft-podman-cni) echo "Podman 4.3.1 with CNI (Debian's 87-podman-bridge.conflist: bridge cni-podman0 10.88.0.0/16, portmap, firewall plugin with iptables-nft) beside the admin's own nftables table inet filter whose forward chain has policy drop and ct state established,related accept; iptables FORWARD policy ACCEPT; no firewalld." ;;
         firewalld-docker20) echo "firewalld 1.3 (nftables back end) + Docker 20.10.24 (iptables rules through firewalld's direct passthrough, zone docker with docker0; no docker-forwarding policy: that came in 27.0); dockerd set the iptables FORWARD policy DROP itself." ;;
     esac
 }

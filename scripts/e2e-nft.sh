@@ -17,7 +17,12 @@
 # closes. Everything is torn down (trap); the machine's own namespace, nft ruleset, /run/dbus and
 # /etc/firewalld are compared before and after.
 #
-# Usage (root, Debian 12):  scripts/e2e-nft.sh [--no-live] [SHAPE...]     (default: all eight shapes)
+# On the admin-nft-* shapes (the admin's own nftables chain drops) also: diff names inet filter forward, suggest
+# proposes nft rules there, an nft that fails (CNIFIX_NFT) before or after committing leaves `nft -a list ruleset`
+# byte-identical with exit 4, a further apply changes nothing, and after `podman rm web` prune --apply removes
+# exactly web's nft rules.
+# Usage (root, Debian 12):  scripts/e2e-nft.sh [--no-live] [SHAPE...]     (default: all ten shapes)
+#   NFS_PREFIX=wnf names the lab's namespaces wnf-... (default nfl-)
 #   --no-live   only the snapshot checks (no namespaces, seconds)
 # Time: about 45-60 s per shape on a 2-core VM (containers, firewalld start, two JVM starts, 2 s probes),
 # 6-8 minutes for all eight.
@@ -37,7 +42,7 @@ shapes=()
 for a in "$@"; do
     case $a in
         --no-live) LIVE=0 ;;
-        -h|--help) sed -n '2,24p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,29p' "$0"; exit 0 ;;
         *) nfs_short "$a" >/dev/null || { echo "unknown shape: $a" >&2; exit 2; }; shapes+=("$a") ;;
     esac
 done
@@ -165,7 +170,9 @@ live_checks() {   # live_checks SHAPE
     cnx diff.json diff --format json "${opts[@]}"
     check_diff "live" "$W/diff.json" "$W/expected.json" "$fx/expected.json"
     snapshot_live_checks
+    case $shape in admin-nft-*) nft_before_checks ;; esac
     apply_checks
+    case $shape in admin-nft-*) nft_after_checks ;; esac
     reload_checks
     prune_checks
     nfs_teardown
@@ -187,7 +194,7 @@ snapshot_live_checks() {
         fail "snapshot has a firewalld/ directory although firewalld does not run"
     fi
     case $shape in
-        netavark-nft-*) want_driver=nftables ;;
+        netavark-nft-*|admin-nft-netavark) want_driver=nftables ;;
         *netavark*) want_driver=iptables ;;
         *) want_driver=null ;;
     esac
@@ -320,6 +327,91 @@ prune_checks() {
         pass "prune --apply changed nothing but $gone's rules"
     else
         fail "prune --apply changed more: $(diff <(grep -v "cnifix: $gone " "$W/state-after-rm") <(grep -v "cnifix: $gone " "$W/state-after-prune") | head -6 | tr '\n' ' ')"
+    fi
+}
+
+# cnifix with an environment variable, in the engine ns: cnxe NAME VAR=VALUE ARGS...
+cnxe() {
+    local name=$1 var=$2; shift 2
+    local rc=0
+    ens_in env "$var" timeout 240 java -jar "$JAR" "$@" > "$W/$name" 2> "$W/$name.err" || rc=$?
+    echo "$rc" > "$W/$name.rc"
+}
+
+nft_listing() { ens_in nft -a list ruleset; }
+
+# nft_before_checks: where the admin's own nftables chain drops, diff names it, suggest proposes nft rules in it, and
+# an nft that fails (before or after committing its batch) leaves the ruleset byte for byte as it was, exit 4
+nft_before_checks() {
+    local n bad f
+    n=$(jq '[.ports[] | select(.status == "gap") | select((.why | test("inet filter")) and (.why | test("forward")))] | length' "$W/diff.json")
+    if [ "$n" -gt 0 ] && [ "$n" = "$(jq '[.ports[] | select(.status == "gap")] | length' "$W/diff.json")" ]; then
+        pass "diff: every gap's why names inet filter forward ($n)"
+    else
+        fail "diff: gaps whose why does not name inet filter forward: $(jq -c '[.ports[] | select(.status == "gap") | .why]' "$W/diff.json" | head -c 300)"
+    fi
+    cnx sug.json suggest --format json "${opts[@]}"
+    bad=$(jq '[.rules[] | select(.backend != "nft" or .table != "inet filter" or .chain != "forward")] | length' "$W/sug.json" 2>/dev/null || echo x)
+    if [ "$bad" = 0 ] && [ "$(jq '.rules | length' "$W/sug.json")" -gt 0 ] && jq -e '.proven' "$W/sug.json" >/dev/null; then
+        pass "suggest: $(jq '.rules | length' "$W/sug.json") nft rule(s) in inet filter forward, proven"
+    else
+        fail "suggest: not only nft rules in inet filter forward: $(head -c 400 "$W/sug.json") $(head -c 200 "$W/sug.json.err")"
+    fi
+    cnx sug.nft suggest --format nft "${opts[@]}"
+    if grep -Eq '^nft (add rule inet filter forward position [0-9]+|insert rule inet filter forward) ' "$W/sug.nft"; then pass "suggest --format nft prints nft commands"
+    else fail "suggest --format nft: $(head -c 300 "$W/sug.nft") $(head -c 200 "$W/sug.nft.err")"; fi
+    for f in "fails:cat >/dev/null; exit 1" "commits-then-fails:nft \"\$@\"; exit 3"; do
+        printf '#!/bin/sh\ncase "$1" in -f) %s;; *) exec nft "$@";; esac\n' "${f#*:}" > "$W/nft-${f%%:*}"
+        chmod 0755 "$W/nft-${f%%:*}"
+        nft_listing > "$W/nft-before"
+        cnxe fail-${f%%:*} "CNIFIX_NFT=$W/nft-${f%%:*}" suggest --apply --backup-dir "$W/backups" --lock-file "$W/cnifix.lock" "${opts[@]}"
+        if [ "$(cat "$W/fail-${f%%:*}.rc")" = 4 ] && diff -q "$W/nft-before" <(nft_listing) >/dev/null; then
+            pass "an nft that ${f%%:*}: exit 4, nft -a list ruleset byte-identical"
+        else
+            fail "an nft that ${f%%:*}: exit $(cat "$W/fail-${f%%:*}.rc"), ruleset $(diff -q "$W/nft-before" <(nft_listing) >/dev/null && echo same || echo CHANGED): $(tail -2 "$W/fail-${f%%:*}.err" | tr '\n' ' ')"
+        fi
+    done
+}
+
+# nft_after_checks: the second apply left nft unchanged; after `podman rm` of one container, prune --apply removes
+# exactly its nft rules by handle and nothing else
+nft_after_checks() {
+    local before after
+    [ -f "$W/probes2" ] || return 0
+    nft_listing > "$W/nft-applied"
+    cnx apply3 suggest --apply --backup-dir "$W/backups" --lock-file "$W/cnifix.lock" "${opts[@]}"
+    if [ "$(cat "$W/apply3.rc")" = 0 ] && diff -q "$W/nft-applied" <(nft_listing) >/dev/null; then
+        pass "another suggest --apply leaves nft -a list ruleset as it was"
+    else
+        fail "another suggest --apply: exit $(cat "$W/apply3.rc"), nft ruleset $(diff -q "$W/nft-applied" <(nft_listing) >/dev/null && echo same || echo CHANGED)"
+    fi
+    if ls "$W/backups"/*.nft >/dev/null 2>&1 && [ "$(stat -c %a "$(ls "$W/backups"/*.nft | head -1)")" = 600 ]; then
+        pass "the apply saved the nft ruleset (0600) before changing it"
+    else
+        fail "no 0600 .nft backup in $W/backups: $(ls -l "$W/backups" 2>&1 | tr '\n' ' ')"
+    fi
+    # --persist: the owned nft rules as add rule lines in a marked block of cnifix's own file, the include line printed
+    local owned_n
+    cnx persist suggest --apply --persist --persist-nft-file "$W/persist-nft/cnifix.nft" --backup-dir "$W/backups" --lock-file "$W/cnifix.lock" "${opts[@]}"
+    owned_n=$(nft_listing | grep -c 'comment "cnifix: ' || true)
+    if [ "$(cat "$W/persist.rc")" = 0 ] && [ "$(grep -c '^add rule inet filter forward .* comment "cnifix: ' "$W/persist-nft/cnifix.nft" 2>/dev/null)" = "$owned_n" ] \
+        && grep -qx '# BEGIN cnifix' "$W/persist-nft/cnifix.nft" && grep -q "include \"$W/persist-nft/cnifix.nft\"" "$W/persist.err" \
+        && unshare -n sh -c 'nft -f "$0" && nft -f "$1"' "$NFS_ADMIN_NFT" "$W/persist-nft/cnifix.nft" \
+        && diff -q "$W/nft-applied" <(nft_listing) >/dev/null; then
+        pass "--persist: $owned_n add rule line(s) between the markers (they load after the admin's table, in a throw-away netns), the include line printed, the live ruleset untouched"
+    else
+        fail "--persist: exit $(cat "$W/persist.rc"); $(head -c 300 "$W/persist-nft/cnifix.nft" 2>&1); $(tail -2 "$W/persist.err" | tr '\n' ' ')"
+    fi
+    ens_podman rm -f web >/dev/null 2>&1 || true
+    nft_listing > "$W/nft-before-prune"
+    cnx prune prune --apply --backup-dir "$W/backups" --lock-file "$W/cnifix.lock" "${opts[@]}"
+    nft_listing > "$W/nft-after-prune"
+    before=$(grep -c 'comment "cnifix: web tcp/8080"' "$W/nft-before-prune" || true)
+    if [ "$(cat "$W/prune.rc")" = 0 ] && [ "$before" -gt 0 ] \
+        && diff -q <(grep -v 'comment "cnifix: web tcp/8080"' "$W/nft-before-prune") "$W/nft-after-prune" >/dev/null; then
+        pass "podman rm web; prune --apply removed exactly web's $before nft rule(s), by handle, nothing else"
+    else
+        fail "prune --apply: exit $(cat "$W/prune.rc") ($(tail -2 "$W/prune.err" | tr '\n' ' ')); diff: $(diff <(grep -v 'comment "cnifix: web tcp/8080"' "$W/nft-before-prune") "$W/nft-after-prune" | head -5 | tr '\n' ' ')"
     fi
 }
 

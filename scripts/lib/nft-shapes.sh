@@ -13,6 +13,10 @@
 #   docker29-nft-drop          Docker 29.7.2 nft table around real Docker containers, iptables FORWARD DROP
 #   docker29-nft-firewalld     the same under firewalld with Docker's zone `docker` and policy `docker-forwarding`
 #   firewalld-docker20         firewalld 1.3 + Docker 20.10 (iptables through firewalld's passthrough)
+#   admin-nft-netavark         the admin's own nftables chain `inet filter forward` (policy drop, nothing else: the
+#                              replies die there too) beside netavark 1.14's nft table; iptables FORWARD ACCEPT
+#   admin-nft-podman-cni       the same chain with `ct state established,related accept` beside Podman 4.3 CNI
+#                              (iptables-nft); iptables FORWARD ACCEPT
 #
 # Containers on every shape (busybox httpd; a registry-free image):
 #   web    -p 8080:80
@@ -39,7 +43,8 @@
 #   published(0|1)"), NFS_CMDS (commands for a README), NFS_NOTE (one paragraph).
 
 NFS_SHAPES=(firewalld-podman-cni firewalld-netavark firewalld-drop-netavark netavark-nft-drop
-            netavark-nft-firewalld docker29-nft-drop docker29-nft-firewalld firewalld-docker20)
+            netavark-nft-firewalld docker29-nft-drop docker29-nft-firewalld firewalld-docker20
+            admin-nft-netavark admin-nft-podman-cni)
 
 NFS_CMDS=()
 nfs_rec() { NFS_CMDS+=("${*//$ENS_STATE/\$STATE}"); }
@@ -48,15 +53,16 @@ nfs_short() {
     case $1 in
         firewalld-podman-cni) echo fc ;; firewalld-netavark) echo fn ;; firewalld-drop-netavark) echo fd ;;
         netavark-nft-drop) echo nd ;; netavark-nft-firewalld) echo nf ;; docker29-nft-drop) echo dd ;;
-        docker29-nft-firewalld) echo df ;; firewalld-docker20) echo fk ;; *) return 1 ;;
+        docker29-nft-firewalld) echo df ;; firewalld-docker20) echo fk ;;
+        admin-nft-netavark) echo an ;; admin-nft-podman-cni) echo ac ;; *) return 1 ;;
     esac
 }
 
-# nfs_init SHAPE: ens_init with namespaces named nfl-... (the lab's prefix)
+# nfs_init SHAPE: ens_init with namespaces named nfl-... (the lab's prefix; NFS_PREFIX replaces it)
 nfs_init() {
-    local id
-    id="nfl$(nfs_short "$1")$$"
-    ENS_ENGINE_NS_NAME=nfl-eng-$(nfs_short "$1")-$$ ENS_CLIENT_NS_NAME=nfl-cli-$(nfs_short "$1")-$$ ens_init "$id"
+    local id p=${NFS_PREFIX:-nfl}
+    id="$p$(nfs_short "$1")$$"
+    ENS_ENGINE_NS_NAME=$p-eng-$(nfs_short "$1")-$$ ENS_CLIENT_NS_NAME=$p-cli-$(nfs_short "$1")-$$ ens_init "$id"
 }
 
 _nfs_run() {   # _nfs_run NAME PUBLISH... -- CMD...
@@ -131,9 +137,33 @@ _nfs_load_nft() {   # _nfs_load_nft FILE
     nfs_rec "nft -f ${1//$ENS_STATE/\$STATE}   # see ruleset.nft"
 }
 
+# _nfs_admin_nft ESTABLISHED(0|1): the admin's own table, as an /etc/nftables.conf (Debian) or
+# /etc/sysconfig/nftables.conf (RHEL) holding a forward policy drop would load it (without its `flush ruleset`,
+# which would take the engines' tables with it)
+_nfs_admin_nft() {
+    local f=$ENS_STATE/admin.nft
+    {
+        echo 'table inet filter {'
+        echo '	chain input {'
+        echo '		type filter hook input priority filter; policy accept;'
+        echo '	}'
+        echo '	chain forward {'
+        echo '		type filter hook forward priority filter; policy drop;'
+        [ "$1" = 1 ] && echo '		ct state established,related accept'
+        echo '	}'
+        echo '	chain output {'
+        echo '		type filter hook output priority filter; policy accept;'
+        echo '	}'
+        echo '}'
+    } > "$f"
+    ens_in nft -f "$f"
+    nfs_rec "nft -f admin.nft   # the admin's table inet filter: forward policy drop$( [ "$1" = 1 ] && echo ", ct state established,related accept")"
+    NFS_ADMIN_NFT=$f
+}
+
 # nfs_build SHAPE: topology, holder, firewalld, engine, containers, rulesets. See the header.
 nfs_build() {
-    NFS_SHAPE=$1 NFS_FIREWALLD=0 NFS_NFT_FILE="" NFS_CMDS=()
+    NFS_SHAPE=$1 NFS_FIREWALLD=0 NFS_NFT_FILE="" NFS_ADMIN_NFT="" NFS_CMDS=()
     local policy
     case $1 in
         firewalld-drop-netavark|netavark-nft-drop|docker29-nft-drop) policy=DROP ;;
@@ -153,7 +183,7 @@ nfs_build() {
         firewalld-netavark|firewalld-drop-netavark)
             _nfs_firewalld; _nfs_start_podman netavark; NFS_BRIDGE=podman0 NFS_SUBNET=10.88.0.0/16
             _nfs_containers ;;
-        netavark-nft-drop|netavark-nft-firewalld)
+        netavark-nft-drop|netavark-nft-firewalld|admin-nft-netavark)
             [ "$1" = netavark-nft-firewalld ] && _nfs_firewalld
             _nfs_start_podman netavark; NFS_BRIDGE=podman0 NFS_SUBNET=10.88.0.0/16
             _nfs_containers
@@ -162,7 +192,13 @@ nfs_build() {
             netid=$(ens_podman network inspect podman --format '{{.ID}}' 2>/dev/null) \
                 || netid=$(ens_podman network inspect podman | jq -r '.[0].id')
             nfe_netavark_nft "$NFS_BRIDGE" "$NFS_SUBNET" "$netid" <<< "$NFS_PORTS" > "$ENS_STATE/ruleset.nft"
-            _nfs_load_nft "$ENS_STATE/ruleset.nft" ;;
+            _nfs_load_nft "$ENS_STATE/ruleset.nft"
+            [ "$1" = admin-nft-netavark ] && _nfs_admin_nft 0
+            : ;;
+        admin-nft-podman-cni)
+            _nfs_start_podman cni; NFS_BRIDGE=cni-podman0 NFS_SUBNET=10.88.0.0/16
+            _nfs_containers
+            _nfs_admin_nft 1 ;;
         docker29-nft-drop|docker29-nft-firewalld)
             [ "$1" = docker29-nft-firewalld ] && _nfs_firewalld
             _nfs_start_docker --iptables=false --ip-forward=true

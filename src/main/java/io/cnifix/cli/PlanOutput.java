@@ -2,6 +2,7 @@ package io.cnifix.cli;
 
 import io.cnifix.model.Family;
 import io.cnifix.model.PortMapping;
+import io.cnifix.remedy.Backend;
 import io.cnifix.remedy.Plan;
 import io.cnifix.remedy.Proposal;
 import io.cnifix.remedy.Removal;
@@ -32,6 +33,13 @@ final class PlanOutput {
                 out.println(Json.write(j));
             }
             case "iptables" -> Scripts.commands(plan).forEach(out::println);
+            case "nft" -> {
+                Scripts.nftCommands(plan).forEach(out::println);
+                if (plan.touches(Backend.IPTABLES)) {
+                    out.println("# and " + (plan.additions(Backend.IPTABLES).size() + plan.removals(Backend.IPTABLES).size())
+                            + " iptables change(s): see --format iptables");
+                }
+            }
             case "restore" -> {
                 boolean both = plan.touches(Family.V4) && plan.touches(Family.V6);
                 for (Family f : Family.values()) {
@@ -56,13 +64,14 @@ final class PlanOutput {
             };
             out.println("Nothing to do: " + none + (plan.untouched().isEmpty() ? "." : " (see below)."));
         }
-        for (Proposal p : plan.additions()) {
+        for (Proposal p : plan.additions(Backend.IPTABLES)) {
             PortMapping m = p.fixes();
             out.printf("+ %s %s %d: %s%n    opens %s %s/%d to %s:%d; now %s%n", p.family() == Family.V4 ? "iptables" : "ip6tables",
                     p.chain(), p.position(), p.spec(), m.containerName(), m.protocol(), m.hostPort(), m.containerIp(),
                     m.containerPort(), p.why());
         }
-        for (Removal r : plan.removals()) {
+        nftText(out, plan);
+        for (Removal r : plan.removals(Backend.IPTABLES)) {
             out.printf("- %s %s: %s%n    %s%n", r.family() == Family.V4 ? "iptables" : "ip6tables", r.rule().chain(),
                     r.rule().text(), r.why());
         }
@@ -74,12 +83,43 @@ final class PlanOutput {
         }
     }
 
+    /** The nft part under a heading per table and chain, in nft's own words, each rule placed after a handle. */
+    private static void nftText(PrintStream out, Plan plan) {
+        java.util.Map<String, List<String>> byChain = new java.util.LinkedHashMap<>();
+        for (Proposal p : plan.additions(Backend.NFT)) {
+            PortMapping m = p.fixes();
+            byChain.computeIfAbsent(p.table() + " " + p.chain(), k -> new ArrayList<>()).add(String.format(
+                    "+ %s: %s%n    opens %s %s/%d to %s:%d; now %s", p.position() == 0 ? "at the top" : "after handle " + p.position(),
+                    p.spec(), m.containerName(), m.protocol(), m.hostPort(), m.containerIp(), m.containerPort(), p.why()));
+        }
+        for (Removal r : plan.removals(Backend.NFT)) {
+            io.cnifix.model.nft.NftRule n = r.nftRule();
+            byChain.computeIfAbsent(n.family() + " " + n.table() + " " + n.chain(), k -> new ArrayList<>())
+                    .add(String.format("- handle %d: %s%n    %s", n.handle(), n.text(), r.why()));
+        }
+        for (Map.Entry<String, List<String>> e : byChain.entrySet()) {
+            String[] w = e.getKey().split(" ", 3);
+            out.println("nftables table " + w[0] + " " + w[1] + ", chain " + w[2] + ":");
+            e.getValue().forEach(out::println);
+        }
+    }
+
+    private static String backend(Backend b) {
+        return switch (b) {
+            case IPTABLES -> "iptables";
+            case NFT -> "nft";
+            case FIREWALLD -> "firewalld";
+        };
+    }
+
     static Map<String, Object> json(Plan plan) {
         List<Object> rules = new ArrayList<>();
         for (Proposal p : plan.additions()) {
             PortMapping m = p.fixes();
             rules.add(Json.obj("family", p.family() == Family.V4 ? "ipv4" : "ipv6", "table", p.table(), "chain", p.chain(),
-                    "position", p.position(), "rule", p.spec(), "line", p.line(),
+                    "position", p.position(), "rule", p.spec(),
+                    "line", p.backend() == Backend.NFT ? Scripts.nftCommands(new Plan(List.of(p), List.of(), List.of(), List.of())).get(0) : p.line(),
+                    "backend", backend(p.backend()),
                     "fixes", Json.obj("container", m.containerName(), "containerId", m.containerId(), "protocol", m.protocol(),
                             "hostIp", m.hostIp() == null ? "" : m.hostIp().toString(), "hostPort", m.hostPort(),
                             "containerIp", m.containerIp().toString(), "containerPort", m.containerPort()),
@@ -87,7 +127,14 @@ final class PlanOutput {
         }
         List<Object> removals = new ArrayList<>();
         for (Removal r : plan.removals()) {
+            if (r.backend() == Backend.NFT) {
+                io.cnifix.model.nft.NftRule n = r.nftRule();
+                removals.add(Json.obj("family", r.family() == Family.V4 ? "ipv4" : "ipv6", "table", n.family() + " " + n.table(),
+                        "chain", n.chain(), "handle", n.handle(), "text", n.text(), "backend", "nft", "why", r.why()));
+                continue;
+            }
             Map<String, Object> ref = RuleRefs.rule(r.rule());
+            ref.put("backend", backend(r.backend()));
             ref.put("family", r.family() == Family.V4 ? "ipv4" : "ipv6");
             ref.put("why", r.why());
             removals.add(ref);

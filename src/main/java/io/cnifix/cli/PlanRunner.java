@@ -94,7 +94,7 @@ final class PlanRunner {
 
     int run(boolean add, boolean prune, String what) {
         command = what;
-        output.requireFormat("text", "json", "iptables", "restore");
+        output.requireFormat("text", "json", "iptables", "restore", "nft");
         boolean persisting = persist != null && persist.persist;
         if (persisting && !apply.apply) {
             throw new UsageException("--persist needs --apply (it writes the rules the live host has)");
@@ -239,6 +239,7 @@ final class PlanRunner {
     private Map<String, Object> persisted(HostState live, Map<String, Object> extra) {
         if (persist != null && persist.persist) {
             List<String> changed = persist.write(live, ctx.runner());
+            persist.notices.forEach(n -> ctx.err().println("cnifix: " + n));
             extra.put("persisted", changed);
             log(changed.isEmpty() ? "the boot-time rules file already holds cnifix's rules" : "wrote cnifix's rules to " + String.join(", ", changed));
         }

@@ -35,15 +35,37 @@ final class StatusCommand implements Callable<Integer> {
         output.requireFormat("text", "json");
         HostState host = HostStateBuilder.build(state.sources(ctx));
         List<Owned> owned = Ownership.of(host);
+        List<io.cnifix.remedy.NftOwnership.Owned> nft = io.cnifix.remedy.NftOwnership.of(host);
         if (output.json()) {
-            ctx.out().println(Json.write(json(owned)));
+            ctx.out().println(Json.write(json(owned, nft)));
         } else {
-            text(owned);
+            text(owned, nft);
         }
         return ExitCodes.OK;
     }
 
-    private static Map<String, Object> json(List<Owned> owned) {
+    /** An owned nft rule: where it is (table, chain, handle) and what it opens; the comment names the port. */
+    private static Map<String, Object> nftRow(io.cnifix.remedy.NftOwnership.Owned o) {
+        io.cnifix.model.nft.NftRule n = o.rule();
+        String[] named = n.comment().substring(io.cnifix.remedy.OwnedRule.PREFIX.length()).split(" ");
+        String[] pp = named[named.length - 1].split("/");
+        Map<String, Object> r = Json.obj("table", n.family() + " " + n.table(), "chain", n.chain(), "handle", n.handle(), "rule", n.text(),
+                "family", o.key() != null && !o.key().containerIp().isV4() ? "ipv6" : "ipv4", "backend", "nft",
+                "container", String.join(" ", java.util.Arrays.copyOf(named, named.length - 1)),
+                "protocol", pp[0], "hostPort", pp.length == 2 && pp[1].matches("[0-9]{1,5}") ? Integer.parseInt(pp[1]) : null,
+                "containerIp", o.key() == null ? null : o.key().containerIp().toString(),
+                "containerPort", o.key() == null ? null : o.key().containerPort(),
+                "needed", o.needed(), "why", o.needed() ? null : o.whyStale());
+        List<Object> serves = new ArrayList<>();
+        for (PortMapping m : o.serves()) {
+            serves.add(Json.obj("container", m.containerName(), "containerId", m.containerId(), "protocol", m.protocol(),
+                    "hostIp", m.hostIp() == null ? null : m.hostIp().toString(), "hostPort", m.hostPort()));
+        }
+        r.put("serves", serves);
+        return r;
+    }
+
+    private static Map<String, Object> json(List<Owned> owned, List<io.cnifix.remedy.NftOwnership.Owned> nft) {
         List<Object> rows = new ArrayList<>();
         for (Owned o : owned) {
             Map<String, Object> r = RuleRefs.rule(o.rule());
@@ -64,13 +86,15 @@ final class StatusCommand implements Callable<Integer> {
             r.put("serves", serves);
             rows.add(r);
         }
-        long needed = owned.stream().filter(Owned::needed).count();
+        nft.forEach(o -> rows.add(nftRow(o)));
+        long needed = owned.stream().filter(Owned::needed).count() + nft.stream().filter(io.cnifix.remedy.NftOwnership.Owned::needed).count();
+        int all = owned.size() + nft.size();
         return Json.obj("schemaVersion", 1, "owned", rows,
-                "summary", Json.obj("owned", owned.size(), "needed", needed, "stale", owned.size() - needed));
+                "summary", Json.obj("owned", all, "needed", needed, "stale", all - needed));
     }
 
-    private void text(List<Owned> owned) {
-        if (owned.isEmpty()) {
+    private void text(List<Owned> owned, List<io.cnifix.remedy.NftOwnership.Owned> nft) {
+        if (owned.isEmpty() && nft.isEmpty()) {
             ctx.out().println("cnifix has installed no rule on this host.");
             return;
         }
@@ -86,6 +110,13 @@ final class StatusCommand implements Callable<Integer> {
                 o.backend(),
                 o.needed() ? "needed" : "not needed: " + o.whyStale()});
         }
+        for (io.cnifix.remedy.NftOwnership.Owned o : nft) {
+            Map<String, Object> r = nftRow(o);
+            rows.add(new String[] {String.valueOf(r.get("container")), r.get("protocol") + "/" + r.get("hostPort"),
+                o.key() == null ? "?" : o.key().containerIp() + (o.key().containerPort() == null ? " (return path)" : ":" + o.key().containerPort()),
+                r.get("table") + " " + r.get("chain") + " handle " + r.get("handle"), "nft",
+                o.needed() ? "needed" : "not needed: " + o.whyStale()});
+        }
         int[] width = new int[rows.get(0).length];
         for (String[] r : rows) {
             for (int i = 0; i < r.length; i++) {
@@ -99,9 +130,10 @@ final class StatusCommand implements Callable<Integer> {
             }
             ctx.out().println(sb.toString().stripTrailing());
         }
-        long stale = owned.stream().filter(o -> !o.needed()).count();
+        long stale = owned.stream().filter(o -> !o.needed()).count() + nft.stream().filter(o -> !o.needed()).count();
+        int all = owned.size() + nft.size();
         ctx.out().println();
-        ctx.out().println(owned.size() + (owned.size() == 1 ? " rule" : " rules") + " owned by cnifix, " + stale + " no longer needed.");
+        ctx.out().println(all + (all == 1 ? " rule" : " rules") + " owned by cnifix, " + stale + " no longer needed.");
         if (!output.quiet) {
             ctx.out().println(stale > 0 ? "Next: sudo cnifix prune --apply   (removes the rules nothing needs)"
                     : "Nothing needs doing. To remove everything cnifix added: sudo cnifix uninstall --apply");

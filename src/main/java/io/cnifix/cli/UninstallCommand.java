@@ -48,7 +48,8 @@ final class UninstallCommand implements Callable<Integer> {
         List<String> closes = new ArrayList<>();
         int code = new PlanRunner(ctx, state, reference, output, apply, null)
                 .planWith(host -> {
-                    List<Removal> all = Ownership.removeAll(host);
+                    List<Removal> all = new ArrayList<>(Ownership.removeAll(host));
+                    all.addAll(io.cnifix.remedy.NftOwnership.removeAll(host));
                     closes.clear();
                     closes.addAll(closing(host, all));
                     return new Plan(List.of(), all, List.of(), List.of());

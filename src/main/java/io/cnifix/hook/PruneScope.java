@@ -17,7 +17,8 @@ public final class PruneScope {
     public static Plan onlyFor(Plan plan, List<PortMapping> mine, List<PortMapping> others) {
         List<Removal> keep = new ArrayList<>();
         for (Removal r : plan.removals()) {
-            OwnedRule.Key k = OwnedRule.key(r.rule());
+            OwnedRule.Key k = r.nftRule() != null ? io.cnifix.remedy.NftOwnership.key(r.nftRule())
+                    : r.rule() == null ? null : OwnedRule.key(r.rule());
             if (k != null && mine.stream().anyMatch(k::covers) && others.stream().noneMatch(k::covers)) {
                 keep.add(r);
             }

@@ -44,6 +44,8 @@ public final class Planner {
     private final DockerModel model;
     private final Set<String> extraAdmin;
     private final ChainOverride override;
+    /** Additions in native nftables chains: positioned by handle when drafted (see NftDrafts). */
+    private final List<Proposal> nftAdds = new ArrayList<>();
 
     public Planner(HostState host, DockerModel model, Set<String> extraAdmin, ChainOverride override) {
         this.host = host;
@@ -79,9 +81,9 @@ public final class Planner {
             }
         }
         List<Removal> removals = prune ? stale() : List.of();
-        List<Proposal> additions = position(drafts, removals);
+        List<Proposal> additions = withNft(position(drafts, removals));
         if (add && replyDrafts(additions, removals, drafts, untouched)) {
-            additions = position(drafts, removals);
+            additions = withNft(position(drafts, removals));
         }
         List<String> problems = additions.isEmpty() && removals.isEmpty() ? List.of()
                 : new Proof(host, model, extraAdmin).check(before, additions, removals);
@@ -124,8 +126,14 @@ public final class Planner {
             return;
         }
         Family family = m.containerIp().family();
+        Trace[] trace = {comparer.traceOf(m, gap)};
+        NftDrafts.Spot spot = NftDrafts.spot(host, trace[0]);
+        if (spot != null) {
+            draftNft(spot, specs(m, family, c -> RuleShape.nftSpec(m, p.bridge(), c)), m, p.why(), untouched,
+                    there -> label + ": cnifix's rule is in " + there + " already, yet the port is still closed: " + p.why());
+            return;
+        }
         Ruleset rules = host.ruleset(family);
-        Trace[] trace = {null};
         draftEach(family, rules, specs(m, family, c -> RuleShape.spec(m, p.bridge(), model, c)), drafts, untouched,
                 there -> label + ": cnifix's rule is in " + there + " already, yet the port is still closed: " + p.why(),
                 spec -> {
@@ -187,6 +195,16 @@ public final class Planner {
             if (reply == null) {
                 continue;
             }
+            NftDrafts.Spot spot = NftDrafts.spot(host, reply);
+            if (spot != null) {
+                int had = nftAdds.size();
+                draftNft(spot, specs(m, family, c -> RuleShape.nftReplySpec(m, p.bridge(), c)), m,
+                        "the container's answer is dropped: " + p.why(), untouched,
+                        there -> m.containerName() + " " + m.protocol() + "/" + m.hostPort() + ": cnifix's return-path rule is in "
+                                + there + " already, yet the reply is still dropped: " + p.why());
+                added |= nftAdds.size() > had;
+                continue;
+            }
             Ruleset rules = host.ruleset(family);
             added |= draftEach(family, rules, specs(m, family, c -> RuleShape.replySpec(m, p.bridge(), c)), drafts, untouched,
                     there -> m.containerName() + " " + m.protocol() + "/" + m.hostPort() + ": cnifix's return-path rule is in "
@@ -195,6 +213,28 @@ public final class Planner {
                             "the container's answer is dropped: " + p.why()));
         }
         return added;
+    }
+
+    /** nft additions for one port at {@code spot}, each spec once; one already in a chain is reported, not added. */
+    private void draftNft(NftDrafts.Spot spot, List<String> specs, PortMapping m, String why, List<String> untouched,
+                          java.util.function.Function<String, String> present) {
+        for (String spec : specs) {
+            if (nftAdds.stream().anyMatch(a -> a.spec().equals(spec))) {
+                continue;
+            }
+            String there = NftDrafts.holding(host, spec);
+            if (there != null) {
+                untouched.add(present.apply(there));
+                continue;
+            }
+            nftAdds.add(NftDrafts.proposal(spot, m, spec, why));
+        }
+    }
+
+    private List<Proposal> withNft(List<Proposal> iptables) {
+        List<Proposal> all = new ArrayList<>(iptables);
+        all.addAll(nftAdds);
+        return all;
     }
 
     private boolean rootless(PortMapping m) {
@@ -346,7 +386,9 @@ public final class Planner {
 
     /** cnifix's own rules that open an address and port no published mapping has now. */
     private List<Removal> stale() {
-        return Ownership.stale(host);
+        List<Removal> out = new ArrayList<>(Ownership.stale(host));
+        out.addAll(NftOwnership.stale(host));
+        return out;
     }
 
     /** Fixes each draft's 1-based position in its chain as it will be after the removals and earlier insertions. */

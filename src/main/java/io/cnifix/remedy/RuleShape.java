@@ -92,4 +92,51 @@ public final class RuleShape {
         sb.append(" -j ACCEPT");
         return sb.toString();
     }
+
+    /**
+     * The nftables accept for one published port, for a native chain an admin owns, in the words {@code nft -a list}
+     * prints it back: only connections DNAT'd from the published host port (and address when bound to one), to the
+     * container's address and port, from outside its bridge; narrowed to {@code source} when declared.
+     */
+    public static String nftSpec(PortMapping m, String bridge, io.cnifix.model.Cidr source) {
+        String ip = m.containerIp().isV4() ? "ip" : "ip6";
+        StringBuilder sb = new StringBuilder();
+        if (source != null) {
+            sb.append(ip).append(" saddr ").append(nftAddress(source)).append(' ');
+        }
+        sb.append(ip).append(" daddr ").append(m.containerIp());
+        sb.append(" iifname != \"").append(bridge).append("\" oifname \"").append(bridge).append('"');
+        sb.append(' ').append(m.protocol()).append(" dport ").append(m.containerPort());
+        sb.append(" ct status dnat ct original proto-dst ").append(m.hostPort());
+        if (m.hostIp() != null) {
+            sb.append(" ct original ").append(ip).append(" daddr ").append(m.hostIp());
+        }
+        return sb.append(" accept comment \"").append(NftRuleText.comment(m)).append('"').toString();
+    }
+
+    /**
+     * The nftables return-path accept: the container's answers (and ICMP errors about them) on connections that came
+     * in through the published host port, from its bridge to elsewhere; narrowed to {@code client} when declared.
+     */
+    public static String nftReplySpec(PortMapping m, String bridge, io.cnifix.model.Cidr client) {
+        String ip = m.containerIp().isV4() ? "ip" : "ip6";
+        StringBuilder sb = new StringBuilder();
+        sb.append(ip).append(" saddr ").append(m.containerIp());
+        if (client != null) {
+            sb.append(' ').append(ip).append(" daddr ").append(nftAddress(client));
+        }
+        sb.append(" iifname \"").append(bridge).append("\" oifname != \"").append(bridge).append('"');
+        // ct protocol, not meta l4proto: an ICMP error about the connection (RELATED) is ICMP, its connection is not.
+        sb.append(" ct state established,related ct protocol ").append(m.protocol());
+        sb.append(" ct original proto-dst ").append(m.hostPort());
+        if (m.hostIp() != null) {
+            sb.append(" ct original ").append(ip).append(" daddr ").append(m.hostIp());
+        }
+        return sb.append(" accept comment \"").append(NftRuleText.comment(m)).append('"').toString();
+    }
+
+    /** nft prints a host address without its /32 (/128). */
+    private static String nftAddress(io.cnifix.model.Cidr c) {
+        return c.prefix() == (c.base().isV4() ? 32 : 128) ? c.base().toString() : c.toString();
+    }
 }

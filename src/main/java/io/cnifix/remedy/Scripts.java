@@ -52,6 +52,21 @@ public final class Scripts {
         return sb.toString();
     }
 
+    /** The plan's nft part as nft commands for a shell: each addition after its handle (or at the top), removals by handle. */
+    public static List<String> nftCommands(Plan plan) {
+        List<String> out = new ArrayList<>();
+        for (Removal r : plan.removals(Backend.NFT)) {
+            io.cnifix.model.nft.NftRule n = r.nftRule();
+            out.add("nft delete rule " + n.family() + " " + n.table() + " " + shellQuote(n.chain()) + " handle " + n.handle());
+        }
+        for (Proposal p : plan.additions(Backend.NFT)) {
+            String where = p.position() == 0 ? "insert rule " + p.table() + " " + shellQuote(p.chain())
+                    : "add rule " + p.table() + " " + shellQuote(p.chain()) + " position " + p.position();
+            out.add("nft " + where + " " + shellQuote(p.spec()));
+        }
+        return out;
+    }
+
     static String shellQuote(String word) {
         if (SAFE.matcher(word).matches() || word.equals("!")) {
             return word;

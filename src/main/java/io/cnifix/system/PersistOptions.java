@@ -26,8 +26,29 @@ public final class PersistOptions {
     @Option(names = "--persist-file6", paramLabel = "FILE", description = "The IPv6 rules file for --persist, used when it exists (default ${DEFAULT-VALUE}).")
     public Path file6 = Path.of("/etc/sysconfig/ip6tables");
 
-    /** Before anything changes: the IPv4 file must exist, be a rules file with a filter table, and be writable. */
+    /** What the admin must do by hand after a write (the include line for the nft file), for the caller to print. */
+    public final List<String> notices = new ArrayList<>();
+
+    @Option(names = "--persist-nft-file", paramLabel = "FILE", description = "For rules in the admin's own nftables chains: the file"
+            + " --persist writes them to, between cnifix's markers, for the admin to include from their nftables.conf (default"
+            + " /etc/nftables.d/cnifix.nft). Given, the iptables rules file is needed only when it exists.")
+    public Path nftFileOption;
+
+    private Path nftFile() {
+        return nftFileOption != null ? nftFileOption : Path.of("/etc/nftables.d/cnifix.nft");
+    }
+
+    /** "/" on a host; tests point it at a directory standing for it. */
+    Path root = Path.of("/");
+
+    /**
+     * Before anything changes: the IPv4 file must exist, be a rules file with a filter table, and be writable; with
+     * --persist-nft-file (an nftables host) it is checked only when it exists.
+     */
     public void check() {
+        if (nftFileOption != null && !Files.exists(file)) {
+            return;
+        }
         PersistFile.check(file);
         if (Files.exists(file6)) {
             PersistFile.check(file6);
@@ -50,9 +71,26 @@ public final class PersistOptions {
     /** Writes each family's owned rules into its file; returns the files that changed. */
     public List<String> write(HostState live, ProcessRunner runner) {
         List<String> changed = new ArrayList<>();
+        List<String> nft = NftPersist.lines(live);
+        Path nftFile = nftFile();
+        NftPersist np = new NftPersist(root, nftFile);
+        if (!nft.isEmpty() || Files.exists(nftFile)) {
+            if (np.write(nft)) {
+                changed.add(nftFile.toString());
+            }
+            if (!np.included()) {
+                // Never edited silently: the admin adds the include to their own configuration.
+                notices.add("the nft rules cnifix owns are in " + nftFile + "; for them to come back at boot, add this line at the end of "
+                        + (np.bootConfig() == null ? "/etc/nftables.conf (Debian) or /etc/sysconfig/nftables.conf (RHEL)" : np.bootConfig())
+                        + ": " + np.includeLine());
+            }
+        }
         for (Ruleset rs : live.rulesets()) {
             Path target = rs.family() == Family.V4 ? file : file6;
             List<io.cnifix.model.Rule> owned = PersistFile.owned(rs);
+            if (rs.family() == Family.V4 && !Files.exists(target) && owned.isEmpty()) {
+                continue;
+            }
             if (rs.family() == Family.V6 && !Files.exists(target)) {
                 if (!owned.isEmpty()) {
                     throw new EnvironmentException("--persist: " + target + " does not exist, so the " + owned.size()

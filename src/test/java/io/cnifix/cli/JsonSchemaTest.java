@@ -30,7 +30,7 @@ class JsonSchemaTest {
         }
     }
 
-    private static void assertValid(String schema, String json) throws IOException {
+    static void assertValid(String schema, String json) throws IOException {
         Schema s = REGISTRY.getSchema(Files.readString(Path.of("docs/schema", schema)), InputFormat.JSON);
         List<Error> errors = s.validate(json, InputFormat.JSON);
         assertTrue(errors.isEmpty(), schema + ": " + errors + "\n" + json);

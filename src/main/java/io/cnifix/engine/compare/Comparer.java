@@ -209,7 +209,7 @@ public final class Comparer {
                         : r.reply().verdict() == Verdict.DROP ? "reply-drop" : "reply-reject";
                 by = r.reply().decidedBy();
             }
-            boolean admin = by instanceof Decider.ByRule br && v.admin.isAdmin(br.rule());
+            boolean admin = by instanceof Decider.ByRule br && v.admin.isAdmin(br.rule()) || AdminNft.onPurpose(by);
             groups.computeIfAbsent(List.of(outcome, admin, Objects.toString(by)), k -> new ArrayList<>()).add(r);
         }
         List<SourceGroup> sources = new ArrayList<>();

@@ -78,6 +78,15 @@ public final class SourceWording {
         if (d instanceof Decider.ByPolicy p) {
             return "the " + p.chain() + " policy " + p.policy();
         }
+        if (d instanceof Decider.ByNftRule n) {
+            return n.table() + " " + n.rule().chain() + " handle " + n.rule().handle() + ",";
+        }
+        if (d instanceof Decider.ByNftPolicy p) {
+            return "the " + p.table() + " " + p.chain() + " policy " + p.policy();
+        }
+        if (d instanceof Decider.ByOrder o) {
+            return "the order of the " + o.hook() + " base chains at priority " + o.priority() + ",";
+        }
         return d == null ? "nothing" : "routing, " + ((Decider.ByRouting) d).reason() + ",";
     }
 
