@@ -21,6 +21,21 @@ final class Sender {
     }
 
     /**
+     * Starts one connection per probe, in order: a non-blocking TCP connect or a UDP datagram carrying the probe's
+     * id from an unconnected socket (so that an answer from any address is seen, and can be checked). The caller
+     * closes the sockets.
+     */
+    static List<java.nio.channels.SelectableChannel> connect(List<Probe> probes) throws IOException {
+        List<java.nio.channels.SelectableChannel> out = new ArrayList<>();
+        for (Closeable c : send(probes)) {
+            java.nio.channels.SelectableChannel ch = (java.nio.channels.SelectableChannel) c;
+            ch.configureBlocking(false);
+            out.add(ch);
+        }
+        return out;
+    }
+
+    /**
      * Sends each probe's first packet and returns the sockets, which the caller closes once it has read where the
      * packets went. Closing a TCP socket still in SYN_SENT sends nothing, so no FIN or RST follows the probe.
      */
