@@ -2,6 +2,15 @@ package io.cnifix.lab;
 
 import java.io.Closeable;
 import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.net.StandardProtocolFamily;
+import java.nio.ByteBuffer;
+import java.nio.channels.DatagramChannel;
+import java.nio.channels.SelectableChannel;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -389,7 +398,7 @@ public final class KernelLab implements AutoCloseable {
             join(f);
         }
         List<Closeable> sockets = new ArrayList<>();
-        List<java.nio.channels.DatagramChannel> echoes = new ArrayList<>();
+        List<DatagramChannel> echoes = new ArrayList<>();
         String ctr = containersNetns();
         StringBuilder elements = new StringBuilder();
         try {
@@ -397,17 +406,17 @@ public final class KernelLab implements AutoCloseable {
                 for (BridgeSpec b : topology.bridges()) {
                     for (String member : b.memberAddresses()) {
                         for (String service : services) {
-                            java.net.InetSocketAddress at = new java.net.InetSocketAddress(
-                                    java.net.InetAddress.getByName(member),
+                            InetSocketAddress at = new InetSocketAddress(
+                                    InetAddress.getByName(member),
                                     Integer.parseInt(service.substring(service.indexOf('/') + 1)));
                             if (service.startsWith("tcp/")) {
-                                java.nio.channels.ServerSocketChannel l = java.nio.channels.ServerSocketChannel.open();
+                                ServerSocketChannel l = ServerSocketChannel.open();
                                 sockets.add(l);
                                 l.bind(at, 1024);
                             } else {
-                                java.nio.channels.DatagramChannel d = java.nio.channels.DatagramChannel.open(
-                                        member.contains(":") ? java.net.StandardProtocolFamily.INET6
-                                                : java.net.StandardProtocolFamily.INET);
+                                DatagramChannel d = DatagramChannel.open(
+                                        member.contains(":") ? StandardProtocolFamily.INET6
+                                                : StandardProtocolFamily.INET);
                                 sockets.add(d);
                                 d.bind(at);
                                 d.configureBlocking(false);
@@ -424,10 +433,10 @@ public final class KernelLab implements AutoCloseable {
             if (!services.isEmpty()) {
                 nft(ctr, "add element inet " + Recorder.TABLE + " " + Recorder.OPEN + " { " + elements + " }\n");
             }
-            java.nio.channels.SelectableChannel[] clientSide = new java.nio.channels.SelectableChannel[sent.size()];
+            SelectableChannel[] clientSide = new SelectableChannel[sent.size()];
             for (Map.Entry<Client, List<Integer>> e : byClient.entrySet()) {
                 List<Probe> mine = e.getValue().stream().map(sent::get).toList();
-                List<java.nio.channels.SelectableChannel> chans = threads.get(e.getKey().netns)
+                List<SelectableChannel> chans = threads.get(e.getKey().netns)
                         .call(() -> Sender.connect(mine));
                 sockets.addAll(chans);
                 for (int k = 0; k < chans.size(); k++) {
@@ -451,18 +460,18 @@ public final class KernelLab implements AutoCloseable {
     }
 
     /** Echoes what the UDP servers got and watches the clients until all are settled or nothing changes. */
-    private static List<Answer> awaitAnswers(List<Probe> sent, java.nio.channels.SelectableChannel[] clients,
-                                             List<java.nio.channels.DatagramChannel> echoes, long quietMillis)
+    private static List<Answer> awaitAnswers(List<Probe> sent, SelectableChannel[] clients,
+                                             List<DatagramChannel> echoes, long quietMillis)
             throws IOException, InterruptedException {
         int n = sent.size();
         boolean[] answered = new boolean[n];
         boolean[] settled = new boolean[n];
-        java.nio.ByteBuffer buf = java.nio.ByteBuffer.allocate(2048);
+        ByteBuffer buf = ByteBuffer.allocate(2048);
         long lastChange = System.nanoTime();
         long start = lastChange;
         while (true) {
-            for (java.nio.channels.DatagramChannel e : echoes) {
-                java.net.SocketAddress from;
+            for (DatagramChannel e : echoes) {
+                SocketAddress from;
                 while ((from = e.receive(buf.clear())) != null) {
                     buf.flip();
                     e.send(buf, from);
@@ -475,12 +484,12 @@ public final class KernelLab implements AutoCloseable {
                 }
                 Probe p = sent.get(i);
                 try {
-                    if (clients[i] instanceof java.nio.channels.SocketChannel ch) {
+                    if (clients[i] instanceof SocketChannel ch) {
                         answered[i] = ch.finishConnect();
                         settled[i] = answered[i];
                     } else {
-                        java.net.SocketAddress from = ((java.nio.channels.DatagramChannel) clients[i]).receive(buf.clear());
-                        if (from instanceof java.net.InetSocketAddress a) {
+                        SocketAddress from = ((DatagramChannel) clients[i]).receive(buf.clear());
+                        if (from instanceof InetSocketAddress a) {
                             // Only the answer from where the client sent to counts: a reply NAT'd wrong is no answer.
                             answered[i] = Recorder.canonical(a.getAddress().getHostAddress())
                                     .equals(Recorder.canonical(p.dst())) && a.getPort() == p.dport();

@@ -9,6 +9,7 @@ import java.net.StandardProtocolFamily;
 import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
 import java.nio.channels.DatagramChannel;
+import java.nio.channels.SelectableChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -25,10 +26,10 @@ final class Sender {
      * id from an unconnected socket (so that an answer from any address is seen, and can be checked). The caller
      * closes the sockets.
      */
-    static List<java.nio.channels.SelectableChannel> connect(List<Probe> probes) throws IOException {
-        List<java.nio.channels.SelectableChannel> out = new ArrayList<>();
+    static List<SelectableChannel> connect(List<Probe> probes) throws IOException {
+        List<SelectableChannel> out = new ArrayList<>();
         for (Closeable c : send(probes)) {
-            java.nio.channels.SelectableChannel ch = (java.nio.channels.SelectableChannel) c;
+            SelectableChannel ch = (SelectableChannel) c;
             ch.configureBlocking(false);
             out.add(ch);
         }
