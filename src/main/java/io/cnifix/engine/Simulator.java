@@ -99,7 +99,8 @@ public final class Simulator {
 
     /**
      * A reply packet (state ESTABLISHED, direction reply) of connection {@code c}: no nat chain sees it, and rules
-     * on the connection (ct status dnat, --ctorigdstport, ct mark) see what c's first packet left.
+     * on the connection (ct status dnat, --ctorigdstport, ct mark) see what c's first packet left. A null {@code c}
+     * (the first packet left no entry) traces the answer as a packet of its own.
      */
     public Trace traceReply(Packet reply, Connection c, Detail detail) {
         return search(reply, c, detail, null, false);

@@ -117,6 +117,44 @@ class SimulatorTest {
         }
     }
 
+    /**
+     * An untracked first packet leaves no conntrack entry: the answer is a new packet, which nat PREROUTING may
+     * take elsewhere; and a TCP answer is a SYN-ACK, which "--tcp-flags SYN,ACK ACK" does not match (kernel lab).
+     */
+    @Test
+    void answersOfUntrackedAndTcpConnections() {
+        String rules = """
+                *raw
+                :PREROUTING ACCEPT [0:0]
+                -A PREROUTING -i eth0 -p udp -j CT --notrack
+                COMMIT
+                *nat
+                :PREROUTING ACCEPT [0:0]
+                -A PREROUTING -i cni0 -m state --state NEW -j DNAT --to-destination 10.88.0.12
+                COMMIT
+                *filter
+                :FORWARD DROP [0:0]
+                -A FORWARD -o cni0 -j ACCEPT
+                -A FORWARD -p tcp -m tcp --tcp-flags SYN,ACK ACK -j ACCEPT
+                COMMIT
+                """;
+        Simulator sim = new Simulator(IptablesSaveParser.parse(new InputText("t", rules)), NET);
+        for (int proto : new int[] {17, 6}) {
+            Packet first = Packet.newConnection("eth0", IpAddress.parse("203.0.113.7"), IpAddress.parse("10.88.0.11"),
+                    proto, 40000, 53);
+            Trace t = sim.trace(first);
+            assertEquals(Verdict.ACCEPT, t.verdict());
+            Trace back = sim.traceReply(io.cnifix.engine.compare.Explorer.replyOf(first, t),
+                    io.cnifix.engine.compare.Explorer.connectionOf(first, t), Simulator.Detail.PATH);
+            if (proto == 17) {
+                assertNull(t.connection());
+                assertEquals("cni0", back.outInterface(), "the answer is taken back to a container");
+            } else {
+                assertEquals(Verdict.DROP, back.verdict(), "a SYN-ACK is not a bare ACK");
+            }
+        }
+    }
+
     @Test
     void seedScenarioIsRejectedAfterDnat() {
         Trace t = trace(SEED, "203.0.113.7", "172.31.80.10", "tcp", 8080);
