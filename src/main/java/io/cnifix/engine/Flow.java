@@ -34,6 +34,12 @@ final class Flow {
     /** True for a packet of the reply direction (ct direction reply). */
     boolean reply;
     /**
+     * A first packet: where its SNAT or MASQUERADE put the source (null when none did, or it cannot be told).
+     * A reply: non-null while it is still addressed there, before PREROUTING's NAT turns it back to the client.
+     */
+    IpAddress natSource;
+    int natSourcePort;
+    /**
      * Entries this packet itself put in recent lists on its way (list name and masked address to the number of
      * timestamps): with no history from before, these are the only ones there.
      */
@@ -64,6 +70,21 @@ final class Flow {
         this.destinationNatted = c.destinationNatted();
         this.sourceNatted = c.sourceNatted();
         this.connMark = c.connMark();
+        if (c.sourceNatted() && c.replyDestination() != null) {
+            this.natSource = c.replyDestination();
+            this.natSourcePort = c.replyDestinationPort();
+            this.destination = c.replyDestination();
+            this.destinationPort = c.replyDestinationPort();
+        }
+    }
+
+    /** A reply's reverse SNAT, which the NAT hook of PREROUTING does before routing whatever the rules. */
+    void undoSourceNat() {
+        if (reply && natSource != null && !untracked) {
+            destination = origSource;
+            destinationPort = origSourcePort;
+            natSource = null;
+        }
     }
 
     /** The conntrack state bit names this packet has now, as -m conntrack --ctstate sees them. */

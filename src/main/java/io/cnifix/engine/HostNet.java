@@ -27,6 +27,8 @@ public final class HostNet {
     }
 
     private final Map<IpAddress, String> locals = new HashMap<>();
+    /** The host's addresses with their prefixes, for the source MASQUERADE picks. */
+    private final List<HostAddress> owned = new ArrayList<>();
     /** IPv4 broadcast routes of the local table, with the device each is on (null when not known). */
     private final List<RouteEntry> broadcasts = new ArrayList<>();
     private final List<RouteEntry> routes = new ArrayList<>();
@@ -36,6 +38,7 @@ public final class HostNet {
     public HostNet(List<HostAddress> addresses, List<Route> routeList, List<Network> networks,
                    List<IpAddress> extraLocals, List<RouteEntry> extraRoutes) {
         for (HostAddress a : addresses) {
+            owned.add(a);
             locals.putIfAbsent(a.address(), a.iface());
             if (!a.address().isLoopback() && a.prefix() < a.address().family().bits()) {
                 routes.add(new RouteEntry(a.subnet(), a.iface(), "unicast", 0, 1));
@@ -50,6 +53,11 @@ public final class HostNet {
             }
             for (IpAddress g : n.gateways()) {
                 locals.putIfAbsent(g, n.bridge());
+                for (Cidr sub : n.subnets()) {
+                    if (sub.contains(g)) {
+                        owned.add(new HostAddress(n.bridge(), g, sub.prefix()));
+                    }
+                }
             }
             for (Cidr s : n.subnets()) {
                 routes.add(new RouteEntry(s, n.bridge(), "unicast", 0, 1));
@@ -155,6 +163,26 @@ public final class HostNet {
     /** Boundaries one match draws: source prefixes, source ports, destination ports. */
     public record Cuts(List<Cidr> sources, List<io.cnifix.model.PortRange> sourcePorts,
                        List<io.cnifix.model.PortRange> destinationPorts) {
+    }
+
+    /**
+     * The source address MASQUERADE gives a packet leaving by {@code dev} for {@code dst}, as inet_select_addr
+     * picks it: the device's address of dst's family whose subnet holds dst, else its only one (IPv6 link-local
+     * ones aside); null when that cannot be told.
+     */
+    public IpAddress masqueradeSource(String dev, IpAddress dst) {
+        List<HostAddress> mine = new ArrayList<>();
+        for (HostAddress a : owned) {
+            boolean linkLocal = !a.address().isV4() && (a.address().hi() >>> 54) == (0xfe80L >>> 6);
+            if (a.iface().equals(dev) && a.address().family() == dst.family() && !linkLocal
+                    && mine.stream().noneMatch(b -> b.address().equals(a.address()))) {
+                if (a.subnet().contains(dst)) {
+                    return a.address();
+                }
+                mine.add(a);
+            }
+        }
+        return mine.size() == 1 ? mine.get(0).address() : null;
     }
 
     public boolean isLocal(IpAddress a) {

@@ -245,7 +245,8 @@ final class MatchEvaluator {
                 negated = pn.negated();
             } else {
                 Match.TcpFlags tf = (Match.TcpFlags) c;
-                int flags = f.packet.state().equals("NEW") ? 0x02 : 0x10;
+                // A reply is the container's first answer: for TCP a SYN-ACK (as NftEvaluator has it).
+                int flags = f.reply ? 0x12 : f.packet.state().equals("NEW") ? 0x02 : 0x10;
                 hit = (flags & tf.mask()) == tf.compare();
                 negated = tf.negated();
             }

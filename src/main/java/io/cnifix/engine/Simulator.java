@@ -31,6 +31,8 @@ public final class Simulator {
     /** More undecidable rules than this on one path and the verdict is UNKNOWN without further search. */
     private static final int MAX_BRANCHES = 256;
     private static final int MAX_STEPS = 1_000_000;
+    /** NF_IP_PRI_NAT_DST: where PREROUTING's NAT hook runs, undoing a reply's SNAT among other things. */
+    private static final int NAT_DST_PRIORITY = -100;
 
     private final Ruleset rules;
     private final Pipeline pipeline;
@@ -97,7 +99,8 @@ public final class Simulator {
 
     /**
      * A reply packet (state ESTABLISHED, direction reply) of connection {@code c}: no nat chain sees it, and rules
-     * on the connection (ct status dnat, --ctorigdstport, ct mark) see what c's first packet left.
+     * on the connection (ct status dnat, --ctorigdstport, ct mark) see what c's first packet left. A null {@code c}
+     * (the first packet left no entry) traces the answer as a packet of its own.
      */
     public Trace traceReply(Packet reply, Connection c, Detail detail) {
         return search(reply, c, detail, null, false);
@@ -251,14 +254,13 @@ public final class Simulator {
             if (refused != null) {
                 return done(Verdict.DROP, "none", new Decider.ByRouting(refused));
             }
-            if (flow.reply) {
-                // A reply's entry exists already: conntrack finds it whatever raw does (NOTRACK would not apply).
-                flow.hasConntrack = true;
-            }
+            // A reply too meets its conntrack entry only at the conntrack hook (-200): raw sees it without one
+            // (state INVALID), and a NOTRACK there leaves it untracked, so no reverse NAT (checked in the kernel lab).
             Trace stop = hook(Hook.PREROUTING, "none");
             if (stop != null) {
                 return stop;
             }
+            flow.undoSourceNat();
             String martian = net.martian(flow.source, flow.destination, flow.inInterface);
             if (martian != null) {
                 return done(Verdict.DROP, "none", new Decider.ByRouting(martian));
@@ -302,6 +304,10 @@ public final class Simulator {
                 }
                 if (nat && natBound(h)) {
                     return null;
+                }
+                if (h == Hook.PREROUTING && list.get(i).priority() > NAT_DST_PRIORITY) {
+                    // A reply of a source-NATed connection is addressed to the client again from here on.
+                    flow.undoSourceNat();
                 }
                 if (j == i) {
                     Trace stop = stage(h, list.get(i), delivery);
@@ -365,12 +371,13 @@ public final class Simulator {
 
         private Trace stage(Hook h, Pipeline.Stage s, String delivery) {
             if (s instanceof Pipeline.ConntrackStage) {
-                if (!flow.reply) {
-                    flow.hasConntrack = !flow.untracked && !flow.packet.state().equals("INVALID");
-                }
+                flow.hasConntrack = !flow.untracked && !flow.packet.state().equals("INVALID");
                 return null;
             }
             if (s instanceof Pipeline.NatStage n) {
+                if (h == Hook.PREROUTING) {
+                    flow.undoSourceNat();
+                }
                 if (!newConnection || !flow.hasConntrack) {
                     return null;
                 }
@@ -412,12 +419,20 @@ public final class Simulator {
             return done(o.verdict(), "none", o.decider());
         }
 
+        /** SNAT or MASQUERADE to {@code to} (null: cannot be told), the port kept as no port range is given. */
+        private void sourceNat(io.cnifix.model.IpAddress to) {
+            flow.sourceNatted = true;
+            flow.natSource = flow.outInterface == null ? null : to;
+            flow.natSourcePort = flow.sourcePort;
+        }
+
         private Trace done(Verdict v, String delivery, Decider decider) {
             return new Trace(v, delivery, dnatAddress(), dnatPort(), v == Verdict.ACCEPT ? flow.outInterface : null,
                     decider, path == null ? List.of() : path, visited == null ? List.of() : visited, List.of(),
                     chains == null ? List.of() : chains, flow.hasConntrack ? new Connection(flow.origSource, flow.origDestination,
                     flow.origSourcePort, flow.origDestinationPort, flow.destinationNatted, flow.sourceNatted, flow.connMark,
-                    flow.packet.inInterface()) : null);
+                    flow.packet.inInterface(), flow.sourceNatted && !flow.reply ? flow.natSource : null,
+                    flow.natSourcePort) : null);
         }
 
         private io.cnifix.model.IpAddress dnatAddress() {
@@ -535,9 +550,9 @@ public final class Simulator {
                     index++;
                     continue;
                 }
-                if (t instanceof Target.Masquerade) {
+                if (t instanceof Target.Masquerade masq) {
                     step(r, shown, "MASQUERADE");
-                    flow.sourceNatted = true;
+                    sourceNat(masq.args().isEmpty() ? net.masqueradeSource(flow.outInterface, flow.destination) : null);
                     return new TableOutcome(Verdict.ACCEPT, new Decider.ByRule(r), null);
                 }
                 if (t instanceof Target.SetMark sm) {
@@ -614,7 +629,7 @@ public final class Simulator {
                             continue rules;
                         }
                     } else if (stmt instanceof NftStmt.Passive || stmt instanceof NftStmt.NoTrack) {
-                        if (stmt instanceof NftStmt.NoTrack && st.priority() < Pipeline.CONNTRACK && !flow.reply) {
+                        if (stmt instanceof NftStmt.NoTrack && st.priority() < Pipeline.CONNTRACK) {
                             flow.untracked = true;
                             did.add("notrack");
                         }
@@ -755,7 +770,10 @@ public final class Simulator {
         private String nftNat(NftStmt.Nat nat, NftTable table) {
             switch (nat.kind()) {
                 case "masquerade", "snat" -> {
-                    flow.sourceNatted = true;
+                    Object to = nat.port() != null || !nat.flags().isEmpty() ? null
+                            : nat.kind().equals("masquerade") ? net.masqueradeSource(flow.outInterface, flow.destination)
+                            : nat.address() == null ? null : natValue(nat.address(), table);
+                    sourceNat(to instanceof io.cnifix.model.IpAddress a ? a : null);
                     return nat.kind().toUpperCase(java.util.Locale.ROOT);
                 }
                 case "redirect" -> {
@@ -872,7 +890,9 @@ public final class Simulator {
                 flow.destinationNatted |= !before.equals(flow.destination) || beforePort != flow.destinationPort;
                 step(r, shown, "DNAT to " + (flow.packet.hasPorts() ? flow.destination.withPort(flow.destinationPort) : flow.destination.toString()));
             } else {
-                flow.sourceNatted = true;
+                boolean one = nat.firstAddress() != null && (nat.lastAddress() == null
+                        || nat.lastAddress().equals(nat.firstAddress())) && nat.ports() == null && nat.flags().isEmpty();
+                sourceNat(one ? nat.firstAddress() : null);
                 step(r, shown, "SNAT");
             }
             return new TableOutcome(Verdict.ACCEPT, new Decider.ByRule(r), null);

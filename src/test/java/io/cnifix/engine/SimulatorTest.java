@@ -55,6 +55,106 @@ class SimulatorTest {
                 Packet.protocolNumber(proto), 40000, dport));
     }
 
+    /**
+     * A reply to a MASQUERADEd connection arrives addressed to the bridge's gateway; raw and mangle PREROUTING see
+     * that address, and only PREROUTING's NAT (priority -100) turns it back to the client, before FORWARD.
+     */
+    @Test
+    void replyOfAMasqueradedConnectionIsAddressedToTheGatewayUntilNat() {
+        String rules = """
+                *mangle
+                :PREROUTING ACCEPT [0:0]
+                -A PREROUTING -i cni0 -d %s -j DROP
+                COMMIT
+                *nat
+                :PREROUTING ACCEPT [0:0]
+                :POSTROUTING ACCEPT [0:0]
+                -A POSTROUTING -o cni0 -j MASQUERADE
+                COMMIT
+                *filter
+                :FORWARD ACCEPT [0:0]
+                -A FORWARD -i cni0 -d %s -j REJECT
+                COMMIT
+                """;
+        Verdict[] expected = {Verdict.DROP, Verdict.REJECT};
+        String[][] addresses = {{"10.88.0.1/32", "192.0.2.99/32"}, {"203.0.113.7/32", "203.0.113.7/32"}};
+        for (int i = 0; i < 2; i++) {
+            Simulator sim = new Simulator(IptablesSaveParser.parse(new InputText("t",
+                    rules.formatted(addresses[i][0], addresses[i][1]))), NET);
+            Packet first = Packet.newConnection("eth0", IpAddress.parse("203.0.113.7"), IpAddress.parse("10.88.0.11"),
+                    6, 40000, 80);
+            Trace t = sim.trace(first);
+            assertEquals(Verdict.ACCEPT, t.verdict());
+            assertEquals(IpAddress.parse("10.88.0.1"), t.connection().replyDestination());
+            assertEquals(40000, t.connection().replyDestinationPort());
+            Trace back = sim.traceReply(io.cnifix.engine.compare.Explorer.replyOf(first, t), t.connection(),
+                    Simulator.Detail.PATH);
+            assertEquals(expected[i], back.verdict(), String.valueOf(back.decidedBy()));
+        }
+    }
+
+    /** Raw PREROUTING (-300) runs before conntrack (-200): a reply has no entry yet there, so its state is INVALID. */
+    @Test
+    void replyIsWithoutConntrackInRawPrerouting() {
+        String rules = """
+                *raw
+                :PREROUTING ACCEPT [0:0]
+                -A PREROUTING -m state ! --state NEW,INVALID -j DROP
+                -A PREROUTING -i cni0 -m state --state %s -j DROP
+                COMMIT
+                *filter
+                :FORWARD ACCEPT [0:0]
+                COMMIT
+                """;
+        for (String state : List.of("ESTABLISHED", "INVALID")) {
+            Simulator sim = new Simulator(IptablesSaveParser.parse(new InputText("t", rules.formatted(state))), NET);
+            Packet first = Packet.newConnection("eth0", IpAddress.parse("203.0.113.7"), IpAddress.parse("10.88.0.11"),
+                    17, 40000, 53);
+            Trace t = sim.trace(first);
+            Trace back = sim.traceReply(io.cnifix.engine.compare.Explorer.replyOf(first, t), t.connection(),
+                    Simulator.Detail.PATH);
+            assertEquals(state.equals("INVALID") ? Verdict.DROP : Verdict.ACCEPT, back.verdict(), state);
+        }
+    }
+
+    /**
+     * An untracked first packet leaves no conntrack entry: the answer is a new packet, which nat PREROUTING may
+     * take elsewhere; and a TCP answer is a SYN-ACK, which "--tcp-flags SYN,ACK ACK" does not match (kernel lab).
+     */
+    @Test
+    void answersOfUntrackedAndTcpConnections() {
+        String rules = """
+                *raw
+                :PREROUTING ACCEPT [0:0]
+                -A PREROUTING -i eth0 -p udp -j CT --notrack
+                COMMIT
+                *nat
+                :PREROUTING ACCEPT [0:0]
+                -A PREROUTING -i cni0 -m state --state NEW -j DNAT --to-destination 10.88.0.12
+                COMMIT
+                *filter
+                :FORWARD DROP [0:0]
+                -A FORWARD -o cni0 -j ACCEPT
+                -A FORWARD -p tcp -m tcp --tcp-flags SYN,ACK ACK -j ACCEPT
+                COMMIT
+                """;
+        Simulator sim = new Simulator(IptablesSaveParser.parse(new InputText("t", rules)), NET);
+        for (int proto : new int[] {17, 6}) {
+            Packet first = Packet.newConnection("eth0", IpAddress.parse("203.0.113.7"), IpAddress.parse("10.88.0.11"),
+                    proto, 40000, 53);
+            Trace t = sim.trace(first);
+            assertEquals(Verdict.ACCEPT, t.verdict());
+            Trace back = sim.traceReply(io.cnifix.engine.compare.Explorer.replyOf(first, t),
+                    io.cnifix.engine.compare.Explorer.connectionOf(first, t), Simulator.Detail.PATH);
+            if (proto == 17) {
+                assertNull(t.connection());
+                assertEquals("cni0", back.outInterface(), "the answer is taken back to a container");
+            } else {
+                assertEquals(Verdict.DROP, back.verdict(), "a SYN-ACK is not a bare ACK");
+            }
+        }
+    }
+
     @Test
     void seedScenarioIsRejectedAfterDnat() {
         Trace t = trace(SEED, "203.0.113.7", "172.31.80.10", "tcp", 8080);

@@ -109,14 +109,23 @@ final class Agreement {
     static final class Ports {
         private final Random rnd;
         private final Set<String> used = new HashSet<>();
+        private final int first;
+        private final int last;
 
         Ports(Random rnd) {
+            this(rnd, 1024, 65535);
+        }
+
+        /** Ports in first..last only (the diff test's clients: {@code Comparer.CLIENT_PORTS}). */
+        Ports(Random rnd, int first, int last) {
             this.rnd = rnd;
+            this.first = first;
+            this.last = last;
         }
 
         int next(String proto) {
             while (true) {
-                int p = 1024 + rnd.nextInt(65535 - 1024 + 1);
+                int p = first + rnd.nextInt(last - first + 1);
                 if (used.add(proto + "/" + p)) {
                     return p;
                 }

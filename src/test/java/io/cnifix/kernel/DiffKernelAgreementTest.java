@@ -48,7 +48,9 @@ import org.junit.jupiter.api.TestFactory;
  * What {@code cnifix diff} reports, checked packet by packet in the kernel lab: for every fixture and for a hundred
  * random hosts, every source group of every judged port is sent real first packets through the host port (a few
  * sources of the group, from each interface it names, to each address it names) and must end as the group says
- * (accept: in the container on its port; drop/reject: nowhere; no DNAT or misrouted: not in the container); every
+ * (accept: in the container on its port; drop/reject: nowhere; no DNAT or misrouted: not in the container), and
+ * where the first packet gets in, a real connection the container answers must be answered exactly when the group
+ * is "accept" rather than "reply-drop" or "reply-reject"; every
  * exposure is reachable straight at the container (ports sampled in each range); and directly routed ports in no
  * exposure, which the reference does not allow, are not. A failure names the host (seed or fixture), prints its
  * ruleset, the report's claim and the probe.
@@ -130,9 +132,9 @@ class DiffKernelAgreementTest {
      * or (dropped or rejected) it arrives nowhere at all.
      */
     private record Claim(Probe probe, String claim, String bridge, String dst, int dport, boolean reaches,
-                         boolean nowhere) {
+                         boolean nowhere, Boolean answers) {
         Claim(Probe probe, String claim, String bridge, String dst, int dport, boolean reaches) {
-            this(probe, claim, bridge, dst, dport, reaches, false);
+            this(probe, claim, bridge, dst, dport, reaches, false, null);
         }
 
         boolean holds(Arrival a) {
@@ -149,7 +151,8 @@ class DiffKernelAgreementTest {
 
     private static void check(String what, KernelLab lab, LabWorld w, HostState h, DockerModel model, DiffReport report,
                               String rules, List<String> story, Random rnd) throws Exception {
-        Agreement.Ports ports = new Agreement.Ports(rnd);
+        // The report speaks for clients on ephemeral source ports.
+        Agreement.Ports ports = new Agreement.Ports(rnd, Comparer.CLIENT_PORTS.first(), Comparer.CLIENT_PORTS.last());
         List<String> bad = new ArrayList<>();
         Map<String, String> classOf = interfaceClasses(h, report, w);
         for (String iface : w.externalNames()) {
@@ -166,18 +169,22 @@ class DiffKernelAgreementTest {
             claims.addAll(exposureClaims(e, h, w, classOf, rnd, ports));
         }
         claims.addAll(closedClaims(report, h, w, classOf, model, rnd, ports));
+        List<Claim> held = new ArrayList<>();
         for (int i = 0; i < claims.size(); i += 150) {
             List<Claim> batch = claims.subList(i, Math.min(claims.size(), i + 150));
             List<ProbeResult> results = lab.probe(batch.stream().map(Claim::probe).toList());
             for (int j = 0; j < batch.size(); j++) {
                 Claim c = batch.get(j);
                 Arrival a = results.get(j).arrival();
-                if (!c.holds(a)) {
+                if (c.holds(a)) {
+                    held.add(c);
+                } else {
                     bad.add("  " + c.claim() + "\n    probe " + Agreement.describe(c.probe()) + "\n    expected "
                             + c.expected() + ", kernel: " + a);
                 }
             }
         }
+        bad.addAll(connections(lab, w, held, ports));
         if (!bad.isEmpty()) {
             StringBuilder b = new StringBuilder(what + ": " + bad.size() + " of " + claims.size()
                     + " probes contradict the diff report\n");
@@ -195,6 +202,54 @@ class DiffKernelAgreementTest {
         CHECKED.merge("probes", claims.size(), Integer::sum);
         System.out.println(what + ": " + claims.size() + " probes agree with " + report.ports().size() + " ports ("
                 + statuses(report) + ") and " + report.exposures().size() + " exposures");
+    }
+
+    /**
+     * The reply direction: each group that says the first packet gets in also says whether the container's answer
+     * gets out ("accept") or not ("reply-drop", "reply-reject"). Its probes are opened again as real connections
+     * the container answers, where the host routes the answer back by the link the probe came in by, and the
+     * client must hear the answer exactly when the group says "accept". A silence against "accept" is rechecked
+     * once with a long wait. Returns the contradictions.
+     */
+    private static List<String> connections(KernelLab lab, LabWorld w, List<Claim> claims, Agreement.Ports ports)
+            throws Exception {
+        List<Claim> tried = new ArrayList<>();
+        List<Probe> probes = new ArrayList<>();
+        java.util.Set<String> services = new LinkedHashSet<>();
+        for (Claim c : claims) {
+            io.cnifix.engine.HostNet.RouteEntry back = c.answers() == null ? null
+                    : w.hostNet().route(IpAddress.parse(c.probe().src()));
+            if (back == null || !c.probe().hostIface().equals(back.device())) {
+                continue;
+            }
+            Probe p = c.probe();
+            tried.add(c);
+            probes.add(new Probe(p.id() + "r", p.hostIface(), p.proto(), p.src(), ports.next(p.proto()), p.dst(),
+                    p.dport()));
+            services.add(p.proto() + "/" + c.dport());
+        }
+        List<String> bad = new ArrayList<>();
+        if (probes.isEmpty()) {
+            return bad;
+        }
+        List<io.cnifix.lab.Answer> answers = lab.connect(probes, services, 40);
+        for (int i = 0; i < tried.size(); i++) {
+            Claim c = tried.get(i);
+            io.cnifix.lab.Answer a = answers.get(i);
+            boolean answered = a.answered();
+            if (c.answers() && !answered) {
+                Probe p = a.probe();
+                answered = lab.connect(List.of(new Probe(p.id() + "+", p.hostIface(), p.proto(), p.src(),
+                        ports.next(p.proto()), p.dst(), p.dport())), services, 600).get(0).answered();
+            }
+            CHECKED.merge(c.answers() ? "connections:answered" : "connections:unanswered", 1, Integer::sum);
+            if (answered != c.answers()) {
+                bad.add("  " + c.claim() + "\n    connection " + Agreement.describe(a.probe()) + "\n    expected "
+                        + (c.answers() ? "an answer" : "no answer") + ", kernel: "
+                        + (answered ? "answered" : "no answer"));
+            }
+        }
+        return bad;
     }
 
     /**
@@ -268,7 +323,7 @@ class DiffKernelAgreementTest {
                         }
                         out.add(new Claim(new Probe("port" + out.size(), iface, m.protocol(), src, ports.next(m.protocol()),
                                 d.toString(), m.hostPort()), claim, bridge, m.containerIp().toString(),
-                                m.containerPort(), reaches, dropped));
+                                m.containerPort(), reaches, dropped, reaches ? g.outcome().equals("accept") : null));
                     }
                 }
             }

@@ -18,6 +18,7 @@ final class NftRulesetGenerator {
             "100.64.0.99", "45.33.32.156");
     private static final List<Integer> PORTS = List.of(22, 53, 80, 443, 8000, 8080, 8081, 9000);
     private static final List<String> IFACES = List.of("eth0", "eth1", "ens3");
+    private static final List<String> BRIDGES = List.of("cni0", "podman1", "docker0");
 
     private final Random rnd;
     final String iptables;
@@ -50,16 +51,45 @@ final class NftRulesetGenerator {
         b.append(":INPUT ").append(rnd.nextInt(5) == 0 ? "DROP" : "ACCEPT").append(" [0:0]\n");
         b.append(":FORWARD ").append(rnd.nextBoolean() ? "DROP" : "ACCEPT").append(" [0:0]\n");
         b.append(":OUTPUT ACCEPT [0:0]\n");
+        List<String> forward = new ArrayList<>();
         if (rnd.nextBoolean()) {
-            b.append("-A FORWARD -m conntrack --ctstate DNAT -j ACCEPT\n");
+            forward.add("-A FORWARD -m conntrack --ctstate DNAT -j ACCEPT\n");
         }
         if (rnd.nextInt(3) == 0) {
-            b.append("-A FORWARD -d ").append(pick(MEMBERS)).append("/32 -p tcp -m tcp --dport ").append(pick(PORTS))
-                    .append(" -j ACCEPT\n");
+            forward.add("-A FORWARD -d " + pick(MEMBERS) + "/32 -p tcp -m tcp --dport " + pick(PORTS) + " -j ACCEPT\n");
         }
         if (rnd.nextInt(3) == 0) {
-            b.append("-A FORWARD -m mark --mark 0x1 -j ACCEPT\n");
+            forward.add("-A FORWARD -m mark --mark 0x1 -j ACCEPT\n");
         }
+        // Rules the container's answer meets on its way back (bridge to uplink, ESTABLISHED, direction reply).
+        if (rnd.nextInt(3) == 0) {
+            forward.add("-A FORWARD -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT\n");
+        }
+        if (rnd.nextInt(3) == 0) {
+            String m = pick(MEMBERS);
+            String br = bridgeOf(m);
+            // The shape cnifix's remedy writes for a return path.
+            forward.add("-A FORWARD -s " + m + "/32 -i " + br + " ! -o " + br + " -m conntrack --ctstate"
+                    + " RELATED,ESTABLISHED --ctproto " + pick(List.of("tcp", "udp")) + " --ctorigdstport "
+                    + pick(PORTS) + " -j ACCEPT\n");
+        }
+        if (rnd.nextInt(4) == 0) {
+            forward.add("-A FORWARD -i " + pick(BRIDGES) + " -o " + pick(IFACES) + " -j "
+                    + pick(List.of("ACCEPT", "DROP", "REJECT")) + "\n");
+        }
+        if (rnd.nextInt(4) == 0) {
+            forward.add("-A FORWARD -o " + pick(BRIDGES) + " -j ACCEPT\n");
+        }
+        if (rnd.nextInt(5) == 0) {
+            forward.add("-A FORWARD -m conntrack --ctdir " + pick(List.of("REPLY", "ORIGINAL")) + " -j "
+                    + pick(List.of("ACCEPT", "DROP")) + "\n");
+        }
+        if (rnd.nextInt(5) == 0) {
+            forward.add("-A FORWARD -p " + pick(List.of("tcp", "udp")) + " -m conntrack --ctorigdstport "
+                    + pick(PORTS) + " -j " + pick(List.of("ACCEPT", "DROP")) + "\n");
+        }
+        java.util.Collections.shuffle(forward, rnd);
+        forward.forEach(b::append);
         b.append("COMMIT\n");
         if (rnd.nextBoolean()) {
             b.append("*nat\n:PREROUTING ACCEPT [0:0]\n:INPUT ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n:POSTROUTING ACCEPT [0:0]\n");
@@ -72,6 +102,10 @@ final class NftRulesetGenerator {
             b.append("COMMIT\n");
         }
         return b.toString();
+    }
+
+    private static String bridgeOf(String member) {
+        return member.startsWith("10.88.") ? "cni0" : member.startsWith("10.89.") ? "podman1" : "docker0";
     }
 
     private String table(String name, String family) {
@@ -113,6 +147,9 @@ final class NftRulesetGenerator {
         String policy = !kind.equals("nat") && rnd.nextInt(4) == 0 ? "drop" : "accept";
         StringBuilder b = new StringBuilder("  chain ").append(name).append(" {\n    type ").append(type).append(" hook ")
                 .append(hook).append(" priority ").append(prio).append("; policy ").append(policy).append(";\n");
+        if (kind.equals("fwd") && rnd.nextInt(3) == 0) {
+            b.append("    ct state established,related accept\n");
+        }
         int rules = rnd.nextInt(5);
         for (int i = 0; i < rules; i++) {
             b.append("    ");
@@ -158,7 +195,10 @@ final class NftRulesetGenerator {
                     "ip saddr @srcs ",
                     "ip saddr != " + pick(List.of("203.0.113.0/24", "100.64.0.0/16")) + " ",
                     "ip daddr " + pick(hook.equals("prerouting") ? HOST : MEMBERS) + " ",
-                    "iifname \"" + pick(List.of("eth*", "eth1", "ens3")) + "\" ",
+                    "iifname \"" + pick(List.of("eth*", "eth1", "ens3", "cni0", "podman1", "docker0")) + "\" ",
+                    "ip saddr " + pick(MEMBERS) + " ",
+                    "ct direction " + pick(List.of("reply", "original")) + " ",
+                    "ct state " + pick(List.of("new", "established", "new,established")) + " ",
                     "iifname != \"" + pick(IFACES) + "\" ",
                     "ct state new ",
                     "ct state established,related ",
@@ -170,6 +210,10 @@ final class NftRulesetGenerator {
             }
             if (hook.equals("forward")) {
                 options.add("oifname \"" + pick(List.of("cni0", "podman1", "docker0")) + "\" ");
+                options.add("oifname \"" + pick(List.of("eth*", "eth0", "ens3")) + "\" ");
+                options.add("iifname { \"cni0\", \"podman1\" } ");
+                options.add("ct original ip daddr " + pick(HOST) + " ");
+                options.add("ct reply ip saddr " + pick(MEMBERS) + " ");
             }
             if (!hook.equals("forward")) {
                 options.add("fib daddr type local ");

@@ -65,6 +65,9 @@ class SimulatorKernelAgreementTest {
     private static final Set<String> EXERCISED = new ConcurrentSkipListSet<>();
     /** How the kernel-checked random probes ended, for the run's summary line. */
     private static final java.util.Map<String, Integer> OUTCOMES = new java.util.TreeMap<>();
+    /** The reply direction: connections to containers the kernel let the first packet reach. */
+    private static final Replies.Tally REPLIES = new Replies.Tally();
+    private static final Replies.Tally FIXTURE_REPLIES = new Replies.Tally();
 
     private static LabWorld world;
     private static KernelLab lab;
@@ -133,14 +136,18 @@ class SimulatorKernelAgreementTest {
         Simulator sim4 = new Simulator(h.ruleset(Family.V4), h.nftTables(), net);
         Ruleset r6 = h.ruleset(Family.V6);
         Simulator sim6 = new Simulator(r6 != null ? r6 : Ruleset.empty(Family.V6, "none"), h.nftTables(), net);
-        List<Probe> probes = fixtureProbes(h, w, new Random(name.hashCode()));
+        Random rnd = new Random(name.hashCode());
+        Agreement.Ports ports = new Agreement.Ports(rnd);
+        List<Probe> probes = fixtureProbes(h, w, rnd, ports);
         try (KernelLab fixtureLab = KernelLab.create(w.topology)) {
             fixtureLab.loadRules(v4, v6);
             NativeTables.load(fixtureLab, Fixtures.ROOT.resolve(name));
             List<Agreement.Outcome> bad = new ArrayList<>();
+            List<Agreement.Outcome> all = new ArrayList<>();
             for (int i = 0; i < probes.size(); i += 120) {
                 for (Agreement.Outcome o : Agreement.run(fixtureLab, sim4, sim6,
                         probes.subList(i, Math.min(probes.size(), i + 120)))) {
+                    all.add(o);
                     if (!o.agrees() || o.simulated().verdict() == Verdict.UNKNOWN) {
                         bad.add(o);
                     }
@@ -149,7 +156,12 @@ class SimulatorKernelAgreementTest {
             if (!bad.isEmpty()) {
                 fail(report("fixture " + name, v4, v6, probes.size(), bad));
             }
-            System.out.println("fixture " + name + ": " + probes.size() + " probes agree");
+            List<Replies.Outcome> replies = Replies.run(fixtureLab, w, p -> p.dst().contains(":") ? sim6 : sim4, all,
+                    ports, FIXTURE_REPLIES);
+            failOnWrongReplies("fixture " + name, v4, v6, replies);
+            System.out.println("fixture " + name + ": " + probes.size() + " probes agree; " + replies.size()
+                    + " connections, " + replies.stream().filter(Replies.Outcome::answered).count() + " answered, "
+                    + replies.stream().filter(o -> !o.definite()).count() + " unknown, all definite ones agree");
         }
     }
 
@@ -158,8 +170,7 @@ class SimulatorKernelAgreementTest {
      * subnet address: to each published host port (and the next one up, and a few unpublished ones) on each of the
      * host's addresses, and straight to each container on its published ports and on others.
      */
-    private static List<Probe> fixtureProbes(HostState h, LabWorld w, Random rnd) {
-        Agreement.Ports ports = new Agreement.Ports(rnd);
+    private static List<Probe> fixtureProbes(HostState h, LabWorld w, Random rnd, Agreement.Ports ports) {
         Set<String> hostDests = new LinkedHashSet<>();
         for (ExternalLink l : w.topology.externals()) {
             l.hostCidrs().stream().filter(c -> !c.contains(":")).forEach(c -> hostDests.add(LabWorld.addr(c)));
@@ -236,7 +247,8 @@ class SimulatorKernelAgreementTest {
                     + "\n--- iptables-save\n" + v4 + (v6 == null ? "" : "--- ip6tables-save\n" + v6), e);
         }
         List<Agreement.Outcome> bad = new ArrayList<>();
-        for (Agreement.Outcome o : Agreement.run(lab, sim4, sim6, probes)) {
+        List<Agreement.Outcome> first = Agreement.run(lab, sim4, sim6, probes);
+        for (Agreement.Outcome o : first) {
             if (o.agrees()) {
                 noteExercised(o);
             } else {
@@ -246,6 +258,37 @@ class SimulatorKernelAgreementTest {
         if (!bad.isEmpty()) {
             fail(report("seed " + seed, v4, v6, probes.size(), bad));
         }
+        List<Replies.Outcome> replies = Replies.run(lab, world, p -> p.dst().contains(":") ? sim6 : sim4, first, ports,
+                REPLIES);
+        failOnWrongReplies("seed " + seed, v4, v6, replies);
+    }
+
+    /** Every connection the simulator gives a definite verdict must be answered exactly when the kernel's is. */
+    private static void failOnWrongReplies(String what, String v4, String v6, List<Replies.Outcome> replies) {
+        List<Replies.Outcome> wrong = replies.stream().filter(o -> o.definite() && !o.agrees()).toList();
+        if (!wrong.isEmpty()) {
+            StringBuilder b = new StringBuilder(what + ": " + wrong.size() + " of " + replies.size()
+                    + " connections differ between the kernel and the simulator\n");
+            wrong.stream().limit(8).forEach(o -> b.append(Replies.explain(o)));
+            b.append("--- iptables-save\n").append(v4);
+            if (v6 != null) {
+                b.append("--- ip6tables-save\n").append(v6);
+            }
+            fail(b.toString());
+        }
+    }
+
+    /** The reply direction's figures, after the random runs (and the fixtures') are through. */
+    @Order(4)
+    @Test
+    void replyDirectionIsReported() {
+        assumeTrue(ONE_SEED == null, "only after a full run");
+        System.out.println("iptables differential, reply direction, random rulesets: " + REPLIES.report());
+        System.out.println("iptables differential, reply direction, fixtures: " + FIXTURE_REPLIES.report());
+        int connections = REPLIES.get("probes");
+        assertTrue(REPLIES.get("answered") > 0 && REPLIES.get("answered") < connections,
+                "the reply direction met only one fate: " + REPLIES.report());
+        assertTrue(REPLIES.get("unknown") * 4 < connections, "more than a quarter unknown: " + REPLIES.report());
     }
 
     /**

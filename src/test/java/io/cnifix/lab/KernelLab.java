@@ -2,6 +2,15 @@ package io.cnifix.lab;
 
 import java.io.Closeable;
 import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.net.StandardProtocolFamily;
+import java.nio.ByteBuffer;
+import java.nio.channels.DatagramChannel;
+import java.nio.channels.SelectableChannel;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -234,6 +243,10 @@ public final class KernelLab implements AutoCloseable {
                 : Plumbing.batches(topology, hostNetns(), containersNetns(), clientNs).entrySet()) {
             ipBatch(e.getKey(), e.getValue());
         }
+        List<String> v6Rules = Plumbing.containerV6Rules(topology);
+        if (!v6Rules.isEmpty()) {
+            Cmd.run(String.join("\n", v6Rules) + "\n", List.of("ip", "-6", "-n", containersNetns(), "-batch", "-"));
+        }
 
         List<String> ports = new ArrayList<>();
         for (int i = 0; i < topology.bridges().size(); i++) {
@@ -360,6 +373,150 @@ public final class KernelLab implements AutoCloseable {
             }
             flushing = keepRecords ? null : startFlush();
         }
+    }
+
+    /**
+     * Opens a real connection per probe and tells which were answered. Containers answer on every member address
+     * at each of {@code services} ("tcp/8080", "udp/53"): a TCP listener (the kernel sends the SYN-ACK) or a UDP
+     * echo, each bound to the member address so its answer leaves by the member's own bridge; the containers
+     * namespace lets exactly those services through while this runs. Returns once every probe is answered or
+     * refused, or nothing has changed for {@code quietMillis} (an answer takes well under a millisecond between
+     * veths, a dropped one never comes; callers recheck a surprising silence with a longer wait).
+     */
+    public synchronized List<Answer> connect(List<Probe> probes, Set<String> services, long quietMillis)
+            throws IOException, InterruptedException {
+        ensureOpen();
+        List<Probe> sent = assignPorts(probes);
+        Map<Client, List<Integer>> byClient = new LinkedHashMap<>();
+        for (int i = 0; i < sent.size(); i++) {
+            byClient.computeIfAbsent(client(sent.get(i).hostIface()), k -> new ArrayList<>()).add(i);
+        }
+        for (Map.Entry<Client, List<Integer>> e : byClient.entrySet()) {
+            addSources(e.getKey(), e.getValue().stream().map(sent::get).toList());
+        }
+        for (CompletableFuture<Object> f : flushing == null ? startFlush() : flushing) {
+            join(f);
+        }
+        List<Closeable> sockets = new ArrayList<>();
+        List<DatagramChannel> echoes = new ArrayList<>();
+        String ctr = containersNetns();
+        StringBuilder elements = new StringBuilder();
+        try {
+            threads.get(ctr).call(() -> {
+                for (BridgeSpec b : topology.bridges()) {
+                    for (String member : b.memberAddresses()) {
+                        for (String service : services) {
+                            InetSocketAddress at = new InetSocketAddress(
+                                    InetAddress.getByName(member),
+                                    Integer.parseInt(service.substring(service.indexOf('/') + 1)));
+                            if (service.startsWith("tcp/")) {
+                                ServerSocketChannel l = ServerSocketChannel.open();
+                                sockets.add(l);
+                                l.bind(at, 1024);
+                            } else {
+                                DatagramChannel d = DatagramChannel.open(
+                                        member.contains(":") ? StandardProtocolFamily.INET6
+                                                : StandardProtocolFamily.INET);
+                                sockets.add(d);
+                                d.bind(at);
+                                d.configureBlocking(false);
+                                echoes.add(d);
+                            }
+                        }
+                    }
+                }
+                return null;
+            });
+            for (String service : services) {
+                elements.append(elements.length() == 0 ? "" : ", ").append(service.replace("/", " . "));
+            }
+            if (!services.isEmpty()) {
+                nft(ctr, "add element inet " + Recorder.TABLE + " " + Recorder.OPEN + " { " + elements + " }\n");
+            }
+            SelectableChannel[] clientSide = new SelectableChannel[sent.size()];
+            for (Map.Entry<Client, List<Integer>> e : byClient.entrySet()) {
+                List<Probe> mine = e.getValue().stream().map(sent::get).toList();
+                List<SelectableChannel> chans = threads.get(e.getKey().netns)
+                        .call(() -> Sender.connect(mine));
+                sockets.addAll(chans);
+                for (int k = 0; k < chans.size(); k++) {
+                    clientSide[e.getValue().get(k)] = chans.get(k);
+                }
+            }
+            return awaitAnswers(sent, clientSide, echoes, quietMillis);
+        } finally {
+            for (Closeable c : sockets) {
+                try {
+                    c.close();
+                } catch (IOException ignored) {
+                    // The connection is over either way.
+                }
+            }
+            if (elements.length() > 0) {
+                nft(ctr, "flush set inet " + Recorder.TABLE + " " + Recorder.OPEN + "\n");
+            }
+            flushing = startFlush();
+        }
+    }
+
+    /** Echoes what the UDP servers got and watches the clients until all are settled or nothing changes. */
+    private static List<Answer> awaitAnswers(List<Probe> sent, SelectableChannel[] clients,
+                                             List<DatagramChannel> echoes, long quietMillis)
+            throws IOException, InterruptedException {
+        int n = sent.size();
+        boolean[] answered = new boolean[n];
+        boolean[] settled = new boolean[n];
+        ByteBuffer buf = ByteBuffer.allocate(2048);
+        long lastChange = System.nanoTime();
+        long start = lastChange;
+        while (true) {
+            for (DatagramChannel e : echoes) {
+                SocketAddress from;
+                while ((from = e.receive(buf.clear())) != null) {
+                    buf.flip();
+                    e.send(buf, from);
+                }
+            }
+            int open = 0;
+            for (int i = 0; i < n; i++) {
+                if (settled[i]) {
+                    continue;
+                }
+                Probe p = sent.get(i);
+                try {
+                    if (clients[i] instanceof SocketChannel ch) {
+                        answered[i] = ch.finishConnect();
+                        settled[i] = answered[i];
+                    } else {
+                        SocketAddress from = ((DatagramChannel) clients[i]).receive(buf.clear());
+                        if (from instanceof InetSocketAddress a) {
+                            // Only the answer from where the client sent to counts: a reply NAT'd wrong is no answer.
+                            answered[i] = Recorder.canonical(a.getAddress().getHostAddress())
+                                    .equals(Recorder.canonical(p.dst())) && a.getPort() == p.dport();
+                            settled[i] = true;
+                        }
+                    }
+                } catch (IOException refused) {
+                    settled[i] = true;
+                }
+                if (settled[i]) {
+                    lastChange = System.nanoTime();
+                } else {
+                    open++;
+                }
+            }
+            long now = System.nanoTime();
+            if (open == 0 || (now - lastChange) / 1_000_000 >= quietMillis
+                    || (now - start) / 1_000_000 >= Math.max(MAX_WAIT_MILLIS, quietMillis)) {
+                break;
+            }
+            Thread.sleep(1);
+        }
+        List<Answer> out = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            out.add(new Answer(sent.get(i), answered[i]));
+        }
+        return out;
     }
 
     private List<Probe> assignPorts(List<Probe> probes) {

@@ -108,6 +108,36 @@ class KernelLabTest {
         assertEquals(OUTSIDE, ((Arrival.Forwarded) a).src());
     }
 
+    /** The container answers: the SYN-ACK and the UDP echo come back through the host, un-DNAT'd, to the client. */
+    @Test
+    void connectionsAreAnsweredOnlyWhereTheReplyIsLetThrough() throws Exception {
+        String dnat = DNAT_8080 + "-A PREROUTING -d " + ETH0 + "/32 -p udp -m udp --dport 5353 -j DNAT"
+                + " --to-destination " + C1 + ":53\n";
+        java.util.Set<String> services = java.util.Set.of("tcp/80", "udp/53");
+        List<Probe> probes = List.of(tcp("t", "eth0", OUTSIDE, ETH0, 8080), udp("u", "eth0", OUTSIDE, ETH0, 5353),
+                tcp("d", "eth0", OUTSIDE, C1, 80), tcp("v6", "eth0", OUTSIDE_V6, C1_V6, 80));
+        lab.loadRules(save(dnat, "ACCEPT", "ACCEPT", ""), save("", "ACCEPT", "ACCEPT", ""));
+        for (Answer a : lab.connect(probes, services, 200)) {
+            assertTrue(a.answered(), a::toString);
+        }
+        // Only the first direction is let through: the client never hears back.
+        String firstOnly = "-A FORWARD -o cni0 -j ACCEPT\n";
+        lab.loadRules(save(dnat, "ACCEPT", "DROP", firstOnly), save("", "ACCEPT", "DROP", firstOnly));
+        for (Answer a : lab.connect(probes, services, 50)) {
+            assertFalse(a.answered(), a::toString);
+        }
+        // A return-path accept of the remedy's shape lets the TCP connection's answer out, not the UDP one's.
+        String back = firstOnly + "-A FORWARD -s " + C1 + "/32 -i cni0 ! -o cni0 -m conntrack --ctstate"
+                + " RELATED,ESTABLISHED --ctproto tcp --ctorigdstport 8080 -j ACCEPT\n";
+        lab.loadRules(save(dnat, "ACCEPT", "DROP", back), null);
+        List<Answer> r = lab.connect(probes.subList(0, 3), services, 200);
+        assertTrue(r.get(0).answered(), r::toString);
+        assertFalse(r.get(1).answered(), r::toString);
+        assertFalse(r.get(2).answered(), r::toString);
+        // Afterwards the containers are silent again and the recorders see first packets as before.
+        assertForwarded("cni0", C1, 80, only(tcp("again", "eth0", OUTSIDE, ETH0, 8080)));
+    }
+
     @Test
     void dnatIsDroppedWhenForwardDrops() throws Exception {
         lab.loadRules(save(DNAT_8080, "ACCEPT", "DROP", ""), null);

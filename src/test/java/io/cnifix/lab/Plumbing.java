@@ -64,7 +64,7 @@ final class Plumbing {
         for (int i = 0; i < t.bridges().size(); i++) {
             BridgeSpec b = t.bridges().get(i);
             String hostPort = "cfxport" + i;
-            host.add("link add " + b.name() + " type bridge");
+            host.add("link add " + b.name() + " address " + mac(5, i) + " type bridge");
             host.add("link add " + hostPort + " address " + mac(3, i) + " type veth peer name " + port(i)
                     + " address " + mac(4, i) + " netns " + ctrNs);
             host.add("link set " + hostPort + " master " + b.name());
@@ -78,9 +78,39 @@ final class Plumbing {
                 // Members carry their addresses too, so a probe to them is as real as it gets.
                 ctr.add(addrAdd(member + (member.contains(":") ? "/128" : "/32"), port(i)));
                 host.add(neighbour(member, mac(4, i), b.name()));
+                if (!member.contains(":")) {
+                    ctr.add(memberRule(member, i));
+                }
+            }
+            for (String cidr : b.gatewayCidrs()) {
+                String gw = addr(cidr);
+                ctr.add(neighbour(gw, mac(5, i), port(i)));
+                ctr.add("route add " + (gw.contains(":") ? "::/0" : "0.0.0.0/0") + " via " + gw + " dev " + port(i)
+                        + " onlink table " + (100 + i));
             }
         }
         return out;
+    }
+
+    /**
+     * The containers namespace's IPv6 policy rules, for an {@code ip -6 -batch} of their own: a batch line cannot
+     * name its family, and {@code ip rule} takes IPv4 unless told.
+     */
+    static List<String> containerV6Rules(LabTopology t) {
+        List<String> out = new ArrayList<>();
+        for (int i = 0; i < t.bridges().size(); i++) {
+            for (String member : t.bridges().get(i).memberAddresses()) {
+                if (member.contains(":")) {
+                    out.add(memberRule(member, i));
+                }
+            }
+        }
+        return out;
+    }
+
+    /** A member answers through its own bridge's gateway, as a container does (KernelLab.connect). */
+    private static String memberRule(String member, int bridge) {
+        return "rule add from " + member + " table " + (100 + bridge);
     }
 
     /** Locally administered MACs; they only need to be unique within one lab. */

@@ -25,6 +25,8 @@ import com.google.gson.JsonParser;
 final class Recorder {
 
     static final String TABLE = "cfxlab";
+    /** The containers namespace's set of services that answer (see {@link #sinkTable}). */
+    static final String OPEN = "open";
 
     /**
      * A probe packet as one recorder saw it. {@code place} is the host interface it left by, or "" when the host
@@ -42,7 +44,9 @@ final class Recorder {
 
     /**
      * Tables for a namespace where forwarded packets end up: a record per listed interface, in prerouting before
-     * anything else. {@code dropAfter} keeps containers from answering, so no handshake ever completes.
+     * anything else. {@code dropAfter} keeps containers from answering, so no handshake ever completes, except
+     * to the services (l4proto . port) in set {@code open}, which {@link KernelLab#connect} fills while it lets
+     * containers answer.
      */
     static String sinkTable(List<String> ifaces, boolean dropAfter) {
         StringBuilder sets = new StringBuilder();
@@ -53,6 +57,8 @@ final class Recorder {
             rules.append(recordRules("iifname \"" + ifaces.get(i) + "\" ", name));
         }
         if (dropAfter) {
+            sets.append("  set ").append(OPEN).append(" { type inet_proto . inet_service; }\n");
+            rules.append("    meta l4proto { tcp, udp } meta l4proto . th dport @").append(OPEN).append(" accept\n");
             rules.append("    meta l4proto { tcp, udp } drop\n");
         }
         return "table inet " + TABLE + " {\n" + sets

@@ -9,6 +9,7 @@ import java.net.StandardProtocolFamily;
 import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
 import java.nio.channels.DatagramChannel;
+import java.nio.channels.SelectableChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -18,6 +19,21 @@ import java.util.List;
 final class Sender {
 
     private Sender() {
+    }
+
+    /**
+     * Starts one connection per probe, in order: a non-blocking TCP connect or a UDP datagram carrying the probe's
+     * id from an unconnected socket (so that an answer from any address is seen, and can be checked). The caller
+     * closes the sockets.
+     */
+    static List<SelectableChannel> connect(List<Probe> probes) throws IOException {
+        List<SelectableChannel> out = new ArrayList<>();
+        for (Closeable c : send(probes)) {
+            SelectableChannel ch = (SelectableChannel) c;
+            ch.configureBlocking(false);
+            out.add(ch);
+        }
+        return out;
     }
 
     /**

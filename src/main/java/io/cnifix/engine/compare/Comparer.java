@@ -35,6 +35,13 @@ import java.util.TreeSet;
 public final class Comparer {
     /** Admin chains that exist on every host cnifix knows. */
     public static final Set<String> DEFAULT_ADMIN_CHAINS = Set.of("DOCKER-USER", "CNI-ADMIN");
+    /**
+     * The source ports outside clients connect from: the ephemeral ranges (Linux 32768-60999, Windows and BSDs
+     * 49152-65535). The container's answer goes to that port, so with every port from 1024 up an admin's
+     * {@code -p tcp --dport 8080 -j DROP} in FORWARD made every published port look "blocked" (reply-drop for a
+     * client on port 8080 alone, reported as every outside source); found by the kernel lab's real connections.
+     */
+    public static final PortRange CLIENT_PORTS = new PortRange(32768, 65535);
 
     private final HostState host;
     private final DockerModel model;
@@ -134,7 +141,7 @@ public final class Comparer {
         FamilyView v = view(m.containerIp().family());
         IpAddress src = g.sources() == null ? v.outside.sources.get(0).first() : g.sources().get(0).base();
         Packet p = Packet.newConnection(g.interfaces().get(0), src, g.destinations().get(0),
-                Packet.protocolNumber(m.protocol()), 1024, m.hostPort());
+                Packet.protocolNumber(m.protocol()), CLIENT_PORTS.first(), m.hostPort());
         return v.simulator.trace(p);
     }
 
@@ -143,7 +150,7 @@ public final class Comparer {
         FamilyView v = view(m.containerIp().family());
         IpAddress src = g.sources() == null ? v.outside.sources.get(0).first() : g.sources().get(0).base();
         Packet p = Packet.newConnection(g.interfaces().get(0), src, g.destinations().get(0),
-                Packet.protocolNumber(m.protocol()), 1024, m.hostPort());
+                Packet.protocolNumber(m.protocol()), CLIENT_PORTS.first(), m.hostPort());
         Trace first = v.simulator.trace(p);
         if (!first.accepted()) {
             return null;
@@ -191,7 +198,7 @@ public final class Comparer {
         List<Box> start = new ArrayList<>();
         for (String iface : v.outside.interfaces) {
             for (IpAddress d : dests) {
-                start.add(new Box(v.outsideSources, new PortRange(1024, 65535), PortRange.of(m.hostPort()), iface, d));
+                start.add(new Box(v.outsideSources, CLIENT_PORTS, PortRange.of(m.hostPort()), iface, d));
             }
         }
         Explorer ex = new Explorer(v.simulator, v.throughHostPort, v.replies, proto);
@@ -260,7 +267,7 @@ public final class Comparer {
         List<Box> start = new ArrayList<>();
         for (String iface : v.outside.interfaces) {
             for (IpAddress d : m.hostIp() != null ? List.of(m.hostIp()) : v.outside.destinations) {
-                start.add(new Box(v.outsideSources, new PortRange(1024, 65535), PortRange.of(m.hostPort()), iface, d));
+                start.add(new Box(v.outsideSources, CLIENT_PORTS, PortRange.of(m.hostPort()), iface, d));
             }
         }
         List<Region> regions = new Explorer(v.simulator, v.throughHostPort, Packet.protocolNumber(m.protocol())).explore(start);
@@ -449,10 +456,10 @@ public final class Comparer {
         for (String iface : v.outside.interfaces) {
             int from = 1;
             for (int c : cuts.subSet(2, true, 65535, true)) {
-                start.add(new Box(v.outsideSources, new PortRange(1024, 65535), new PortRange(from, c - 1), iface, ip));
+                start.add(new Box(v.outsideSources, CLIENT_PORTS, new PortRange(from, c - 1), iface, ip));
                 from = c;
             }
-            start.add(new Box(v.outsideSources, new PortRange(1024, 65535), new PortRange(from, 65535), iface, ip));
+            start.add(new Box(v.outsideSources, CLIENT_PORTS, new PortRange(from, 65535), iface, ip));
         }
         List<Region> regions = new Explorer(v.simulator, v.direct, v.directReplies, Packet.protocolNumber(proto)).explore(start);
         if (regions == null) {

@@ -17,7 +17,7 @@ import java.util.List;
  * Covers every packet of a starting set of boxes with regions of equal fate: traces one representative per box
  * and splits the box wherever a rule on that packet's path draws a boundary through it, until no rule does.
  */
-final class Explorer {
+public final class Explorer {
     /** A safety net against pathological rulesets; hitting it makes the result UNKNOWN rather than wrong. */
     static final int MAX_TRACES = 20_000;
 
@@ -76,16 +76,24 @@ final class Explorer {
         return out;
     }
 
-    /** The container's answer to {@code p}: from where the first packet went, back to the client. */
-    static Packet replyOf(Packet p, Trace t) {
+    /**
+     * The container's answer to {@code p}: from where the first packet went, back to the client. When the first
+     * packet left no conntrack entry (NOTRACK), the answer is a packet of its own: NEW for UDP, INVALID for a
+     * TCP SYN-ACK (conntrack starts no connection with one), and NAT rules may take it anywhere (kernel lab).
+     */
+    public static Packet replyOf(Packet p, Trace t) {
         IpAddress from = t.dnatAddress() != null ? t.dnatAddress() : p.destination();
         int fromPort = t.dnatPort() != null ? t.dnatPort() : p.destinationPort();
-        return new Packet(t.outInterface(), from, p.source(), p.protocol(), fromPort, p.sourcePort(), "ESTABLISHED", 0);
+        String state = t.connection() != null ? "ESTABLISHED" : p.protocol() == 6 ? "INVALID" : "NEW";
+        return new Packet(t.outInterface(), from, p.source(), p.protocol(), fromPort, p.sourcePort(), state, 0);
     }
 
-    static io.cnifix.engine.Connection connectionOf(Packet p, Trace t) {
-        return t.connection() != null ? t.connection() : new io.cnifix.engine.Connection(p.source(), p.destination(),
-                p.sourcePort(), p.destinationPort(), t.dnatAddress() != null, false, 0, p.inInterface());
+    /**
+     * The conntrack entry {@code p}'s first packet left, as its reply sees it, or null when it left none (public for
+     * the kernel differentials).
+     */
+    public static io.cnifix.engine.Connection connectionOf(Packet p, Trace t) {
+        return t.connection();
     }
 
     /** The rp_filter sysctl judges every first packet by its route back: cut the sources where that route changes. */

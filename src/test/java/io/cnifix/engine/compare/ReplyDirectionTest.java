@@ -39,6 +39,23 @@ class ReplyDirectionTest {
         assertEquals(PortStatus.OK, p.status(), p.why());
     }
 
+    /**
+     * An admin's drop of another port in FORWARD also meets the answers sent to clients on that very source port;
+     * clients connect from ephemeral ports, so it must not make this port look blocked (kernel lab, host 28).
+     */
+    @Test
+    void aDropOfAnotherPortDoesNotBlockTheAnswers() {
+        PortReport p = web("-A FORWARD -p tcp -m tcp --dport 5013 -j DROP\n"
+                + "-A FORWARD -d 10.88.0.2/32 -o podman0 -p tcp -m tcp --dport 80 -j ACCEPT\n"
+                + "-A FORWARD -i podman0 ! -o podman0 -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT\n");
+        assertEquals(PortStatus.OK, p.status(), p.why());
+        // A drop of a port clients do connect from still counts.
+        PortReport q = web("-A FORWARD -p tcp -m tcp --dport 40000:40010 -j DROP\n"
+                + "-A FORWARD -d 10.88.0.2/32 -o podman0 -p tcp -m tcp --dport 80 -j ACCEPT\n"
+                + "-A FORWARD -i podman0 ! -o podman0 -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT\n");
+        assertTrue(q.sources().stream().anyMatch(g -> g.outcome().equals("reply-drop")), q.why());
+    }
+
     @Test
     void withoutAnyAcceptTheFirstPacketIsWhatDies() {
         PortReport p = web("");
