@@ -24,7 +24,21 @@ public record Plan(List<Proposal> additions, List<Removal> removals, List<String
         return proofProblems.isEmpty();
     }
 
+    /** Whether the plan changes the iptables rules of family {@code f}. */
     public boolean touches(Family f) {
-        return additions.stream().anyMatch(a -> a.family() == f) || removals.stream().anyMatch(r -> r.family() == f);
+        return additions(Backend.IPTABLES).stream().anyMatch(a -> a.family() == f)
+                || removals(Backend.IPTABLES).stream().anyMatch(r -> r.family() == f);
+    }
+
+    public boolean touches(Backend b) {
+        return !additions(b).isEmpty() || !removals(b).isEmpty();
+    }
+
+    public List<Proposal> additions(Backend b) {
+        return additions.stream().filter(a -> a.backend() == b).toList();
+    }
+
+    public List<Removal> removals(Backend b) {
+        return removals.stream().filter(r -> r.backend() == b).toList();
     }
 }

@@ -58,7 +58,7 @@ public final class Planner {
 
     public Plan plan(boolean add, boolean prune) {
         Comparer comparer = new Comparer(host, model, extraAdmin);
-        List<Removal> moves = add ? misplaced(comparer.adminChains()) : List.of();
+        List<Removal> moves = add ? FirewalldDrafts.movable(host, misplaced(comparer.adminChains())) : List.of();
         if (!moves.isEmpty()) {
             // A move is a delete and a fresh insert in one transaction: plan as if the misplaced rules were gone.
             List<Ruleset> without = new ArrayList<>();
@@ -83,6 +83,8 @@ public final class Planner {
         if (add && replyDrafts(additions, removals, drafts, untouched)) {
             additions = position(drafts, removals);
         }
+        additions = FirewalldDrafts.redirect(host, additions);
+        untouched.addAll(FirewalldDrafts.options(host, additions));
         List<String> problems = additions.isEmpty() && removals.isEmpty() ? List.of()
                 : new Proof(host, model, extraAdmin).check(before, additions, removals);
         return new Plan(additions, removals, untouched, problems);
@@ -171,8 +173,7 @@ public final class Planner {
      * a return-path accept narrowed to the container's address, port and bridge, placed like the first rule.
      */
     private boolean replyDrafts(List<Proposal> additions, List<Removal> removals, List<Draft> drafts, List<String> untouched) {
-        HostState edited = additions.isEmpty() && removals.isEmpty() ? host
-                : host.withRulesets(Proof.edited(host, additions, removals));
+        HostState edited = additions.isEmpty() && removals.isEmpty() ? host : Proof.applied(host, additions, removals);
         Comparer comparer = new Comparer(edited, model, extraAdmin);
         boolean added = false;
         for (PortReport p : comparer.compare().ports()) {
@@ -347,7 +348,7 @@ public final class Planner {
 
     /** cnifix's own rules that open an address and port no published mapping has now. */
     private List<Removal> stale() {
-        return Ownership.stale(host);
+        return FirewalldDrafts.redirectRemovals(host, Ownership.stale(host));
     }
 
     /** Fixes each draft's 1-based position in its chain as it will be after the removals and earlier insertions. */

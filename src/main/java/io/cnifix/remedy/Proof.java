@@ -36,19 +36,27 @@ public final class Proof {
         this.admin = admin;
     }
 
-    /** The host's rulesets with the plan applied, rendered and parsed back as the kernel would list them. */
+    /**
+     * The host with the plan applied in memory, each back end's part in its own terms: iptables rules rendered and
+     * parsed back as the kernel would list them; nftables and firewalld changes by their back end's editor.
+     */
+    public static HostState applied(HostState host, List<Proposal> additions, List<Removal> removals) {
+        return FirewalldDrafts.apply(host.withRulesets(edited(host, additions, removals)), additions, removals);
+    }
+
+    /** The host's iptables rulesets with the plan's iptables part applied, rendered and parsed back. */
     public static List<Ruleset> edited(HostState host, List<Proposal> additions, List<Removal> removals) {
         List<Ruleset> out = new ArrayList<>();
         for (Ruleset rs : host.rulesets()) {
             List<RulesetText.Insertion> ins = new ArrayList<>();
             for (Proposal p : additions) {
-                if (p.family() == rs.family()) {
+                if (p.family() == rs.family() && p.backend() == Backend.IPTABLES) {
                     ins.add(new RulesetText.Insertion(p.table(), p.chain(), p.position(), p.line()));
                 }
             }
             Set<Rule> rem = new HashSet<>();
             for (Removal r : removals) {
-                if (r.family() == rs.family()) {
+                if (r.family() == rs.family() && r.backend() == Backend.IPTABLES) {
                     rem.add(r.rule());
                 }
             }
@@ -63,7 +71,7 @@ public final class Proof {
     }
 
     List<String> check(DiffReport before, List<Proposal> additions, List<Removal> removals) {
-        HostState after = host.withRulesets(edited(host, additions, removals));
+        HostState after = applied(host, additions, removals);
         return compare(before, new Comparer(after, model, admin).compare(), additions);
     }
 
