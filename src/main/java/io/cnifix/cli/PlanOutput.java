@@ -32,6 +32,7 @@ final class PlanOutput {
                 out.println(Json.write(j));
             }
             case "iptables" -> Scripts.commands(plan).forEach(out::println);
+            case "firewall-cmd" -> io.cnifix.remedy.FirewalldDrafts.commands(plan).forEach(out::println);
             case "restore" -> {
                 boolean both = plan.touches(Family.V4) && plan.touches(Family.V6);
                 for (Family f : Family.values()) {
@@ -58,12 +59,12 @@ final class PlanOutput {
         }
         for (Proposal p : plan.additions()) {
             PortMapping m = p.fixes();
-            out.printf("+ %s %s %d: %s%n    opens %s %s/%d to %s:%d; now %s%n", p.family() == Family.V4 ? "iptables" : "ip6tables",
-                    p.chain(), p.position(), p.spec(), m.containerName(), m.protocol(), m.hostPort(), m.containerIp(),
+            out.printf("+ %s %s %d: %s%n    opens %s %s/%d to %s:%d; now %s%n", where(p), p.chain(), p.position(), p.spec(), m.containerName(), m.protocol(), m.hostPort(), m.containerIp(),
                     m.containerPort(), p.why());
         }
         for (Removal r : plan.removals()) {
-            out.printf("- %s %s: %s%n    %s%n", r.family() == Family.V4 ? "iptables" : "ip6tables", r.rule().chain(),
+            out.printf("- %s %s: %s%n    %s%n", (r.backend() == io.cnifix.remedy.Backend.FIREWALLD ? "firewalld direct "
+                    : "") + (r.family() == Family.V4 ? "iptables" : "ip6tables"), r.rule().chain(),
                     r.rule().text(), r.why());
         }
         for (String u : plan.untouched()) {
@@ -74,12 +75,21 @@ final class PlanOutput {
         }
     }
 
+    /** The back end a proposal is written for, as the text output names it. */
+    private static String where(Proposal p) {
+        return switch (p.backend()) {
+            case FIREWALLD -> "firewalld " + p.table(); // "firewalld direct ipv4 filter FORWARD 100": chain, priority
+            case NFT -> "nft " + p.table();
+            default -> p.family() == Family.V4 ? "iptables" : "ip6tables";
+        };
+    }
+
     static Map<String, Object> json(Plan plan) {
         List<Object> rules = new ArrayList<>();
         for (Proposal p : plan.additions()) {
             PortMapping m = p.fixes();
             rules.add(Json.obj("family", p.family() == Family.V4 ? "ipv4" : "ipv6", "table", p.table(), "chain", p.chain(),
-                    "position", p.position(), "rule", p.spec(), "line", p.line(),
+                    "position", p.position(), "rule", p.spec(), "line", io.cnifix.remedy.FirewalldDrafts.isDirect(p) ? io.cnifix.remedy.FirewalldDrafts.line(p) : p.line(),
                     "fixes", Json.obj("container", m.containerName(), "containerId", m.containerId(), "protocol", m.protocol(),
                             "hostIp", m.hostIp() == null ? "" : m.hostIp().toString(), "hostPort", m.hostPort(),
                             "containerIp", m.containerIp().toString(), "containerPort", m.containerPort()),

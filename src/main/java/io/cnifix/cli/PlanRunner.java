@@ -97,7 +97,7 @@ final class PlanRunner {
 
     int run(boolean add, boolean prune, String what) {
         command = what;
-        output.requireFormat("text", "json", "iptables", "restore");
+        output.requireFormat("text", "json", "iptables", "restore", "firewall-cmd");
         boolean persisting = persist != null && persist.persist;
         if (persisting && !apply.apply) {
             throw new UsageException("--persist needs --apply (it writes the rules the live host has)");

@@ -36,19 +36,25 @@ final class StatusCommand implements Callable<Integer> {
         HostState host = HostStateBuilder.build(state.sources(ctx));
         List<Owned> owned = Ownership.of(host);
         if (output.json()) {
-            ctx.out().println(Json.write(json(owned)));
+            ctx.out().println(Json.write(json(host, owned)));
         } else {
-            text(owned);
+            text(host, owned);
         }
         return ExitCodes.OK;
     }
 
-    private static Map<String, Object> json(List<Owned> owned) {
+    /** Where firewalld runs, cnifix's rules in a built-in chain are its direct rules: removed through firewalld. */
+    private static String backend(HostState host, Owned o) {
+        return io.cnifix.remedy.FirewalldDrafts.redirectRemovals(host, List.of(new io.cnifix.remedy.Removal(o.family(), o.rule(), "")))
+                .get(0).backend() == io.cnifix.remedy.Backend.FIREWALLD ? "firewalld direct" : o.backend();
+    }
+
+    private static Map<String, Object> json(HostState host, List<Owned> owned) {
         List<Object> rows = new ArrayList<>();
         for (Owned o : owned) {
             Map<String, Object> r = RuleRefs.rule(o.rule());
             r.put("family", o.family() == io.cnifix.model.Family.V4 ? "ipv4" : "ipv6");
-            r.put("backend", o.backend());
+            r.put("backend", backend(host, o));
             r.put("container", o.container());
             r.put("protocol", o.protocol());
             r.put("hostPort", o.hostPort());
@@ -69,7 +75,7 @@ final class StatusCommand implements Callable<Integer> {
                 "summary", Json.obj("owned", owned.size(), "needed", needed, "stale", owned.size() - needed));
     }
 
-    private void text(List<Owned> owned) {
+    private void text(HostState host, List<Owned> owned) {
         if (owned.isEmpty()) {
             ctx.out().println("cnifix has installed no rule on this host.");
             return;
@@ -83,7 +89,7 @@ final class StatusCommand implements Callable<Integer> {
                 o.protocol() == null ? "?" : o.protocol() + "/" + o.hostPort(),
                 opens,
                 o.rule().table() + " " + o.rule().chain() + " #" + o.rule().number(),
-                o.backend(),
+                backend(host, o),
                 o.needed() ? "needed" : "not needed: " + o.whyStale()});
         }
         int[] width = new int[rows.get(0).length];

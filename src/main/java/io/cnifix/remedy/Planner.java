@@ -103,8 +103,7 @@ public final class Planner {
                 return;
             }
             case MISSING_DNAT -> {
-                untouched.add(label + ": " + p.why() + " (an ACCEPT cannot fix that: the engine's DNAT rules are missing;"
-                        + " restart the container or run 'podman network reload')");
+                untouched.add(label + ": " + p.why() + " (an ACCEPT cannot fix that: the engine must write its DNAT again)");
                 return;
             }
             case UNKNOWN -> {

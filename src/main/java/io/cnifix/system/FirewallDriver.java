@@ -20,8 +20,11 @@ public interface FirewallDriver {
     /** Whether the plan changes anything here; only those drivers are saved, applied and undone. */
     boolean touches(Plan plan);
 
-    /** The back end's current state as text, for the 0600 backup written before any change. */
-    String save();
+    /**
+     * The back end's current state as text, for the 0600 backup written before any change: from {@code read} (what
+     * the plan was made from, read under the lock) where it holds this back end's text, else read now.
+     */
+    String save(io.cnifix.ingest.StateSources read);
 
     /** The backup file's suffix: ".v4.rules", ".nft", ".firewalld". */
     String backupSuffix();
@@ -32,8 +35,11 @@ public interface FirewallDriver {
     /** {@code host} with this back end's part re-read from the live firewall, to re-judge after an apply. */
     HostState readBack(HostState host);
 
-    /** Read back after apply: what of the plan is not in effect (added and missing, removed and still there). */
-    List<String> notInEffect(Plan plan);
+    /**
+     * After apply, on {@code after} (the host as {@link #readBack} re-read it): what of the plan is not in effect
+     * (added and missing, removed and still there).
+     */
+    List<String> notInEffect(Plan plan, HostState after);
 
     /**
      * The inverse of {@link #apply}: deletes what the plan added and puts back what it removed, as they are now.
