@@ -26,8 +26,17 @@ public final class PersistOptions {
     @Option(names = "--persist-file6", paramLabel = "FILE", description = "The IPv6 rules file for --persist, used when it exists (default ${DEFAULT-VALUE}).")
     public Path file6 = Path.of("/etc/sysconfig/ip6tables");
 
-    /** Before anything changes: the IPv4 file must exist, be a rules file with a filter table, and be writable. */
+    /** What --persist names as written where firewalld runs: the apply made every direct rule permanent too. */
+    public static final String FIREWALLD_PERMANENT = "firewalld's permanent direct rules (/etc/firewalld/direct.xml)";
+
+    /**
+     * Before anything changes: the IPv4 file must exist, be a rules file with a filter table, and be writable. Checked
+     * in {@link #precheck} (which knows the host): where firewalld runs, its permanent configuration is the persistence.
+     */
     public void check() {
+    }
+
+    private void checkFiles() {
         PersistFile.check(file);
         if (Files.exists(file6)) {
             PersistFile.check(file6);
@@ -39,6 +48,10 @@ public final class PersistOptions {
      * and runs restore --test on it; throws (exit 3, naming the file) when it would not load.
      */
     public void precheck(HostState planned, ProcessRunner runner) {
+        if (io.cnifix.remedy.FirewalldDrafts.runs(planned)) {
+            return; // firewalld: cnifix's rules are its direct rules, kept in its permanent configuration
+        }
+        checkFiles();
         for (Ruleset rs : planned.rulesets()) {
             Path target = rs.family() == Family.V4 ? file : file6;
             if (Files.exists(target)) {
@@ -50,6 +63,10 @@ public final class PersistOptions {
     /** Writes each family's owned rules into its file; returns the files that changed. */
     public List<String> write(HostState live, ProcessRunner runner) {
         List<String> changed = new ArrayList<>();
+        if (io.cnifix.remedy.FirewalldDrafts.runs(live)) {
+            // iptables-services does not load its file next to firewalld; the apply wrote every rule permanent already
+            return List.of(FIREWALLD_PERMANENT);
+        }
         for (Ruleset rs : live.rulesets()) {
             Path target = rs.family() == Family.V4 ? file : file6;
             List<io.cnifix.model.Rule> owned = PersistFile.owned(rs);
