@@ -226,6 +226,29 @@ public final class FirewalldDrafts {
         return out;
     }
 
+    /**
+     * Why a gap firewalld itself closes is left alone, with the firewalld way to open it; null when firewalld did not
+     * decide. firewalld 1.3 accepts every connection some table DNATed ({@code ct status dnat accept}) before its zones;
+     * with firewalld 2.3's {@code StrictForwardPorts=yes} that accept is gone and a published port needs firewalld's own
+     * configuration. No rule in another table can override firewalld's reject (a reject in any base chain is final),
+     * and a new policy takes effect only at a {@code --reload}, which flushes the engines' iptables rules: so cnifix
+     * names the policy instead of writing it.
+     */
+    public static String rejectedByFirewalld(io.cnifix.engine.Decider decidedBy, io.cnifix.model.PortMapping m, String bridge) {
+        if (!(decidedBy instanceof io.cnifix.engine.Decider.ByNftRule n) || !n.table().equals(TABLE)) {
+            return null;
+        }
+        String family = m.containerIp().isV4() ? "ipv4" : "ipv6";
+        return "closed by firewalld itself (StrictForwardPorts=yes, or no zone or policy allows it), which no rule elsewhere"
+                + " can override; cnifix does not write firewalld policies (a new one needs a reload, which flushes the"
+                + " engines' iptables rules). The firewalld way: firewall-cmd --permanent --new-policy cnifix-forward;"
+                + " firewall-cmd --permanent --policy cnifix-forward --add-ingress-zone ANY --add-egress-zone <the zone of "
+                + (bridge == null ? "the container's bridge" : bridge) + ">; firewall-cmd --permanent --policy cnifix-forward"
+                + " --add-rich-rule 'rule family=\"" + family + "\" destination address=\"" + m.containerIp() + "\" port port=\""
+                + m.containerPort() + "\" protocol=\"" + m.protocol() + "\" accept'; firewall-cmd --reload; then"
+                + " 'podman network reload --all' (or the engine's own service) for the DNAT the reload removed";
+    }
+
     /** firewall-cmd commands for the plan's firewalld part: runtime, then permanent, for each change. */
     public static List<String> commands(Plan plan) {
         List<String> out = new ArrayList<>();

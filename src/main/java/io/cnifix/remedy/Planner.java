@@ -120,6 +120,11 @@ public final class Planner {
         SourceGroup gap = p.sources().stream()
                 .filter(g -> (g.outcome().equals("drop") || g.outcome().equals("reject")) && !g.admin())
                 .findFirst().orElse(null);
+        String byFirewalld = gap == null ? null : FirewalldDrafts.rejectedByFirewalld(gap.decidedBy(), m, p.bridge());
+        if (byFirewalld != null) {
+            untouched.add(label + ": " + byFirewalld);
+            return;
+        }
         if (gap == null || p.bridge() == null) {
             untouched.add(label + ": " + p.why() + (p.bridge() == null ? " (the container's bridge is not known)" : ""));
             return;

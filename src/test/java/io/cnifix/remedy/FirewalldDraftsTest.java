@@ -125,6 +125,42 @@ class FirewalldDraftsTest {
         assertTrue(cmds.stream().anyMatch(c -> c.startsWith("firewall-cmd --permanent --direct --add-rule ipv4 filter FORWARD 100 -d 10.88.0.2/32")));
     }
 
+    /** firewalld-netavark with firewalld 2.3's StrictForwardPorts=yes: the blanket {@code ct status dnat accept} is gone. */
+    private static HostState strictForwardPorts() {
+        io.cnifix.ingest.StateSources s = Fixtures.sources("firewalld-netavark");
+        List<io.cnifix.ingest.InputText> nft = new java.util.ArrayList<>();
+        for (io.cnifix.ingest.InputText t : s.nft()) {
+            com.google.gson.JsonObject doc = com.google.gson.JsonParser.parseString(t.content()).getAsJsonObject();
+            com.google.gson.JsonArray kept = new com.google.gson.JsonArray();
+            for (com.google.gson.JsonElement e : doc.getAsJsonArray("nftables")) {
+                com.google.gson.JsonObject rule = e.getAsJsonObject().getAsJsonObject("rule");
+                boolean dnatAccept = rule != null && rule.get("table").getAsString().equals("firewalld")
+                        && rule.get("chain").getAsString().equals("filter_FORWARD") && rule.get("expr").toString().contains("\"dnat\"");
+                if (!dnatAccept) {
+                    kept.add(e);
+                }
+            }
+            doc.add("nftables", kept);
+            nft.add(new io.cnifix.ingest.InputText(t.name(), doc.toString()));
+        }
+        return io.cnifix.ingest.HostStateBuilder.build(new io.cnifix.ingest.StateSources(s.rules(), s.ports(), s.networks(),
+                s.addresses(), s.routes(), s.notes(), nft));
+    }
+
+    @Test
+    void aPortFirewalldItselfRejectsIsLeftAloneWithThePolicyThatWouldOpenIt() {
+        HostState h = strictForwardPorts();
+        PortReport web = ports(h).stream().filter(r -> r.mapping().hostPort() == 8080).findFirst().orElseThrow();
+        assertEquals(PortStatus.GAP, web.status(), web.why());
+        Plan p = plan(h, true, false);
+        assertTrue(p.proven(), p.proofProblems().toString());
+        assertTrue(p.additions().isEmpty(), "no rule in another table overrides firewalld's reject: " + p.additions());
+        String note = p.untouched().stream().filter(u -> u.startsWith("web tcp/8080: closed by firewalld itself")).findFirst()
+                .orElseThrow(() -> new AssertionError(p.untouched().toString()));
+        assertTrue(note.contains("--new-policy cnifix-forward") && note.contains("destination address=\"" + web.mapping().containerIp()
+                + "\" port port=\"80\" protocol=\"tcp\" accept"), note);
+    }
+
     @Test
     void theBuiltInChainIsTheOneTheEngineChainHangsFrom() {
         HostState h = Fixtures.host("firewalld-drop-netavark");
