@@ -4,22 +4,19 @@ import io.cnifix.engine.compare.Comparer;
 import io.cnifix.engine.compare.DiffReport;
 import io.cnifix.engine.compare.Placement;
 import io.cnifix.ingest.HostStateBuilder;
-import io.cnifix.ingest.InputText;
-import io.cnifix.ingest.IptablesSaveParser;
 import io.cnifix.ingest.StateSources;
-import io.cnifix.model.Family;
 import io.cnifix.model.HostState;
 import io.cnifix.model.Rule;
 import io.cnifix.model.Ruleset;
+import io.cnifix.remedy.Backend;
 import io.cnifix.remedy.Plan;
 import io.cnifix.remedy.Planner;
 import io.cnifix.remedy.Proof;
 import io.cnifix.remedy.Proposal;
-import io.cnifix.remedy.Removal;
-import io.cnifix.remedy.Scripts;
-import io.cnifix.remedy.Undo;
 import io.cnifix.system.ApplyLock;
+import io.cnifix.system.Drivers;
 import io.cnifix.system.Firewall;
+import io.cnifix.system.FirewallDriver;
 import io.cnifix.system.PersistOptions;
 import io.cnifix.system.ProcessRunner;
 import io.cnifix.system.Root;
@@ -27,7 +24,7 @@ import io.cnifix.system.Root;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.EnumMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
@@ -130,10 +127,10 @@ final class PlanRunner {
             persist.check();
             persist.precheck(declared.apply(HostStateBuilder.build(sources())), ctx.runner()); // restore --test before anything changes live
         }
-        Firewall fw = new Firewall(ctx.runner(), Duration.ofSeconds(apply.waitSeconds), ctx.env());
+        List<FirewallDriver> drivers = Drivers.all(ctx.runner(), Duration.ofSeconds(apply.waitSeconds), ctx.env());
         try (ApplyLock lock = ApplyLock.acquire(apply.lockFile, Duration.ofSeconds(apply.waitSeconds))) {
             for (int attempt = 1; ; attempt++) {
-                int code = applyLocked(fw, add, prune, attempt < MAX_ATTEMPTS);
+                int code = applyLocked(drivers, add, prune, attempt < MAX_ATTEMPTS);
                 if (code != OVERTAKEN) {
                     return code;
                 }
@@ -187,13 +184,9 @@ final class PlanRunner {
     /** Not an exit code: the apply was overtaken and cleanly undone, so it may be tried again. */
     private static final int OVERTAKEN = -1;
 
-    private int applyLocked(Firewall fw, boolean add, boolean prune, boolean mayRetry) {
-        StateSources sources = sources();
-        HostState host = declared.apply(HostStateBuilder.build(sources));
-        Map<Family, String> dumps = new EnumMap<>(Family.class);
-        for (InputText t : sources.rules()) {
-            dumps.put(IptablesSaveParser.parse(t).family(), t.content());
-        }
+    private int applyLocked(List<FirewallDriver> drivers, boolean add, boolean prune, boolean mayRetry) {
+        StateSources read = sources();
+        HostState host = declared.apply(HostStateBuilder.build(read));
         Plan plan = plan(host, add, prune);
         if (plan.empty()) {
             PlanOutput.print(ctx.out(), plan, output.format, persisted(host, Json.obj("applied", false, "backup", null)), command);
@@ -205,34 +198,37 @@ final class PlanRunner {
             return ExitCodes.ROLLED_BACK;
         }
         DiffReport before = new Comparer(host, reference.model(), reference.admin()).compare();
-        Path backup = fw.backup(apply.backupDir, dumps);
-        log("saved the current ruleset to " + backup);
-        List<Family> touched = new ArrayList<>();
-        for (Family f : Family.values()) {
-            if (!plan.touches(f)) {
-                continue;
-            }
-            touched.add(f);
-            ProcessRunner.Result r = fw.applyNoflush(f, Scripts.restore(plan, f));
+        List<FirewallDriver> touching = drivers.stream().filter(d -> d.touches(plan)).toList();
+        Map<String, String> saved = new LinkedHashMap<>();
+        for (FirewallDriver d : touching) {
+            saved.put(d.backupSuffix(), d.save(read));
+        }
+        Path backup = Firewall.backupFiles(apply.backupDir, saved);
+        log("saved the current state of " + String.join(", ", touching.stream().map(FirewallDriver::name).toList()) + " to " + backup);
+        List<FirewallDriver> applied = new ArrayList<>();
+        for (FirewallDriver d : touching) {
+            applied.add(d);
+            ProcessRunner.Result r = d.apply(plan);
             if (!r.ok()) {
-                return rollback(fw, plan, touched, backup, "applying failed: " + r.describe());
+                return rollback(plan, applied, backup, "applying failed (" + d.name() + "): " + r.describe());
             }
         }
-        List<Ruleset> readBack = new ArrayList<>();
-        for (Ruleset rs : host.rulesets()) {
-            readBack.add(touched.contains(rs.family()) ? IptablesSaveParser.parse(fw.dump(rs.family()), rs.family()) : rs);
+        HostState after = host;
+        for (FirewallDriver d : applied) {
+            after = d.readBack(after);
         }
-        HostState after = host.withRulesets(readBack);
         List<String> problems = new ArrayList<>(Proof.compare(before, new Comparer(after, reference.model(), reference.admin()).compare(), plan.additions()));
-        problems.addAll(missingOrLeft(after, plan));
+        for (FirewallDriver d : applied) {
+            problems.addAll(d.notInEffect(plan, after));
+        }
         List<String> overtaken = misplacedAdditions(after, plan);
         if (problems.isEmpty() && !overtaken.isEmpty()) {
-            int code = rollback(fw, plan, touched, backup, "placement failed: " + String.join("; ", overtaken));
+            int code = rollback(plan, applied, backup, "placement failed: " + String.join("; ", overtaken));
             return code == ExitCodes.ROLLED_BACK && mayRetry ? OVERTAKEN : code;
         }
         problems.addAll(overtaken);
         if (!problems.isEmpty()) {
-            return rollback(fw, plan, touched, backup, "verification failed: " + String.join("; ", problems));
+            return rollback(plan, applied, backup, "verification failed: " + String.join("; ", problems));
         }
         PlanOutput.print(ctx.out(), plan, output.format, persisted(after, Json.obj("applied", true, "backup", backup.toString())), command);
         log("applied " + plan.additions().size() + " rule(s), removed " + plan.removals().size() + "; verified");
@@ -249,31 +245,6 @@ final class PlanRunner {
         return extra;
     }
 
-    /** Rules the plan added that are not there, and rules it removed that still are. */
-    private static List<String> missingOrLeft(HostState after, Plan plan) {
-        List<String> out = new ArrayList<>();
-        for (Proposal p : plan.additions()) {
-            Ruleset rs = after.ruleset(p.family());
-            boolean there = rs.chain("filter", p.chain()) != null
-                    && rs.chain("filter", p.chain()).rules().stream().anyMatch(r -> r.text().equals(p.line()));
-            if (!there) {
-                out.add("rule not found after apply: " + p.line());
-            }
-        }
-        for (Removal r : plan.removals()) {
-            Ruleset rs = after.ruleset(r.family());
-            Rule gone = r.rule();
-            if (plan.additions().stream().anyMatch(p -> p.line().equals(gone.text()))) {
-                continue; // a move: the new copy is checked above, its place by misplacedAdditions
-            }
-            if (rs.chain("filter", gone.chain()) != null
-                    && rs.chain("filter", gone.chain()).rules().stream().anyMatch(x -> x.text().equals(gone.text()))) {
-                out.add("rule still present after apply: " + gone.text());
-            }
-        }
-        return out;
-    }
-
     /**
      * Added rules that ended up above the rule they must follow, or above any admin decision in their chain: a
      * position computed at read time was overtaken by another program's insert.
@@ -283,12 +254,12 @@ final class PlanRunner {
         java.util.Set<String> adminChains = new Comparer(after, reference.model(), reference.admin()).adminChains();
         for (Ruleset rs : after.rulesets()) {
             for (Placement.Misplaced m : Placement.misplaced(rs, adminChains)) {
-                if (plan.additions().stream().anyMatch(p -> p.family() == rs.family() && p.line().equals(m.owned().text()))) {
+                if (plan.additions(Backend.IPTABLES).stream().anyMatch(p -> p.family() == rs.family() && p.line().equals(m.owned().text()))) {
                     out.add("rule landed above the admin rule " + m.admin().text() + ": " + m.owned().text());
                 }
             }
         }
-        for (Proposal p : plan.additions()) {
+        for (Proposal p : plan.additions(Backend.IPTABLES)) {
             var chain = after.ruleset(p.family()).chain("filter", p.chain());
             if (p.after() == null || chain == null) {
                 continue;
@@ -312,27 +283,28 @@ final class PlanRunner {
     }
 
     /**
-     * Undoes cnifix's own transaction against the ruleset as it reads now (see {@link Undo}), so whatever another
-     * program changed in the meantime stays; then reads back and says exactly what, if anything, is left.
+     * Undoes cnifix's own transaction in every back end it reached, last first, each against its state as it reads
+     * now (see {@link FirewallDriver#undo}), so whatever another program changed in the meantime stays; then reads
+     * back and says exactly what, if anything, is left.
      */
-    private int rollback(Firewall fw, Plan plan, List<Family> touched, Path backup, String why) {
+    private int rollback(Plan plan, List<FirewallDriver> applied, Path backup, String why) {
         ctx.err().println("cnifix: " + why);
         List<String> left = new ArrayList<>();
-        for (Family f : touched) {
+        for (int i = applied.size() - 1; i >= 0; i--) {
+            FirewallDriver d = applied.get(i);
             try {
-                String undo = Undo.script(plan, f, IptablesSaveParser.parse(fw.dump(f), f));
-                ProcessRunner.Result r = undo == null ? null : fw.applyNoflush(f, undo);
+                ProcessRunner.Result r = d.undo(plan);
                 if (r != null && !r.ok()) {
-                    ctx.err().println("cnifix: undoing failed for " + f + ": " + r.describe());
+                    ctx.err().println("cnifix: undoing failed for " + d.name() + ": " + r.describe());
                 }
-                left.addAll(Undo.left(plan, f, IptablesSaveParser.parse(fw.dump(f), f)));
+                d.left(plan).forEach(l -> left.add(d.name() + ": " + l));
             } catch (RuntimeException e) {
-                left.add(f + ": cannot read the ruleset back to undo (" + e.getMessage() + "); cnifix's change may be in place");
+                left.add(d.name() + ": cannot read the state back to undo (" + e.getMessage() + "); cnifix's change may be in place");
             }
         }
         if (!left.isEmpty()) {
             ctx.err().println("cnifix: ROLLBACK FAILED: the firewall is changed; left: " + String.join("; ", left)
-                    + "; the ruleset before the change is in " + backup);
+                    + "; the state before the change is in " + backup);
             return ExitCodes.ROLLBACK_FAILED;
         }
         ctx.err().println("cnifix: rolled back: cnifix's change is undone, other programs' changes are kept (backup " + backup + ")");

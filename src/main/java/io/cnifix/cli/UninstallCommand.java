@@ -68,7 +68,7 @@ final class UninstallCommand implements Callable<Integer> {
         if (removals.isEmpty()) {
             return List.of();
         }
-        HostState without = host.withRulesets(Proof.edited(host, List.of(), removals));
+        HostState without = Proof.applied(host, List.of(), removals);
         var before = new Comparer(host, reference.model(), reference.admin()).compare();
         var after = new Comparer(without, reference.model(), reference.admin()).compare();
         List<String> out = new ArrayList<>();

@@ -20,12 +20,12 @@ public final class Scripts {
     /** Deletions first (their positions do not matter), then insertions in ascending position. */
     public static String restore(Plan plan, Family family) {
         StringBuilder sb = new StringBuilder("*filter\n");
-        for (Removal r : plan.removals()) {
+        for (Removal r : plan.removals(Backend.IPTABLES)) {
             if (r.family() == family) {
                 sb.append("-D").append(r.rule().text().substring(2)).append('\n');
             }
         }
-        for (Proposal p : plan.additions()) {
+        for (Proposal p : plan.additions(Backend.IPTABLES)) {
             if (p.family() == family) {
                 sb.append("-I ").append(p.chain()).append(' ').append(p.position()).append(' ').append(p.spec()).append('\n');
             }
@@ -35,10 +35,10 @@ public final class Scripts {
 
     public static List<String> commands(Plan plan) {
         List<String> out = new ArrayList<>();
-        for (Removal r : plan.removals()) {
+        for (Removal r : plan.removals(Backend.IPTABLES)) {
             out.add(command(r.family(), "-D" + r.rule().text().substring(2)));
         }
-        for (Proposal p : plan.additions()) {
+        for (Proposal p : plan.additions(Backend.IPTABLES)) {
             out.add(command(p.family(), "-I " + p.chain() + " " + p.position() + " " + p.spec()));
         }
         return out;

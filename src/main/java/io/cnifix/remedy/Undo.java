@@ -20,13 +20,13 @@ public final class Undo {
     public static String script(Plan plan, Family family, Ruleset now) {
         StringBuilder sb = new StringBuilder();
         java.util.Set<String> deleted = new java.util.HashSet<>();
-        for (Proposal p : plan.additions()) {
+        for (Proposal p : plan.additions(Backend.IPTABLES)) {
             if (p.family() == family && present(now, p.chain(), p.line())) {
                 sb.append("-D").append(p.line().substring(2)).append('\n');
                 deleted.add(p.line());
             }
         }
-        for (Removal r : plan.removals()) {
+        for (Removal r : plan.removals(Backend.IPTABLES)) {
             // A move deletes and re-adds the same text: once the new copy is deleted above, the old one must come back.
             boolean stays = present(now, r.rule().chain(), r.rule().text()) && !deleted.contains(r.rule().text());
             if (r.family() != family || stays) {
@@ -47,14 +47,14 @@ public final class Undo {
     /** What of {@code plan} is still in effect on {@code now}: added rules still there, removed rules still gone. */
     public static List<String> left(Plan plan, Family family, Ruleset now) {
         List<String> out = new ArrayList<>();
-        for (Proposal p : plan.additions()) {
+        for (Proposal p : plan.additions(Backend.IPTABLES)) {
             if (p.family() == family && present(now, p.chain(), p.line())) {
                 out.add("added and still there: " + p.line());
             }
         }
-        for (Removal r : plan.removals()) {
+        for (Removal r : plan.removals(Backend.IPTABLES)) {
             if (r.family() == family && now.chain("filter", r.rule().chain()) != null && !present(now, r.rule().chain(), r.rule().text())
-                    && plan.additions().stream().noneMatch(p -> p.line().equals(r.rule().text()))) {
+                    && plan.additions(Backend.IPTABLES).stream().noneMatch(p -> p.line().equals(r.rule().text()))) {
                 out.add("removed and not put back: " + r.rule().text());
             }
         }

@@ -47,6 +47,16 @@ public final class Firewall {
 
     /** Writes the dumps to a new 0600 file per family in {@code dir} (made 0700); returns the v4 path. */
     public Path backup(Path dir, Map<Family, String> dumps) {
+        Map<String, String> bySuffix = new java.util.LinkedHashMap<>();
+        dumps.forEach((f, text) -> bySuffix.put(f == Family.V4 ? ".v4.rules" : ".v6.rules", text));
+        return backupFiles(dir, bySuffix);
+    }
+
+    /**
+     * Writes each back end's saved state to a new 0600 file "cnifix-STAMP" + suffix in {@code dir} (made 0700), all
+     * or none; returns the first path.
+     */
+    public static Path backupFiles(Path dir, Map<String, String> bySuffix) {
         try {
             if (!Files.isDirectory(dir)) {
                 Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
@@ -54,15 +64,15 @@ public final class Firewall {
             String stamp = LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss-SSS"));
             Path first = null;
             List<Path> written = new java.util.ArrayList<>();
-            for (Map.Entry<Family, String> e : dumps.entrySet()) {
-                Path p = dir.resolve("cnifix-" + stamp + (e.getKey() == Family.V4 ? ".v4" : ".v6") + ".rules");
+            for (Map.Entry<String, String> e : bySuffix.entrySet()) {
+                Path p = dir.resolve("cnifix-" + stamp + e.getKey());
                 Files.createFile(p, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
                 written.add(p);
                 try {
                     Files.writeString(p, e.getValue(), StandardCharsets.UTF_8);
                 } catch (IOException full) {
                     // A truncated (or 0-byte) backup is worse than none: it would restore a half ruleset. And half a
-                    // set (v4 without v6) is not the ruleset as it was either: remove everything this call wrote.
+                    // set (v4 without v6) is not the state as it was either: remove everything this call wrote.
                     for (Path w : written) {
                         Files.deleteIfExists(w);
                     }

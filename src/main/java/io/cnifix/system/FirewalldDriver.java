@@ -60,7 +60,7 @@ public final class FirewalldDriver implements FirewallDriver {
     private final Map<String, String> env;
     private final Firewall firewall;
     /** The calls the last successful apply made: an undo reverses exactly these (with the priorities removed rules had). */
-    private final List<Step> applied = new ArrayList<>();
+    private List<Step> applied;
 
     public FirewalldDriver(ProcessRunner runner, Firewall firewall, Map<String, String> env) {
         this.runner = runner;
@@ -208,7 +208,7 @@ public final class FirewalldDriver implements FirewallDriver {
 
     @Override
     public ProcessRunner.Result apply(Plan plan) {
-        applied.clear();
+        applied = new ArrayList<>(); // from here on an undo reverses what this apply made, and nothing else
         List<Step> steps = new ArrayList<>();
         for (boolean permanent : new boolean[] {false, true}) {
             List<Direct> now = rules(permanent);
@@ -332,12 +332,12 @@ public final class FirewalldDriver implements FirewallDriver {
 
     /**
      * What takes the plan back out, against firewalld's configuration as it is now: the reverse of the calls the apply
-     * made (a rule that was there before the apply stays); without a record of them, every owned rule the plan adds
-     * and every rule it removes, in both configurations.
+     * made (a rule that was there before the apply stays; after a failed apply, which undid its own calls, nothing);
+     * when this driver did not apply, every owned rule the plan adds and every rule it removes, in both configurations.
      */
     private List<Step> inverse(Plan plan) {
-        List<Step> made = new ArrayList<>(applied);
-        if (made.isEmpty()) {
+        List<Step> made = new ArrayList<>(applied == null ? List.of() : applied);
+        if (applied == null) {
             for (boolean permanent : new boolean[] {false, true}) {
                 additions(plan).forEach(p -> made.add(new Step(true, permanent, of(p))));
                 removals(plan).forEach(r -> made.add(new Step(false, permanent, of(r))));

@@ -78,7 +78,10 @@ class ConcurrencyIT {
                     while (System.nanoTime() < end) {
                         List<String> a = new ArrayList<>(List.of(cmd, "--apply"));
                         a.addAll(CnifixProcess.stateArgs(Fixtures.ROOT.resolve(FIXTURE), null));
-                        a.addAll(List.of("--backup-dir", tmp.resolve("b").toString(), "--lock-file", tmp.resolve("lock").toString()));
+                        // Four appliers queue on one lock: on a loaded machine a turn can take longer than the default 10 s wait, and
+                        // a lock timeout says nothing of placement or undo, which is what this test is about.
+                        a.addAll(List.of("--backup-dir", tmp.resolve("b").toString(), "--lock-file", tmp.resolve("lock").toString(),
+                                "--wait", "120"));
                         CnifixProcess.Result r = CnifixProcess.run(lab.hostNetns(), Map.of(), a.toArray(String[]::new));
                         assertTrue(r.code() == 0 || r.code() == 4, "seed " + seed + ": " + r);
                         n++;
@@ -121,7 +124,10 @@ class ConcurrencyIT {
             // One last pass with nothing else running: cnifix must end exactly right.
             List<String> a = new ArrayList<>(List.of("suggest", "--apply"));
             a.addAll(CnifixProcess.stateArgs(Fixtures.ROOT.resolve(FIXTURE), null));
-            a.addAll(List.of("--backup-dir", tmp.resolve("b").toString(), "--lock-file", tmp.resolve("lock").toString()));
+            // Four appliers queue on one lock: on a loaded machine a turn can take longer than the default 10 s wait, and
+                        // a lock timeout says nothing of placement or undo, which is what this test is about.
+                        a.addAll(List.of("--backup-dir", tmp.resolve("b").toString(), "--lock-file", tmp.resolve("lock").toString(),
+                                "--wait", "120"));
             CnifixProcess.Result last = CnifixProcess.run(lab.hostNetns(), Map.of(), a.toArray(String[]::new));
             assertEquals(0, last.code(), "seed " + seed + ": " + last);
 
