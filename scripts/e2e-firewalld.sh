@@ -15,7 +15,8 @@
 #   5. `firewall-cmd --reload` WITH cnifix watch running: every opened port answers again, no manual step, and cnifix's
 #      rules are not doubled
 #   6. `status` names the rules' back end "firewalld direct"; `podman rm` + `prune --apply` removes exactly that
-#      container's direct rules, runtime and permanent; `uninstall --apply` removes the rest
+#      container's direct rules, runtime and permanent (and a plain iptables rule of cnifix's, through firewalld's
+#      passthrough); `uninstall --apply` removes the rest
 # The machine's own namespace, nft ruleset, /run/dbus and /etc/firewalld are compared before and after.
 #
 # Usage (root, Debian 12):  scripts/e2e-firewalld.sh [SHAPE...]
@@ -225,13 +226,16 @@ EOF
         fail "status: $(jq -c '[.owned[] | .backend]' "$W/status.json" 2>/dev/null)"
     fi
     local ip=$NFS_IP_web
+    # a plain iptables rule of cnifix's (as a cnifix that did not know firewalld wrote it): not a direct rule, so prune
+    # removes it through firewalld's passthrough
+    ens_in iptables -I FORWARD 1 -d 10.88.0.99/32 -o "$NFS_BRIDGE" -p tcp -m tcp --dport 99 -m comment --comment "cnifix: ghost tcp/9999" -j ACCEPT
     ens_podman rm -f web >/dev/null 2>&1 || ens_docker rm -f web >/dev/null 2>&1 || true
     cnx prune -- prune --apply "${APPLY[@]}"
     local gone_rt gone_pm
     gone_rt=$(diff <(grep -v -- "-d $ip/32 \|-s $ip/32 " "$W/rt1") <(direct) >/dev/null && echo yes || echo no)
     gone_pm=$(diff <(grep -v -- "-d $ip/32 \|-s $ip/32 " "$W/pm1") <(direct p) >/dev/null && echo yes || echo no)
-    if [ "$(rc prune)" = 0 ] && [ "$gone_rt" = yes ] && [ "$gone_pm" = yes ] && ! ipt_owned | grep -q -- "$ip/32"; then
-        pass "prune --apply after podman rm web: exactly web's direct rules are gone, runtime and permanent"
+    if [ "$(rc prune)" = 0 ] && [ "$gone_rt" = yes ] && [ "$gone_pm" = yes ] && ! ipt_owned | grep -q -- "$ip/32\|ghost"; then
+        pass "prune --apply after podman rm web: exactly web's direct rules are gone, runtime and permanent, and the plain one"
     else
         fail "prune --apply: exit $(rc prune), runtime exact: $gone_rt, permanent exact: $gone_pm; $(tail -2 "$W/prune.err" | tr '\n' ' ')"
     fi

@@ -52,8 +52,19 @@ public final class FirewalldDriver implements FirewallDriver {
         }
     }
 
-    /** One firewall-cmd call the apply made, to undo in reverse on failure. */
-    private record Step(boolean add, boolean permanent, Direct rule) {
+    /**
+     * One firewall-cmd call the apply made, to undo in reverse on failure. {@code line}: not null for a plain iptables
+     * rule of cnifix's (written before cnifix knew firewalld, or by hand), which is not a direct rule: removed and put
+     * back (at its old position, {@code rule.priority()}) through firewalld's passthrough, in the runtime only.
+     */
+    private record Step(boolean add, boolean permanent, Direct rule, String line) {
+        Step(boolean add, boolean permanent, Direct rule) {
+            this(add, permanent, rule, null);
+        }
+
+        Step inverse() {
+            return new Step(!add, permanent, rule, line);
+        }
     }
 
     private final ProcessRunner runner;
@@ -216,6 +227,8 @@ public final class FirewalldDriver implements FirewallDriver {
                 Direct there = find(now, of(r));
                 if (there != null && owned(there)) {
                     steps.add(new Step(false, permanent, there));
+                } else if (there == null && !permanent && io.cnifix.remedy.OwnedRule.isOwned(r.rule())) {
+                    steps.add(plain(r));
                 }
             }
             for (Proposal p : additions(plan)) {
@@ -242,7 +255,20 @@ public final class FirewalldDriver implements FirewallDriver {
         return new ProcessRunner.Result(List.of(command(), "(" + steps.size() + " direct rule changes)"), 0, "", "");
     }
 
+    /** Removing a plain iptables rule of cnifix's, which firewalld does not list as a direct rule. */
+    private static Step plain(Removal r) {
+        Direct d = of(r);
+        return new Step(false, false, new Direct(d.ipv(), d.table(), d.chain(), r.rule().number(), d.args()), r.rule().text());
+    }
+
     private ProcessRunner.Result run(Step s) {
+        if (s.line() != null) {
+            List<String> args = new ArrayList<>(List.of("--direct", "--passthrough", s.rule().ipv(), "-t", s.rule().table()));
+            args.addAll(s.add() ? List.of("-I", s.rule().chain(), Integer.toString(Math.max(1, s.rule().priority())))
+                    : List.of("-D", s.rule().chain()));
+            args.addAll(s.rule().args());
+            return call(args);
+        }
         List<String> args = new ArrayList<>();
         if (s.permanent()) {
             args.add("--permanent");
@@ -263,7 +289,7 @@ public final class FirewalldDriver implements FirewallDriver {
         List<String> failed = new ArrayList<>();
         for (int i = done.size() - 1; i >= 0; i--) {
             Step s = done.get(i);
-            ProcessRunner.Result r = run(new Step(!s.add(), s.permanent(), s.rule()));
+            ProcessRunner.Result r = run(s.inverse());
             if (!r.ok()) {
                 failed.add(r.describe());
             }
@@ -307,6 +333,11 @@ public final class FirewalldDriver implements FirewallDriver {
             if (find(runtime, gone) != null || find(permanent, gone) != null) {
                 out.add("direct rule still in firewalld's configuration after apply: " + gone.text());
             }
+            Ruleset rs = after.ruleset(r.family());
+            var chain = rs == null ? null : rs.chain("filter", r.rule().chain());
+            if (chain != null && chain.rules().stream().anyMatch(x -> x.text().equals(r.rule().text()))) {
+                out.add("rule still in iptables after apply: " + r.rule().text());
+            }
         }
         return out;
     }
@@ -348,6 +379,12 @@ public final class FirewalldDriver implements FirewallDriver {
         List<Step> steps = new ArrayList<>();
         for (int i = made.size() - 1; i >= 0; i--) {
             Step s = made.get(i);
+            if (s.line() != null) {
+                if (!inIptables(s.rule().ipv().equals("ipv4") ? Family.V4 : Family.V6, s.rule().chain(), s.line())) {
+                    steps.add(s.inverse());
+                }
+                continue;
+            }
             Direct there = find(s.permanent() ? permanent : runtime, s.rule());
             if (s.add() && there != null && owned(there)) {
                 steps.add(new Step(false, s.permanent(), there));
@@ -358,11 +395,17 @@ public final class FirewalldDriver implements FirewallDriver {
         return steps;
     }
 
+    private boolean inIptables(Family f, String chain, String line) {
+        var c = IptablesSaveParser.parse(firewall.dump(f), f).chain("filter", chain);
+        return c != null && c.rules().stream().anyMatch(r -> r.text().equals(line));
+    }
+
     @Override
     public List<String> left(Plan plan) {
         Set<String> out = new LinkedHashSet<>();
         for (Step s : inverse(plan)) {
-            out.add((s.add() ? "direct rule cnifix removed is still missing from firewalld's " : "direct rule cnifix added is still in firewalld's ")
+            out.add(s.line() != null ? "rule cnifix removed is still missing from iptables: " + s.line()
+                    : (s.add() ? "direct rule cnifix removed is still missing from firewalld's " : "direct rule cnifix added is still in firewalld's ")
                     + (s.permanent() ? "permanent" : "runtime") + " configuration: " + s.rule().text());
         }
         return new ArrayList<>(out);
