@@ -162,6 +162,18 @@ class FirewalldDraftsTest {
     }
 
     @Test
+    void aDirectRuleAboveAnAdminRuleIsReportedWithAdviceThatFitsFirewalld() {
+        HostState h = Fixtures.host("firewalld-drop-netavark", t -> t.replaceFirst("(?m)^(-A FORWARD .*NETAVARK_FORWARD)$",
+                "-A FORWARD " + WEB + "\n-A FORWARD -s 203.0.113.0/24 -j DROP\n$1"));
+        var findings = new Comparer(h, DockerModel.CURRENT, Set.of()).compare().findings().stream()
+                .filter(f -> f.toString().contains("misplaced-rule")).toList();
+        assertEquals(1, findings.size(), findings.toString());
+        assertTrue(findings.get(0).toString().contains("firewalld direct rule") && !findings.get(0).toString().contains("moves it below"),
+                findings.toString());
+        assertTrue(plan(h, true, false).removals().isEmpty(), "no move: firewalld would put the rule back on top");
+    }
+
+    @Test
     void theBuiltInChainIsTheOneTheEngineChainHangsFrom() {
         HostState h = Fixtures.host("firewalld-drop-netavark");
         assertEquals("FORWARD", FirewalldDrafts.builtinOf(h.ruleset(Family.V4), "NETAVARK_FORWARD"));
