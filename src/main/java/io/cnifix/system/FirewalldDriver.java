@@ -246,7 +246,7 @@ public final class FirewalldDriver implements FirewallDriver {
             if (!r.ok()) {
                 List<String> undoFailed = revert(done);
                 return new ProcessRunner.Result(r.command(), r.exitCode() == 0 ? 1 : r.exitCode(), r.stdout(),
-                        r.stderr() + (undoFailed.isEmpty() ? " (the firewall-cmd calls made before it were undone)"
+                        r.stderr().strip() + (undoFailed.isEmpty() ? " (the firewall-cmd calls made before it were undone)"
                                 : " (undoing the calls made before it failed: " + String.join("; ", undoFailed) + ")"));
             }
             done.add(s);
