@@ -34,6 +34,9 @@ final class PlanOutput {
             case "iptables" -> Scripts.commands(plan).forEach(out::println);
             case "firewall-cmd" -> io.cnifix.remedy.FirewalldDrafts.commands(plan).forEach(out::println);
             case "restore" -> {
+                if (plan.touches(io.cnifix.remedy.Backend.FIREWALLD)) {
+                    out.println("# cnifix's firewalld direct rules are not iptables-restore input: see --format firewall-cmd");
+                }
                 boolean both = plan.touches(Family.V4) && plan.touches(Family.V6);
                 for (Family f : Family.values()) {
                     if (plan.touches(f)) {
