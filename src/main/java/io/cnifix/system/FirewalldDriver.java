@@ -240,18 +240,17 @@ public final class FirewalldDriver implements FirewallDriver {
         }
         // runtime first, then permanent: a failure in the permanent part undoes the runtime part too
         steps.sort((a, b) -> Boolean.compare(a.permanent(), b.permanent()));
-        List<Step> done = new ArrayList<>();
         for (Step s : steps) {
+            // recorded before the call: a call that reports failure may still have made its change
+            applied.add(s);
             ProcessRunner.Result r = run(s);
             if (!r.ok()) {
-                List<String> undoFailed = revert(done);
+                List<String> undoFailed = revert(plan);
                 return new ProcessRunner.Result(r.command(), r.exitCode() == 0 ? 1 : r.exitCode(), r.stdout(),
                         r.stderr().strip() + (undoFailed.isEmpty() ? " (the firewall-cmd calls made before it were undone)"
                                 : " (undoing the calls made before it failed: " + String.join("; ", undoFailed) + ")"));
             }
-            done.add(s);
         }
-        applied.addAll(done);
         return new ProcessRunner.Result(List.of(command(), "(" + steps.size() + " direct rule changes)"), 0, "", "");
     }
 
@@ -284,12 +283,15 @@ public final class FirewalldDriver implements FirewallDriver {
         return r;
     }
 
-    /** Undoes {@code done} in reverse; the steps whose undo failed. */
-    private List<String> revert(List<Step> done) {
+    /**
+     * Undoes, in reverse, the calls recorded so far that are in effect now (the failed one included, when it made its
+     * change anyway); the undo calls that failed. The record stays, so a later undo or left() judges again from the
+     * state as it reads then.
+     */
+    private List<String> revert(Plan plan) {
         List<String> failed = new ArrayList<>();
-        for (int i = done.size() - 1; i >= 0; i--) {
-            Step s = done.get(i);
-            ProcessRunner.Result r = run(s.inverse());
+        for (Step s : inverse(plan)) {
+            ProcessRunner.Result r = run(s);
             if (!r.ok()) {
                 failed.add(r.describe());
             }

@@ -62,6 +62,9 @@ class FirewalldDriverProcessTest {
                 else:
                     print("Warning: NOT_ENABLED", file=sys.stderr)
             json.dump(rules, open(f, "w"))
+            if os.path.exists(os.path.join(D, "lie")) and op in ("--add-rule", "--remove-rule"):
+                print("Error: made to fail after the change", file=sys.stderr)
+                sys.exit(1)
             print("success")
             """;
 
@@ -119,6 +122,16 @@ class FirewalldDriverProcessTest {
         assertEquals(List.of(), rules(true));
         assertNull(driver.undo(plan), "the failed apply undid itself: nothing left to undo");
         assertEquals(List.of(), driver.left(plan));
+    }
+
+    @Test
+    void aCallThatMadeItsChangeAndStillFailedIsUndoneToo() throws IOException {
+        Files.writeString(dir.resolve("lie"), ""); // every change is made, then reported as failed (undo calls too)
+        assertFalse(driver.apply(plan).ok());
+        assertEquals(List.of(), rules(false), "the first add took effect although it failed: undone");
+        assertEquals(List.of(), rules(true));
+        driver.undo(plan);
+        assertEquals(List.of(), driver.left(plan), "judged from the state, not from the exit codes");
     }
 
     @Test
