@@ -46,7 +46,7 @@ snapshot() {   # the machine's own network namespace
 }
 
 work=$(mktemp -d /tmp/test-ansible.XXXXXX)
-tag=cfxa$$
+tag=${CNIFIX_NS_TAG:-cfxa}$$
 hosts=(h1 h2 h3)
 declare -A fixture=([h1]=podman4-cni [h2]=podman-netavark [h3]=docker-and-podman)
 cleanup() {

@@ -58,11 +58,12 @@ nfs_short() {
     esac
 }
 
-# nfs_init SHAPE: ens_init with namespaces named nfl-... (the lab's prefix; NFS_PREFIX replaces it)
+# nfs_init SHAPE: ens_init with namespaces named nfl-... (the lab's prefix; NFS_PREFIX overrides it, so that two
+# scripts running at once on one machine keep apart)
 nfs_init() {
-    local id p=${NFS_PREFIX:-nfl}
-    id="$p$(nfs_short "$1")$$"
-    ENS_ENGINE_NS_NAME=$p-eng-$(nfs_short "$1")-$$ ENS_CLIENT_NS_NAME=$p-cli-$(nfs_short "$1")-$$ ens_init "$id"
+    local id px=${NFS_PREFIX:-nfl}
+    id="$px$(nfs_short "$1")$$"
+    ENS_ENGINE_NS_NAME=$px-eng-$(nfs_short "$1")-$$ ENS_CLIENT_NS_NAME=$px-cli-$(nfs_short "$1")-$$ ens_init "$id"
 }
 
 _nfs_run() {   # _nfs_run NAME PUBLISH... -- CMD...

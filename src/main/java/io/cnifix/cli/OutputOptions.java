@@ -5,7 +5,7 @@ import picocli.CommandLine.Option;
 /** Output options every command shares. */
 public final class OutputOptions {
     @Option(names = "--format", paramLabel = "FORMAT", converter = Candidates.Formats.class, completionCandidates = Candidates.Formats.class,
-            description = "Output format: text or json (suggest, prune, reconcile also: iptables, restore).")
+            description = "Output format: text or json (suggest, prune, reconcile also: iptables, restore, nft, firewall-cmd).")
     String format = "text";
 
     @Option(names = {"-q", "--quiet"}, description = "Print only results and errors, no notes.")

@@ -40,7 +40,11 @@ final class PlanOutput {
                             + " iptables change(s): see --format iptables");
                 }
             }
+            case "firewall-cmd" -> io.cnifix.remedy.FirewalldDrafts.commands(plan).forEach(out::println);
             case "restore" -> {
+                if (plan.touches(io.cnifix.remedy.Backend.FIREWALLD)) {
+                    out.println("# cnifix's firewalld direct rules are not iptables-restore input: see --format firewall-cmd");
+                }
                 boolean both = plan.touches(Family.V4) && plan.touches(Family.V6);
                 for (Family f : Family.values()) {
                     if (plan.touches(f)) {
@@ -64,15 +68,21 @@ final class PlanOutput {
             };
             out.println("Nothing to do: " + none + (plan.untouched().isEmpty() ? "." : " (see below)."));
         }
-        for (Proposal p : plan.additions(Backend.IPTABLES)) {
+        for (Proposal p : plan.additions()) {
+            if (p.backend() == Backend.NFT) {
+                continue; // listed by nftText under its table and chain
+            }
             PortMapping m = p.fixes();
-            out.printf("+ %s %s %d: %s%n    opens %s %s/%d to %s:%d; now %s%n", p.family() == Family.V4 ? "iptables" : "ip6tables",
-                    p.chain(), p.position(), p.spec(), m.containerName(), m.protocol(), m.hostPort(), m.containerIp(),
+            out.printf("+ %s %s %d: %s%n    opens %s %s/%d to %s:%d; now %s%n", where(p), p.chain(), p.position(), p.spec(), m.containerName(), m.protocol(), m.hostPort(), m.containerIp(),
                     m.containerPort(), p.why());
         }
         nftText(out, plan);
-        for (Removal r : plan.removals(Backend.IPTABLES)) {
-            out.printf("- %s %s: %s%n    %s%n", r.family() == Family.V4 ? "iptables" : "ip6tables", r.rule().chain(),
+        for (Removal r : plan.removals()) {
+            if (r.backend() == Backend.NFT) {
+                continue; // listed by nftText under its table and chain
+            }
+            out.printf("- %s %s: %s%n    %s%n", (r.backend() == Backend.FIREWALLD ? "firewalld direct "
+                    : "") + (r.family() == Family.V4 ? "iptables" : "ip6tables"), r.rule().chain(),
                     r.rule().text(), r.why());
         }
         for (String u : plan.untouched()) {
@@ -112,13 +122,23 @@ final class PlanOutput {
         };
     }
 
+    /** The back end a proposal is written for, as the text output names it. */
+    private static String where(Proposal p) {
+        return switch (p.backend()) {
+            case FIREWALLD -> "firewalld " + p.table(); // "firewalld direct ipv4 filter FORWARD 100": chain, priority
+            case NFT -> "nft " + p.table();
+            default -> p.family() == Family.V4 ? "iptables" : "ip6tables";
+        };
+    }
+
     static Map<String, Object> json(Plan plan) {
         List<Object> rules = new ArrayList<>();
         for (Proposal p : plan.additions()) {
             PortMapping m = p.fixes();
             rules.add(Json.obj("family", p.family() == Family.V4 ? "ipv4" : "ipv6", "table", p.table(), "chain", p.chain(),
                     "position", p.position(), "rule", p.spec(),
-                    "line", p.backend() == Backend.NFT ? Scripts.nftCommands(new Plan(List.of(p), List.of(), List.of(), List.of())).get(0) : p.line(),
+                    "line", p.backend() == Backend.NFT ? Scripts.nftCommands(new Plan(List.of(p), List.of(), List.of(), List.of())).get(0)
+                            : io.cnifix.remedy.FirewalldDrafts.isDirect(p) ? io.cnifix.remedy.FirewalldDrafts.line(p) : p.line(),
                     "backend", backend(p.backend()),
                     "fixes", Json.obj("container", m.containerName(), "containerId", m.containerId(), "protocol", m.protocol(),
                             "hostIp", m.hostIp() == null ? "" : m.hostIp().toString(), "hostPort", m.hostPort(),

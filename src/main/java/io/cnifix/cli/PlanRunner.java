@@ -94,7 +94,7 @@ final class PlanRunner {
 
     int run(boolean add, boolean prune, String what) {
         command = what;
-        output.requireFormat("text", "json", "iptables", "restore", "nft");
+        output.requireFormat("text", "json", "iptables", "restore", "nft", "firewall-cmd");
         boolean persisting = persist != null && persist.persist;
         if (persisting && !apply.apply) {
             throw new UsageException("--persist needs --apply (it writes the rules the live host has)");

@@ -37,9 +37,9 @@ final class StatusCommand implements Callable<Integer> {
         List<Owned> owned = Ownership.of(host);
         List<io.cnifix.remedy.NftOwnership.Owned> nft = io.cnifix.remedy.NftOwnership.of(host);
         if (output.json()) {
-            ctx.out().println(Json.write(json(owned, nft)));
+            ctx.out().println(Json.write(json(host, owned, nft)));
         } else {
-            text(owned, nft);
+            text(host, owned, nft);
         }
         return ExitCodes.OK;
     }
@@ -65,12 +65,18 @@ final class StatusCommand implements Callable<Integer> {
         return r;
     }
 
-    private static Map<String, Object> json(List<Owned> owned, List<io.cnifix.remedy.NftOwnership.Owned> nft) {
+    /** Where firewalld runs, cnifix's rules in a built-in chain are its direct rules: removed through firewalld. */
+    private static String backend(HostState host, Owned o) {
+        return io.cnifix.remedy.FirewalldDrafts.redirectRemovals(host, List.of(new io.cnifix.remedy.Removal(o.family(), o.rule(), "")))
+                .get(0).backend() == io.cnifix.remedy.Backend.FIREWALLD ? "firewalld direct" : o.backend();
+    }
+
+    private static Map<String, Object> json(HostState host, List<Owned> owned, List<io.cnifix.remedy.NftOwnership.Owned> nft) {
         List<Object> rows = new ArrayList<>();
         for (Owned o : owned) {
             Map<String, Object> r = RuleRefs.rule(o.rule());
             r.put("family", o.family() == io.cnifix.model.Family.V4 ? "ipv4" : "ipv6");
-            r.put("backend", o.backend());
+            r.put("backend", backend(host, o));
             r.put("container", o.container());
             r.put("protocol", o.protocol());
             r.put("hostPort", o.hostPort());
@@ -93,7 +99,7 @@ final class StatusCommand implements Callable<Integer> {
                 "summary", Json.obj("owned", all, "needed", needed, "stale", all - needed));
     }
 
-    private void text(List<Owned> owned, List<io.cnifix.remedy.NftOwnership.Owned> nft) {
+    private void text(HostState host, List<Owned> owned, List<io.cnifix.remedy.NftOwnership.Owned> nft) {
         if (owned.isEmpty() && nft.isEmpty()) {
             ctx.out().println("cnifix has installed no rule on this host.");
             return;
@@ -107,7 +113,7 @@ final class StatusCommand implements Callable<Integer> {
                 o.protocol() == null ? "?" : o.protocol() + "/" + o.hostPort(),
                 opens,
                 o.rule().table() + " " + o.rule().chain() + " #" + o.rule().number(),
-                o.backend(),
+                backend(host, o),
                 o.needed() ? "needed" : "not needed: " + o.whyStale()});
         }
         for (io.cnifix.remedy.NftOwnership.Owned o : nft) {

@@ -120,8 +120,9 @@ public final class Ownership {
 
     /** Removing every rule cnifix owns: what {@code uninstall} applies. */
     public static List<Removal> removeAll(HostState host) {
-        return of(host).stream().map(o -> new Removal(o.family(), o.rule(), "uninstall: remove every rule cnifix added"
-                + (o.needed() ? " (it opens " + describe(o.serves().get(0)) + ")" : ""))).toList();
+        return FirewalldDrafts.redirectRemovals(host, of(host).stream().map(o -> new Removal(o.family(), o.rule(),
+                "uninstall: remove every rule cnifix added" + (o.needed() ? " (it opens " + describe(o.serves().get(0)) + ")" : "")))
+                .toList());
     }
 
     /** cnifix's own filter rules that no published mapping needs now: what {@code prune} removes. */

@@ -60,7 +60,7 @@ public final class Planner {
 
     public Plan plan(boolean add, boolean prune) {
         Comparer comparer = new Comparer(host, model, extraAdmin);
-        List<Removal> moves = add ? misplaced(comparer.adminChains()) : List.of();
+        List<Removal> moves = add ? FirewalldDrafts.movable(host, misplaced(comparer.adminChains())) : List.of();
         if (!moves.isEmpty()) {
             // A move is a delete and a fresh insert in one transaction: plan as if the misplaced rules were gone.
             List<Ruleset> without = new ArrayList<>();
@@ -85,6 +85,8 @@ public final class Planner {
         if (add && replyDrafts(additions, removals, drafts, untouched)) {
             additions = withNft(position(drafts, removals));
         }
+        additions = FirewalldDrafts.redirect(host, additions);
+        untouched.addAll(FirewalldDrafts.options(host, additions));
         List<String> problems = additions.isEmpty() && removals.isEmpty() ? List.of()
                 : new Proof(host, model, extraAdmin).check(before, additions, removals);
         return new Plan(additions, removals, untouched, problems);
@@ -103,8 +105,7 @@ public final class Planner {
                 return;
             }
             case MISSING_DNAT -> {
-                untouched.add(label + ": " + p.why() + " (an ACCEPT cannot fix that: the engine's DNAT rules are missing;"
-                        + " restart the container or run 'podman network reload')");
+                untouched.add(label + ": " + p.why() + " (an ACCEPT cannot fix that: the engine must write its DNAT again)");
                 return;
             }
             case UNKNOWN -> {
@@ -121,6 +122,11 @@ public final class Planner {
         SourceGroup gap = p.sources().stream()
                 .filter(g -> (g.outcome().equals("drop") || g.outcome().equals("reject")) && !g.admin())
                 .findFirst().orElse(null);
+        String byFirewalld = gap == null ? null : FirewalldDrafts.rejectedByFirewalld(gap.decidedBy(), m, p.bridge());
+        if (byFirewalld != null) {
+            untouched.add(label + ": " + byFirewalld);
+            return;
+        }
         if (gap == null || p.bridge() == null) {
             untouched.add(label + ": " + p.why() + (p.bridge() == null ? " (the container's bridge is not known)" : ""));
             return;
@@ -386,7 +392,7 @@ public final class Planner {
 
     /** cnifix's own rules that open an address and port no published mapping has now. */
     private List<Removal> stale() {
-        List<Removal> out = new ArrayList<>(Ownership.stale(host));
+        List<Removal> out = new ArrayList<>(FirewalldDrafts.redirectRemovals(host, Ownership.stale(host)));
         out.addAll(NftOwnership.stale(host));
         return out;
     }

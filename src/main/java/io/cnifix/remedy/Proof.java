@@ -41,7 +41,8 @@ public final class Proof {
      * parsed back as the kernel would list them; nftables and firewalld changes by their back end's editor.
      */
     public static HostState applied(HostState host, List<Proposal> additions, List<Removal> removals) {
-        return NftDrafts.apply(host.withRulesets(edited(host, additions, removals)), additions, removals);
+        return FirewalldDrafts.apply(NftDrafts.apply(host.withRulesets(edited(host, additions, removals)), additions, removals),
+                additions, removals);
     }
 
     /** The host's iptables rulesets with the plan's iptables part applied, rendered and parsed back. */

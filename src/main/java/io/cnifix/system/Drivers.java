@@ -16,6 +16,7 @@ public final class Drivers {
 
     public static List<FirewallDriver> all(ProcessRunner runner, Duration wait, Map<String, String> env) {
         Firewall fw = new Firewall(runner, wait, env);
-        return List.of(new IptablesDriver(Family.V4, fw), new IptablesDriver(Family.V6, fw), new NftDriver(runner, env));
+        return List.of(new IptablesDriver(Family.V4, fw), new IptablesDriver(Family.V6, fw), new NftDriver(runner, env),
+                new FirewalldDriver(runner, fw, env));
     }
 }

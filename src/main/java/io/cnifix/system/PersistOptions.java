@@ -41,13 +41,19 @@ public final class PersistOptions {
     /** "/" on a host; tests point it at a directory standing for it. */
     Path root = Path.of("/");
 
+    /** What --persist names as written where firewalld runs: the apply made every direct rule permanent too. */
+    public static final String FIREWALLD_PERMANENT = "firewalld's permanent direct rules (/etc/firewalld/direct.xml)";
+
     /**
-     * Before anything changes: the IPv4 file must exist, be a rules file with a filter table, and be writable; with
-     * --persist-nft-file (an nftables host) it is checked only when it exists.
+     * Before anything changes: the IPv4 file must exist, be a rules file with a filter table, and be writable. Checked
+     * in {@link #precheck} (which knows the host): where firewalld runs, its permanent configuration is the persistence.
      */
     public void check() {
+    }
+
+    private void checkFiles() {
         if (nftFileOption != null && !Files.exists(file)) {
-            return;
+            return; // an nftables-only host: the iptables rules file is needed only when it exists
         }
         PersistFile.check(file);
         if (Files.exists(file6)) {
@@ -60,6 +66,10 @@ public final class PersistOptions {
      * and runs restore --test on it; throws (exit 3, naming the file) when it would not load.
      */
     public void precheck(HostState planned, ProcessRunner runner) {
+        if (io.cnifix.remedy.FirewalldDrafts.runs(planned)) {
+            return; // firewalld: cnifix's rules are its direct rules, kept in its permanent configuration
+        }
+        checkFiles();
         for (Ruleset rs : planned.rulesets()) {
             Path target = rs.family() == Family.V4 ? file : file6;
             if (Files.exists(target)) {
@@ -84,6 +94,11 @@ public final class PersistOptions {
                         + (np.bootConfig() == null ? "/etc/nftables.conf (Debian) or /etc/sysconfig/nftables.conf (RHEL)" : np.bootConfig())
                         + ": " + np.includeLine());
             }
+        }
+        if (io.cnifix.remedy.FirewalldDrafts.runs(live)) {
+            // iptables-services does not load its file next to firewalld; the apply wrote every rule permanent already
+            changed.add(FIREWALLD_PERMANENT);
+            return changed;
         }
         for (Ruleset rs : live.rulesets()) {
             Path target = rs.family() == Family.V4 ? file : file6;

@@ -49,6 +49,9 @@ class GoldenTest {
                 new Case("suggest-restore", "suggest", "--snapshot", fixture, "--format", "restore"),
                 new Case("prune", "prune", "--snapshot", fixture),
                 new Case("reconcile-dry-run", "reconcile", "--dry-run", "--snapshot", fixture)));
+        if (java.nio.file.Files.isDirectory(Path.of(fixture, "firewalld"))) {
+            out.add(new Case("suggest-firewall-cmd", "suggest", "--snapshot", fixture, "--format", "firewall-cmd"));
+        }
         JsonObject diff = JsonParser.parseString(CliTest.run("diff", "--snapshot", fixture, "--format", "json").out()).getAsJsonObject();
         for (var p : diff.getAsJsonArray("ports")) {
             JsonObject port = p.getAsJsonObject();

@@ -225,7 +225,7 @@ public final class Comparer {
                 sources.add(group((String) e.getKey().get(0), (Boolean) e.getKey().get(1), part, v.outside));
             }
         }
-        return SourceWording.namingUnknown(summarize(m, bridge, sources), g -> traceOf(m, g));
+        return DnatRestore.named(host, SourceWording.namingUnknown(summarize(m, bridge, sources), g -> traceOf(m, g)));
     }
 
     /**

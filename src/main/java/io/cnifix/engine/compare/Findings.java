@@ -43,10 +43,15 @@ final class Findings {
             if (!host.matchFacts().assumeHistory()) {
                 assumedHistory(rs, out);
             }
+            boolean firewalld = host.nftTables().stream().anyMatch(t -> t.label().equals("inet firewalld"));
             for (Placement.Misplaced m : Placement.misplaced(rs, adminChains)) {
+                // firewalld puts every direct rule above the rules it did not add: cnifix cannot move its own below
+                boolean direct = firewalld && List.of("FORWARD", "INPUT", "OUTPUT").contains(m.owned().chain());
                 out.add(new Finding(MISPLACED, "filter", m.owned().chain(), m.owned(), "cnifix's rule sits above the admin rule "
                         + m.admin().source() + ":" + m.admin().line() + " (" + m.admin().text() + "), so that admin rule no longer"
-                        + " decides its packets; `cnifix suggest --apply` moves it below"));
+                        + " decides its packets; " + (direct ? "it is a firewalld direct rule, which firewalld keeps above every rule"
+                        + " it did not add: make the admin's rule a direct rule of a priority below 100, or remove cnifix's"
+                        + " (`cnifix uninstall --apply`)" : "`cnifix suggest --apply` moves it below")));
             }
         }
         return out;
