@@ -9,6 +9,10 @@
 #   parse        100,000 rules: cnifix diff --offline --rules FILE (parse and build, no ports) vs
 #                iptables-restore --test FILE (in a throw-away network namespace): wall and memory
 #   size         the 2,000-container host (10,000 ports, 100,000 rules) vs the seed diff; twice that vs once
+#   nft          (issue 10) the same 2,000-container host with its 10,000 ports forwarded by netavark's nftables
+#                driver (inet netavark, 40,000 nft rules) vs the iptables host
+#   parse, size and nft run cnifix as users do: the launcher (scripts/cnifix) with its flags and AppCDS archive.
+#   Every pair also prints the ratio of median CPU time (user+sys), steadier than wall on a shared machine.
 #   apply        1,000 rules in one iptables-restore vs 1,000 iptables -I calls (in a network namespace)
 #   podman       (root, with podman) in namespaces (scripts/lib/engines-netns.sh): a hooked
 #                `podman run -d -p` vs a hook-less one, and with `cnifix watch` running, how long after
@@ -24,7 +28,7 @@ repo=$PWD
 ROUNDS=${1:-7}
 BIG_ROUNDS=$(( ROUNDS / 2 + 1 ))
 SEED=fixtures/centos7-podman-cni
-FLAGS=(-XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xshare:auto)   # the launcher's (scripts/cnifix)
+FLAGS=(-XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xshare:auto -Xms32m -Xmn16m)   # the launcher's (scripts/cnifix)
 
 command -v /usr/bin/time >/dev/null 2>&1 || [ -x /usr/bin/time ] || {
     [ "$(id -u)" = 0 ] || { echo "bench: /usr/bin/time is missing (apt-get install time)" >&2; exit 3; }
@@ -43,22 +47,23 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-want() { case " ${BENCH_SECTIONS:-startup admin parse size apply podman} " in *" $1 "*) return 0 ;; *) return 1 ;; esac; }
+want() { case " ${BENCH_SECTIONS:-startup admin parse size nft apply podman} " in *" $1 "*) return 0 ;; *) return 1 ;; esac; }
 load() { cut -d' ' -f1-3 /proc/loadavg; }
 echo "machine: $(nproc) cores, $(free -g | awk '/^Mem:/ {print $2}') GiB, $(java -version 2>&1 | head -1), load before: $(load)"
 
 # ---------------------------------------------------------------------------------------------------------------
 # interleaved measurement
 
-# sample NAME CMD...: one run of CMD; appends "wall_s maxrss_kb" to $out/NAME.samples
+# sample NAME CMD...: one run of CMD; appends "wall_s maxrss_kb cpu_s" (cpu: user+sys) to $out/NAME.samples
 sample() {
     local name=$1; shift
-    /usr/bin/time -f '%e %M' -o "$out/$name.one" "$@" >/dev/null 2>&1 || true
-    tail -1 "$out/$name.one" >> "$out/$name.samples"
+    /usr/bin/time -f '%e %M %U %S' -o "$out/$name.one" "$@" >/dev/null 2>&1 || true
+    tail -1 "$out/$name.one" | awk '{print $1, $2, $3 + $4}' >> "$out/$name.samples"
 }
 median() { sort -n | awk '{a[NR]=$1} END {if (NR == 0) print "nan"; else if (NR % 2) print a[(NR+1)/2]; else print (a[NR/2]+a[NR/2+1])/2}'; }
 wall_of() { awk '{print $1}' "$out/$1.samples" | median; }
 rss_of() { awk '{print $2}' "$out/$1.samples" | median; }
+cpu_of() { awk '{print $3}' "$out/$1.samples" | median; }
 
 # pair LABEL ROUNDS A-NAME "A-CMD" B-NAME "B-CMD": interleaved; prints the ratio A/B of median walls and RSS
 pair() {
@@ -68,24 +73,25 @@ pair() {
         if [ $((r % 2)) = 1 ]; then eval "sample $an $ac"; eval "sample $bn $bc"
         else eval "sample $bn $bc"; eval "sample $an $ac"; fi
     done
-    local aw bw ar br
-    aw=$(wall_of "$an") bw=$(wall_of "$bn") ar=$(rss_of "$an") br=$(rss_of "$bn")
-    printf '%-58s %5.2fx wall (%.2f s vs %.2f s), %4.2fx max RSS (%d vs %d MiB), %d rounds\n' "$label" \
+    local aw bw ar br ac bc
+    aw=$(wall_of "$an") bw=$(wall_of "$bn") ar=$(rss_of "$an") br=$(rss_of "$bn") ac=$(cpu_of "$an") bc=$(cpu_of "$bn")
+    printf '%-58s %5.2fx wall (%.2f s vs %.2f s), %4.2fx CPU (%.2f s vs %.2f s), %4.2fx max RSS (%d vs %d MiB), %d rounds\n' "$label" \
         "$(awk -v a="$aw" -v b="$bw" 'BEGIN{print (b > 0) ? a/b : 0}')" "$aw" "$bw" \
+        "$(awk -v a="$ac" -v b="$bc" 'BEGIN{print (b > 0) ? a/b : 0}')" "$ac" "$bc" \
         "$(awk -v a="$ar" -v b="$br" 'BEGIN{print (b > 0) ? a/b : 0}')" "$((${ar%.*} / 1024))" "$((${br%.*} / 1024))" "$rounds"
 }
 
 # ---------------------------------------------------------------------------------------------------------------
 # start-up
 
+scripts/cnifix-cds "$out/cnifix.jsa" target/cnifix.jar >/dev/null
+WITH="env CNIFIX_CDS_ARCHIVE=$out/cnifix.jsa scripts/cnifix"
+WITHOUT="env CNIFIX_CDS_ARCHIVE=$out/none.jsa scripts/cnifix"
 if want startup; then
 mkdir -p "$out/hello"
 printf 'public class Hello { public static void main(String[] a) { System.out.println("hello"); } }\n' > "$out/hello/Hello.java"
 javac -d "$out/hello" "$out/hello/Hello.java"
-scripts/cnifix-cds "$out/cnifix.jsa" target/cnifix.jar >/dev/null
 HELLO="java ${FLAGS[*]} -cp $out/hello Hello"
-WITH="env CNIFIX_CDS_ARCHIVE=$out/cnifix.jsa scripts/cnifix"
-WITHOUT="env CNIFIX_CDS_ARCHIVE=$out/none.jsa scripts/cnifix"
 echo "-- start-up (target: --version at most 2.5x, diff of the seed snapshot at most 3x the hello-world)"
 pair "cnifix --version / hello-world (AppCDS archive)" "$ROUNDS" version "$WITH --version" hello "$HELLO"
 pair "cnifix --version / hello-world (no archive)" "$ROUNDS" version0 "$WITHOUT --version" hello "$HELLO"
@@ -101,16 +107,17 @@ echo "-- admin chain (target: judging N '-s X/32 -j DROP' rules linear or better
 java -Xmx1g -cp "$CP" io.cnifix.bench.AdminChainBench fixtures/centos7-podman-cni
 fi
 
-if want parse || want size; then
+if want parse || want size || want nft; then
 java -cp "$CP" io.cnifix.bench.SyntheticHost "$out/x1" 2000 5 100000 >/dev/null
-java -cp "$CP" io.cnifix.bench.SyntheticHost "$out/x2" 4000 5 200000 >/dev/null
+! want size || java -cp "$CP" io.cnifix.bench.SyntheticHost "$out/x2" 4000 5 200000 >/dev/null
+! want nft || java -cp "$CP" io.cnifix.bench.SyntheticHost "$out/x1nft" 2000 5 100000 nft >/dev/null
 RULES=$out/x1/iptables-save.txt
 if want parse; then
 echo "-- parse (target: 100,000 rules at most 1.0x iptables-restore --test wall, at most 1.5x its memory)"
 if [ "$(id -u)" = 0 ] && command -v iptables-restore >/dev/null; then
     ip netns add "$NS"
     pair "parse 100,000 rules: cnifix / iptables-restore --test" "$BIG_ROUNDS" \
-        parse "java ${FLAGS[*]} -Xmx1g -jar target/cnifix.jar diff --offline --rules $RULES --format json" \
+        parse "$WITH diff --offline --rules $RULES --format json" \
         restore "ip netns exec $NS iptables-restore --test $RULES"
 else
     echo "parse: needs root and iptables-restore (skipped)"
@@ -118,10 +125,15 @@ fi
 fi
 if want size; then
 echo "-- size (target: the 2,000-container host at most 6x the seed diff; doubling at most 2.1x)"
-pair "diff 2,000 containers / seed diff" "$BIG_ROUNDS" big "java ${FLAGS[*]} -Xmx1g -jar target/cnifix.jar diff --snapshot $out/x1" \
-    seedj "java ${FLAGS[*]} -jar target/cnifix.jar diff --snapshot $SEED"
-pair "diff 4,000 containers / 2,000 containers" "$BIG_ROUNDS" big2 "java ${FLAGS[*]} -Xmx2g -jar target/cnifix.jar diff --snapshot $out/x2" \
-    big1 "java ${FLAGS[*]} -Xmx1g -jar target/cnifix.jar diff --snapshot $out/x1"
+pair "diff 2,000 containers / seed diff" "$BIG_ROUNDS" big "$WITH diff --snapshot $out/x1" \
+    seedj "$WITH diff --snapshot $SEED"
+pair "diff 4,000 containers / 2,000 containers" "$BIG_ROUNDS" big2 "$WITH diff --snapshot $out/x2" \
+    big1 "$WITH diff --snapshot $out/x1"
+fi
+if want nft; then
+echo "-- nft (issue 10 target: 10,000 ports under netavark's nftables driver diff as fast as under iptables)"
+pair "diff 2,000 containers: netavark nft host / iptables host" "$BIG_ROUNDS" nfthost "$WITH diff --snapshot $out/x1nft" \
+    iptHost "$WITH diff --snapshot $out/x1"
 fi
 fi
 

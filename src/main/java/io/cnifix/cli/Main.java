@@ -40,6 +40,12 @@ public class Main implements Callable<Integer> {
     boolean debug;
 
     public static void main(String[] args) {
+        // `cnifix --version` alone answers before picocli is touched: picocli's classes are old class files that the
+        // AppCDS archive cannot hold, and loading them is most of a bare version query's time. Same text, same exit.
+        if (args.length == 1 && (args[0].equals("--version") || args[0].equals("-V"))) {
+            System.out.println(versionLine());
+            System.exit(ExitCodes.OK);
+        }
         System.exit(run(args, new CliContext(System.in, System.out, System.err, System.getenv(), new ProcessRunner())));
     }
 
@@ -118,11 +124,16 @@ public class Main implements Callable<Integer> {
         }
     }
 
+    /** "cnifix VERSION" from the jar's manifest ("dev" when run from classes). */
+    static String versionLine() {
+        String v = Main.class.getPackage().getImplementationVersion();
+        return "cnifix " + (v == null ? "dev" : v);
+    }
+
     static final class Version implements CommandLine.IVersionProvider {
         @Override
         public String[] getVersion() {
-            String v = Main.class.getPackage().getImplementationVersion();
-            return new String[] {"cnifix " + (v == null ? "dev" : v)};
+            return new String[] {versionLine()};
         }
     }
 }

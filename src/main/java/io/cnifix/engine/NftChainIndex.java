@@ -14,6 +14,9 @@ import java.util.Map;
  * For long nft chains (netavark's one DNAT rule per published port): the rules that can match a packet of one
  * protocol and destination port. A rule is skipped only when a leading {@code tcp/udp/th dport == N} (or a set of
  * such ports) test, met before anything the rule does, excludes the packet; evaluating it would have said no.
+ * Address tests against a literal address or prefix may come first ({@code ip saddr 10.88.0.0/16 tcp dport N}, the
+ * two SETMARK rules netavark writes per port): they always evaluate to yes or no, never to an unknown that would
+ * fork the trace, so the port test still decides alone that the rule cannot match.
  */
 final class NftChainIndex {
     static final int MIN_RULES = 32;
@@ -34,7 +37,7 @@ final class NftChainIndex {
 
     private boolean guard(NftRule r, int index) {
         for (NftStmt s : r.statements()) {
-            if (s instanceof NftStmt.Passive) {
+            if (s instanceof NftStmt.Passive || isAddressTest(s)) {
                 continue;
             }
             if (!(s instanceof NftStmt.Match m) || !(m.left() instanceof NftExpr.Payload p) || !p.field().equals("dport")
@@ -53,6 +56,30 @@ final class NftChainIndex {
                 byPort.computeIfAbsent(p.protocol(), k -> new HashMap<>()).computeIfAbsent(port, k -> new ArrayList<>()).add(index);
             }
             return true;
+        }
+        return false;
+    }
+
+    /** {@code ip|ip6 saddr|daddr ==|!= ADDRESS|PREFIX}, with a constant that parses: never unknown for a packet. */
+    private static boolean isAddressTest(NftStmt s) {
+        if (!(s instanceof NftStmt.Match m) || !(m.left() instanceof NftExpr.Payload p)
+                || !(p.protocol().equals("ip") || p.protocol().equals("ip6"))
+                || !(p.field().equals("saddr") || p.field().equals("daddr"))
+                || !("==".equals(m.op()) || "!=".equals(m.op()))) {
+            return false;
+        }
+        try {
+            if (m.right() instanceof NftExpr.Prefix x) {
+                io.cnifix.model.Cidr.parse(x.address() + "/" + x.length());
+                return true;
+            }
+            if (m.right() instanceof NftExpr.Value v && v.value() instanceof String text) {
+                // an address of the other family would compare as unknown
+                return io.cnifix.model.IpAddress.parse(text).family()
+                        == (p.protocol().equals("ip") ? io.cnifix.model.Family.V4 : io.cnifix.model.Family.V6);
+            }
+        } catch (RuntimeException notAnAddress) {
+            return false;
         }
         return false;
     }

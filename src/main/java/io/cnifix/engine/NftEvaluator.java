@@ -40,6 +40,12 @@ final class NftEvaluator {
     }
 
     private final HostNet net;
+    /**
+     * Address and prefix constants of the rules, parsed once: a host with thousands of ports has thousands of rules
+     * that compare against the same few constants, once per traced packet. Shared by the threads judging ports.
+     */
+    private final Map<NftExpr, Object> parsed = new java.util.concurrent.ConcurrentHashMap<>();
+    private static final Object NOT_AN_ADDRESS = new Object();
 
     NftEvaluator(HostNet net) {
         this.net = net;
@@ -339,12 +345,17 @@ final class NftEvaluator {
             if (!(v instanceof IpAddress ip)) {
                 return Tri.UNKNOWN;
             }
-            try {
-                Cidr c = Cidr.parse(p.address() + "/" + p.length());
-                return Tri.of(c.family() == ip.family() && c.contains(ip));
-            } catch (RuntimeException x) {
+            Object c = parsed.computeIfAbsent(p, k -> {
+                try {
+                    return Cidr.parse(p.address() + "/" + p.length());
+                } catch (RuntimeException x) {
+                    return NOT_AN_ADDRESS;
+                }
+            });
+            if (!(c instanceof Cidr cidr)) {
                 return Tri.UNKNOWN;
             }
+            return Tri.of(cidr.family() == ip.family() && cidr.contains(ip));
         }
         if (e instanceof NftExpr.Value c) {
             if (v instanceof String s && c.value() instanceof String pattern) {
@@ -373,17 +384,22 @@ final class NftEvaluator {
     }
 
     /** v compared with a constant; Integer.MIN_VALUE when they cannot be compared. */
-    private static int compare(Object v, NftExpr e) {
+    private int compare(Object v, NftExpr e) {
         if (!(e instanceof NftExpr.Value c)) {
             return Integer.MIN_VALUE;
         }
         if (v instanceof IpAddress ip) {
-            try {
-                IpAddress o = IpAddress.parse(c.text());
-                return o.family() != ip.family() ? Integer.MIN_VALUE : Integer.signum(ip.compareTo(o));
-            } catch (RuntimeException x) {
+            Object parsedAddress = parsed.computeIfAbsent(c, k -> {
+                try {
+                    return IpAddress.parse(c.text());
+                } catch (RuntimeException x) {
+                    return NOT_AN_ADDRESS;
+                }
+            });
+            if (!(parsedAddress instanceof IpAddress o)) {
                 return Integer.MIN_VALUE;
             }
+            return o.family() != ip.family() ? Integer.MIN_VALUE : Integer.signum(ip.compareTo(o));
         }
         if (v instanceof Long n) {
             Long o = c.value() instanceof Long l ? l : number(c.text());

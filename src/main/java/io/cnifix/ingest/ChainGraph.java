@@ -8,6 +8,7 @@ import io.cnifix.model.Target;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -41,36 +42,53 @@ public final class ChainGraph {
         }
     }
 
-    /** Depth-first without recursion (a long chain of chains must not overflow the stack); a grey target is a loop. */
+    /**
+     * Depth-first without recursion (a long chain of chains must not overflow the stack); a grey target is a loop.
+     * The stack holds chains and the index of the next rule in each, so a rule costs no lookup unless it jumps.
+     */
     private static void walk(String file, Table table, String start, Map<String, Integer> colour) {
-        Deque<String> chains = new ArrayDeque<>();
-        Deque<Integer> next = new ArrayDeque<>();
-        chains.push(start);
-        next.push(0);
+        Deque<Chain> chains = new ArrayDeque<>();
+        int[] next = new int[8];
+        Chain first = table.chain(start);
         colour.put(start, GREY);
+        if (first == null) {
+            colour.put(start, BLACK);
+            return;
+        }
+        chains.push(first);
         while (!chains.isEmpty()) {
-            Chain c = table.chain(chains.peek());
-            int i = next.pop();
-            if (c == null || i >= c.rules().size()) {
-                colour.put(chains.pop(), BLACK);
+            Chain c = chains.peek();
+            int depth = chains.size() - 1;
+            List<Rule> rules = c.rules();
+            int i = next[depth];
+            Chain into = null;
+            while (i < rules.size() && into == null) {
+                Rule r = rules.get(i++);
+                String to = target(r);
+                Chain target = to == null ? null : table.chain(to);
+                if (target == null) {
+                    continue;
+                }
+                int seen = colour.getOrDefault(to, WHITE);
+                if (seen == GREY) {
+                    throw new InputException(file, r.line(), "loop: " + c.name() + (r.target() instanceof Target.Goto ? " goes to " : " jumps to ")
+                            + to + ", which leads back to " + c.name() + " in table " + table.name() + " (iptables-restore refuses loops)");
+                }
+                if (seen == WHITE) {
+                    colour.put(to, GREY);
+                    into = target;
+                }
+            }
+            next[depth] = i;
+            if (into == null) {
+                colour.put(chains.pop().name(), BLACK);
                 continue;
             }
-            next.push(i + 1);
-            Rule r = c.rules().get(i);
-            String to = target(r);
-            if (to == null || table.chain(to) == null) {
-                continue;
+            if (depth + 1 == next.length) {
+                next = java.util.Arrays.copyOf(next, next.length * 2);
             }
-            int seen = colour.getOrDefault(to, WHITE);
-            if (seen == GREY) {
-                throw new InputException(file, r.line(), "loop: " + c.name() + (r.target() instanceof Target.Goto ? " goes to " : " jumps to ")
-                        + to + ", which leads back to " + c.name() + " in table " + table.name() + " (iptables-restore refuses loops)");
-            }
-            if (seen == WHITE) {
-                colour.put(to, GREY);
-                chains.push(to);
-                next.push(0);
-            }
+            next[depth + 1] = 0;
+            chains.push(into);
         }
     }
 

@@ -89,6 +89,8 @@ public final class IptablesSaveParser {
         private int tableLine;
         private final Map<String, String> policies = new LinkedHashMap<>();
         private final Map<String, List<Rule>> rules = new HashMap<>();
+        /** One string per distinct word (see RuleTokens.split): the model keeps chain and target names per rule. */
+        private final Map<String, String> words = new HashMap<>();
 
         State(String file, Family family, NameTables names) {
             this.file = file;
@@ -231,7 +233,7 @@ public final class IptablesSaveParser {
 
         private void rule(String line, int lineNo) {
             needTable(lineNo, "rule");
-            RuleTokens tokens = RuleTokens.split(line, file, lineNo);
+            RuleTokens tokens = RuleTokens.split(line, file, lineNo, words);
             if (tokens.size() < 2 || !(tokens.values.get(0).equals("-A") || tokens.values.get(0).equals("--append"))) {
                 throw error(lineNo, "expected '-A CHAIN ...', got '" + abbreviate(line) + "'");
             }

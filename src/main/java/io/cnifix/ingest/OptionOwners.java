@@ -76,8 +76,11 @@ final class OptionOwners {
         return Set.copyOf(u);
     }
 
-    /** One option word with its "!" before it and its values after it. */
-    private record Unit(List<Integer> positions, String option) {
+    /** One option word with its "!" before it and its values after it: token positions {@code from} to {@code to}-1. */
+    private record Unit(int from, int to, String option) {
+        int size() {
+            return to - from;
+        }
     }
 
     /** A run of units the parser reads together: one global option, a -m module, or the target. */
@@ -105,20 +108,20 @@ final class OptionOwners {
         for (Unit u : units) {
             String o = u.option();
             if (o.equals("-m") || o.equals("--match")) {
-                Segment s = new Segment(u.positions().size() > 1 ? t.values.get(u.positions().get(1)) : "", null);
+                Segment s = new Segment(u.size() > 1 ? t.values.get(u.from() + 1) : "", null);
                 s.units.add(u);
                 segments.add(s);
                 continue;
             }
             if (o.equals("-j") || o.equals("--jump") || o.equals("-g") || o.equals("--goto")) {
-                String name = u.positions().size() > 1 ? t.values.get(u.positions().get(1)) : "";
+                String name = u.size() > 1 ? t.values.get(u.from() + 1) : "";
                 target = new Segment(null, chains.contains(name) ? "ACCEPT" : name);
                 target.units.add(u);
                 segments.add(target);
                 continue;
             }
             if (o.equals("-p") || o.equals("--protocol")) {
-                protocol = u.positions().size() > 1 ? t.values.get(u.positions().get(u.positions().size() - 1)) : null;
+                protocol = u.size() > 1 ? t.values.get(u.to() - 1) : null;
             }
             Segment owner = owner(o, segments, target, protocol);
             if (owner == null) {
@@ -142,7 +145,9 @@ final class OptionOwners {
         List<Integer> out = new ArrayList<>();
         for (Segment s : segments) {
             for (Unit u : s.units) {
-                out.addAll(u.positions());
+                for (int p = u.from(); p < u.to(); p++) {
+                    out.add(p);
+                }
             }
         }
         return out;
@@ -181,20 +186,20 @@ final class OptionOwners {
         List<Unit> out = new ArrayList<>();
         int i = start;
         while (i < t.size()) {
-            List<Integer> pos = new ArrayList<>();
+            int from = i;
             if (t.raws.get(i).equals("!")) {
-                pos.add(i++);
+                i++;
                 if (i >= t.size()) {
-                    out.add(new Unit(pos, "!"));
+                    out.add(new Unit(from, i, "!"));
                     break;
                 }
             }
             String option = t.values.get(i);
-            pos.add(i++);
+            i++;
             while (i < t.size() && !isOptionStart(t, i)) {
-                pos.add(i++);
+                i++;
             }
-            out.add(new Unit(pos, option));
+            out.add(new Unit(from, i, option));
         }
         return out;
     }

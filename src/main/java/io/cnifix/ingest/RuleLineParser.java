@@ -52,7 +52,7 @@ final class RuleLineParser {
     private RuleTokens oldNegation(RuleTokens t, int start) {
         List<Integer> order = null;
         for (int i = start; i + 2 < t.size(); i++) {
-            if (OLD_NEGATABLE.contains(t.values.get(i)) && t.raws.get(i + 1).equals("!")
+            if (t.raws.get(i + 1).equals("!") && OLD_NEGATABLE.contains(t.values.get(i))
                     && !OptionOwners.isOptionStart(t, i + 2)) {
                 if (order == null) {
                     order = new ArrayList<>();
@@ -134,7 +134,7 @@ final class RuleLineParser {
                 case "-m", "--match" -> {
                     noNegation(negated, w);
                     String module = value();
-                    if (!module.matches("[A-Za-z0-9_]+")) {
+                    if (!moduleName(module)) {
                         throw error("bad match module name '" + module + "'");
                     }
                     matches.add(new ModuleParser(this, module).parse());
@@ -146,7 +146,7 @@ final class RuleLineParser {
                     }
                     targetSeen = true;
                     String name = value();
-                    if (name.isEmpty() || !name.matches("[^\\s\"'!]+")) {
+                    if (!targetName(name)) {
                         throw error("bad target or chain name '" + name + "' after " + w);
                     }
                     int argsStart = pos;
@@ -183,6 +183,28 @@ final class RuleLineParser {
                 }
             }
         }
+    }
+
+    /** [A-Za-z0-9_]+ (by hand: a regex per rule was a tenth of parsing a big dump). */
+    private static boolean moduleName(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_')) {
+                return false;
+            }
+        }
+        return !s.isEmpty();
+    }
+
+    /** [^\s"'!]+ : no blank (as regex \s: space, tab, newline, vertical tab, form feed, return), quote or '!'. */
+    private static boolean targetName(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c == ' ' || c == '\t' || c == '\n' || c == 0x0B || c == '\f' || c == '\r' || c == '"' || c == '\'' || c == '!') {
+                return false;
+            }
+        }
+        return !s.isEmpty();
     }
 
     private void noNegation(boolean negated, String w) {

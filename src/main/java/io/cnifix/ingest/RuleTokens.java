@@ -2,6 +2,7 @@ package io.cnifix.ingest;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Splits one iptables-save line into words the way iptables-restore does: blanks separate, double quotes
@@ -13,10 +14,19 @@ public final class RuleTokens {
     final List<String> raws = new ArrayList<>();
 
     static RuleTokens split(String line, String file, int lineNo) {
+        return split(line, file, lineNo, null);
+    }
+
+    /**
+     * With {@code words}, a word that is not a number or an address is shared with every equal word split with the
+     * same map: a big dump repeats a few hundred distinct option names, chain names and targets a million times,
+     * and the model keeps some of them per rule.
+     */
+    static RuleTokens split(String line, String file, int lineNo, Map<String, String> words) {
         RuleTokens t = new RuleTokens();
         int n = line.length();
         int i = 0;
-        StringBuilder value = new StringBuilder();
+        StringBuilder value = null;
         while (i < n) {
             char c = line.charAt(i);
             if (c == ' ' || c == '\t') {
@@ -24,7 +34,21 @@ public final class RuleTokens {
                 continue;
             }
             int start = i;
+            // most words have no quote: their value is their raw text, one string for both
+            while (i < n && (c = line.charAt(i)) != ' ' && c != '\t' && c != '"') {
+                i++;
+            }
+            if (i == n || c != '"') {
+                String word = share(line.substring(start, i), words);
+                t.values.add(word);
+                t.raws.add(word);
+                continue;
+            }
+            if (value == null) {
+                value = new StringBuilder();
+            }
             value.setLength(0);
+            value.append(line, start, i);
             char quote = 0;
             while (i < n) {
                 c = line.charAt(i);
@@ -54,10 +78,23 @@ public final class RuleTokens {
             if (quote != 0) {
                 throw new InputException(file, lineNo, "unterminated quote starting at column " + (start + 1));
             }
-            t.values.add(value.toString());
+            t.values.add(share(value.toString(), words));
             t.raws.add(line.substring(start, i));
         }
         return t;
+    }
+
+    private static String share(String word, Map<String, String> words) {
+        if (words == null || word.isEmpty() || word.length() > 64) {
+            return word;
+        }
+        char c = word.charAt(0);
+        if (c == '-' || (c >= '0' && c <= '9') || word.indexOf(':') >= 0) {
+            // options are read, not kept; addresses, ports and counters are many distinct values, each used once
+            return word;
+        }
+        String had = words.putIfAbsent(word, word);
+        return had == null ? word : had;
     }
 
     /** The words of a rule as iptables-restore would split them (quotes removed, escapes resolved). */

@@ -3,6 +3,8 @@ package io.cnifix.cli;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
 
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -67,6 +69,20 @@ class MainTest {
         CliTest.Run h = run("help", "diff");
         assertEquals(0, h.code());
         assertTrue(h.out().startsWith("Usage: cnifix diff"), h.out());
+    }
+
+    /** main answers a bare --version before picocli; as a real process it says what picocli says, and exits 0. */
+    @Test
+    void theVersionShortcutInMainSaysWhatPicocliSays() throws Exception {
+        String picocli = run("--version").out();
+        for (String flag : new String[] {"--version", "-V"}) {
+            Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                    "-cp", System.getProperty("java.class.path"), Main.class.getName(), flag)
+                    .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertEquals(0, p.waitFor(), flag);
+            assertEquals(picocli, out, flag);
+        }
     }
 
     @Test

@@ -18,7 +18,9 @@ import org.junit.jupiter.api.Test;
 /**
  * A long nft chain (one rule per published port, as netavark writes it) is searched through its port index when
  * the caller speaks for one destination port; the outcome must be the one a full walk gives, for every port and
- * protocol, with guards that are single ports, sets, "th", and rules without a guard between them.
+ * protocol, with guards that are single ports, sets, "th", guards after address tests (netavark's SETMARK rules:
+ * {@code ip saddr 10.88.0.0/16 tcp dport N}; a prefix that holds the client, an address that does not, an ip6
+ * address an IPv4 packet does not have), and rules without a guard between them.
  */
 class NftChainIndexTest {
     private static final HostNet NET = new HostNet(List.of(new HostAddress("eth0", IpAddress.parse("198.51.100.1"), 24)),
@@ -38,7 +40,10 @@ class NftChainIndexTest {
             String proto = i % 3 == 0 ? "udp" : i % 3 == 1 ? "tcp" : "th";
             String right = i % 7 == 0 ? "{\"set\": [" + port + ", " + (port + 100) + "]}" : Integer.toString(port);
             String match = "{\"match\": {\"op\": \"==\", \"left\": {\"payload\": {\"protocol\": \"" + proto + "\", \"field\": \"dport\"}}, \"right\": " + right + "}}";
-            items.add(rule(h++, "dn", "{\"counter\": null}, " + match + ", {\"dnat\": {\"family\": \"ip\", \"addr\": \"10.88.0." + (2 + i) + "\", \"port\": 80}}"));
+            String[] before = {"", "{\"match\": {\"op\": \"==\", \"left\": {\"payload\": {\"protocol\": \"ip\", \"field\": \"saddr\"}}, \"right\": {\"prefix\": {\"addr\": \"203.0.113.0\", \"len\": 24}}}}, ",
+                    "{\"match\": {\"op\": \"==\", \"left\": {\"payload\": {\"protocol\": \"ip\", \"field\": \"saddr\"}}, \"right\": \"127.0.0.1\"}}, ",
+                    "{\"match\": {\"op\": \"!=\", \"left\": {\"payload\": {\"protocol\": \"ip6\", \"field\": \"saddr\"}}, \"right\": \"::1\"}}, "};
+            items.add(rule(h++, "dn", "{\"counter\": null}, " + before[i % 4] + match + ", {\"dnat\": {\"family\": \"ip\", \"addr\": \"10.88.0." + (2 + i) + "\", \"port\": 80}}"));
             if (i % 10 == 5) {
                 // Unguarded: marks every packet; must never be skipped.
                 items.add(rule(h++, "dn", "{\"mangle\": {\"key\": {\"meta\": {\"key\": \"mark\"}}, \"value\": " + i + "}}"));
@@ -63,6 +68,10 @@ class NftChainIndexTest {
             }
         }
         assertEquals(360, compared);
+        // every DNAT rule is guarded by its port, address tests or not: only the 6 mark rules are walked for any port
+        NftChainIndex ix = new NftChainIndex(nft.get(0).chain("dn"));
+        assertEquals(6, ix.candidates(6, true, 1).length);
+        assertEquals(7, ix.candidates(6, true, 8001).length);
     }
 
     private static String rule(int handle, String chain, String expr) {

@@ -87,10 +87,13 @@ public final class Comparer {
             this.admin = new AdminRules(rules, adminChains);
             this.outsideSources = new SourceSet(outside.sources);
             var nft = simulator.nftRules();
-            this.throughHostPort = new Splits(outsideSources, false, false, rules, nft, host.nftTables(), net);
-            this.direct = new Splits(outsideSources, true, false, rules, nft, host.nftTables(), net);
-            this.replies = new Splits(outsideSources, false, true, rules, nft, host.nftTables(), net);
-            this.directReplies = new Splits(outsideSources, true, true, rules, nft, host.nftTables(), net);
+            // The splits serve only the judging of published ports (and their exposures), and each walks every rule:
+            // a host without any published port, however many rules it has, builds none.
+            boolean ports = !host.mappings().isEmpty();
+            this.throughHostPort = ports ? new Splits(outsideSources, false, false, rules, nft, host.nftTables(), net) : null;
+            this.direct = ports ? new Splits(outsideSources, true, false, rules, nft, host.nftTables(), net) : null;
+            this.replies = ports ? new Splits(outsideSources, false, true, rules, nft, host.nftTables(), net) : null;
+            this.directReplies = ports ? new Splits(outsideSources, true, true, rules, nft, host.nftTables(), net) : null;
         }
     }
 
