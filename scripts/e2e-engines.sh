@@ -43,45 +43,7 @@ done
 
 [ "$(id -u)" = 0 ] || { echo "e2e-engines.sh: run as root" >&2; exit 1; }
 
-JAR=$repo/target/cnifix.jar
-PASSED=0 FAILED=0 SCN=setup
-T0=$(date +%s)
-
-say()  { printf '%s\n' "$*"; }
-pass() { PASSED=$((PASSED + 1)); say "PASS [$SCN] $*"; }
-fail() { FAILED=$((FAILED + 1)); say "FAIL [$SCN] $*"; }
-step() { say "---- [$SCN] $*"; }
-# check DESC CMD...: PASS when CMD succeeds
-check() { local d=$1; shift; if "$@" >/dev/null 2>&1; then pass "$d"; else fail "$d"; fi; }
-# jcheck DESC FILE JQ-EXPR: PASS when the expression is true on the JSON file
-jcheck() {
-    local d=$1 f=$2 e=$3
-    if jq -e "$e" "$f" >/dev/null 2>&1; then pass "$d"; else fail "$d   (jq: $e)"; fi
-}
-# eq DESC EXPECTED ACTUAL
-eq() { if [ "$2" = "$3" ]; then pass "$1 ($3)"; else fail "$1: expected '$2', got '$3'"; fi; }
-
-# ---------------------------------------------------------------------------------------------------------------
-# packages and the jar
-
-install_extra() {
-    local missing=() p
-    for p in jq openjdk-17-jre-headless; do
-        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
-    done
-    [ ${#missing[@]} -eq 0 ] && return 0
-    say "installing: ${missing[*]}"
-    if [ "$ENS_APT_UPDATED" != 1 ]; then DEBIAN_FRONTEND=noninteractive apt-get update -qq; ENS_APT_UPDATED=1; fi
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-}
-
-build_jar() {
-    if [ -f "$JAR" ] && [ -z "$(find "$repo/src/main" "$repo/pom.xml" -newer "$JAR" -type f -print -quit)" ]; then
-        return 0
-    fi
-    say "building $JAR"
-    (cd "$repo" && mvn -B -ntp -q package -DskipTests)
-}
+. "$here/lib/e2e-common.sh"   # the jar, PASS/FAIL, check/jcheck/eq, install_extra, build_jar
 
 # ---------------------------------------------------------------------------------------------------------------
 # running cnifix live in the engine namespace

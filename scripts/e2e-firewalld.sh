@@ -43,21 +43,8 @@ done
 [ ${#shapes[@]} -gt 0 ] || shapes=(firewalld-drop-netavark)
 PROBE_TIMEOUT=${PROBE_TIMEOUT:-2}
 
-JAR=$repo/target/cnifix.jar
-PASSED=0 FAILED=0 SCN=setup
-T0=$(date +%s)
-say()  { printf '%s\n' "$*"; }
-pass() { PASSED=$((PASSED + 1)); say "PASS [$SCN] $*"; }
-fail() { FAILED=$((FAILED + 1)); say "FAIL [$SCN] $*"; }
-step() { say "---- [$SCN] $*"; }
+. "$here/lib/e2e-common.sh"
 
-build_jar() {
-    if [ -f "$JAR" ] && [ -z "$(find "$repo/src/main" "$repo/pom.xml" -newer "$JAR" -type f -print -quit)" ]; then
-        return 0
-    fi
-    say "building $JAR"
-    (cd "$repo" && mvn -B -ntp -o -q package -DskipTests) || (cd "$repo" && mvn -B -ntp -q package -DskipTests)
-}
 
 # cnx NAME [VAR=VALUE...] -- ARGS...: cnifix in the engine ns -> $W/NAME (stdout), .err, .rc
 cnx() {

@@ -47,25 +47,13 @@ done
 
 [ "$(id -u)" = 0 ] || { echo "e2e-ipv6.sh: run as root" >&2; exit 1; }
 
-JAR=$repo/target/cnifix.jar
-PASSED=0 FAILED=0 SCN=setup
-T0=$(date +%s)
+. "$here/lib/e2e-common.sh"
 ENGINE6=fd00:6e::1 CLIENT6=fd00:6e::2
 BASE=/tmp/wv6-$$   # short: podman refuses a runroot path over 50 characters
 mkdir -m 700 "$BASE"
 export ENS_STATE_BASE=$BASE
 [ "${WV6_KEEP:-0}" = 1 ] && export ENS_KEEP_STATE=1
 
-say()  { printf '%s\n' "$*"; }
-pass() { PASSED=$((PASSED + 1)); say "PASS [$SCN] $*"; }
-fail() { FAILED=$((FAILED + 1)); say "FAIL [$SCN] $*"; }
-step() { say "---- [$SCN] $*"; }
-check() { local d=$1; shift; if "$@" >/dev/null 2>&1; then pass "$d"; else fail "$d"; fi; }
-jcheck() {
-    local d=$1 f=$2 e=$3
-    if jq -e "$e" "$f" >/dev/null 2>&1; then pass "$d"; else fail "$d   (jq: $e)"; fi
-}
-eq() { if [ "$2" = "$3" ]; then pass "$1 ($3)"; else fail "$1: expected '$2', got '$3'"; fi; }
 # probe_is DESC EXPECTED ACTUAL: like eq; EXPECTED "not-200" accepts anything but an answer
 probe_is() {
     if [ "$2" = not-200 ]; then
@@ -73,24 +61,6 @@ probe_is() {
     else eq "$1" "$2" "$3"; fi
 }
 
-install_extra() {
-    local missing=() p
-    for p in jq openjdk-17-jre-headless; do
-        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
-    done
-    [ ${#missing[@]} -eq 0 ] && return 0
-    say "installing: ${missing[*]}"
-    if [ "$ENS_APT_UPDATED" != 1 ]; then DEBIAN_FRONTEND=noninteractive apt-get update -qq; ENS_APT_UPDATED=1; fi
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-}
-
-build_jar() {
-    if [ -f "$JAR" ] && [ -z "$(find "$repo/src/main" "$repo/pom.xml" -newer "$JAR" -type f -print -quit)" ]; then
-        return 0
-    fi
-    say "building $JAR"
-    (cd "$repo" && mvn -B -ntp -q package -DskipTests)
-}
 
 CNX_OPTS=()
 W=
