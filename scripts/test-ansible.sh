@@ -47,11 +47,11 @@ snapshot() {   # the machine's own network namespace
 
 work=$(mktemp -d /tmp/test-ansible.XXXXXX)
 tag=${CNIFIX_NS_TAG:-cfxa}$$
-hosts=(h1 h2 h3)
-declare -A fixture=([h1]=podman4-cni [h2]=podman-netavark [h3]=docker-and-podman)
+hosts=(h1 h2 h3 h4)
+declare -A fixture=([h1]=podman4-cni [h2]=podman-netavark [h3]=docker-and-podman [h4]=admin-nft-netavark)
 cleanup() {
     local rc=$? h
-    for h in "${hosts[@]}" boot; do
+    for h in "${hosts[@]}" boot nboot; do
         ip netns delete "$tag-$h" 2>/dev/null || true
     done
     if [ -f "$work/root-before" ]; then
@@ -76,6 +76,12 @@ for h in "${hosts[@]}"; do
     ip netns exec "$tag-$h" iptables-restore < "fixtures/${fixture[$h]}/iptables-save.txt"
     mkdir -p "$work/$h"
 done
+# host 4: netavark's nftables table and the admin's own inet filter (forward policy drop), as the fixture shows them;
+# its boot configuration is the admin's table, which the role extends by one include line
+ip netns exec "$tag-h4" nft -f fixtures/admin-nft-netavark/ruleset.nft
+ip netns exec "$tag-h4" nft -f fixtures/admin-nft-netavark/admin.nft
+cp fixtures/admin-nft-netavark/admin.nft "$work/h4/nftables.conf"
+cp "$work/h4/nftables.conf" "$work/h4/nftables.conf.orig"
 # host 1 persists into a copy of the file iptables-services installs on RHEL
 cat > "$work/h1/sysconfig-iptables" <<'EOF'
 # sample configuration for iptables service
@@ -119,7 +125,12 @@ cp "$work/h1/sysconfig-iptables" "$work/h1/sysconfig-iptables.orig"
         # the launcher finds /usr/share/cnifix/cnifix.jar; under a prefix it is told where the jar is
         echo "          cnifix_command: [ip, netns, exec, $tag-$h, env, CNIFIX_JAR=$work/$h/root/usr/share/cnifix/cnifix.jar, $work/$h/root/usr/bin/cnifix]"
         echo "          cnifix_state_args: [--ports, $f/ports, --networks, $f/networks, --addresses, $f/ip-address.json, --routes, $f/ip-route.json]"
-        if [ "$h" = h1 ]; then
+        if [ "$h" = h4 ]; then
+            echo "          cnifix_persist: true"
+            echo "          cnifix_persist_nft_file: $work/h4/nftables.d/cnifix.nft"
+            echo "          cnifix_nft_include_in: $work/h4/nftables.conf"
+            echo "          cnifix_apply_args: [--backup-dir, $work/$h/backups, --lock-file, $work/$h/lock]"
+        elif [ "$h" = h1 ]; then
             echo "          cnifix_persist: true"
             echo "          cnifix_apply_args: [--backup-dir, $work/$h/backups, --lock-file, $work/$h/lock, --persist-file, $work/h1/sysconfig-iptables, --persist-file6, $work/h1/none]"
         else
@@ -175,7 +186,10 @@ play() {   # play NAME ARGS...: runs the playbook, JSON result in $work/NAME.jso
     echo $rc
 }
 stat() { jq -r --arg h "$1" --arg k "$2" '.stats[$h][$k] // 0' "$work/$3.json"; }
-rules_of() { ip netns exec "$tag-$1" iptables-save -t filter | grep -v '^#' | sed 's/\[[0-9]*:[0-9]*\]//'; }
+rules_of() {   # iptables' filter table and the admin's own nft table, where there is one
+    ip netns exec "$tag-$1" iptables-save -t filter | grep -v '^#' | sed 's/\[[0-9]*:[0-9]*\]//'
+    ip netns exec "$tag-$1" nft -s list table inet filter 2>/dev/null || true
+}
 all_changed() { local h; for h in "${hosts[@]}"; do [ "$(stat "$h" changed "$1")" -ge 1 ] || return 1; done; }
 none_changed() { local h; for h in "${hosts[@]}"; do [ "$(stat "$h" changed "$1")" = 0 ] || return 1; done; }
 no_failures() { local h; for h in "${hosts[@]}"; do [ "$(stat "$h" failures "$1")" = 0 ] && [ "$(stat "$h" unreachable "$1")" = 0 ] || return 1; done; }
@@ -221,6 +235,16 @@ check "h1: the boot file loads with a full iptables-restore (as at boot)" \
     sh -c "ip netns exec '$tag-boot' iptables-restore < '$work/h1/sysconfig-iptables'"
 check "h1: ... and puts cnifix's rules in place" \
     sh -c "ip netns exec '$tag-boot' iptables-save -t filter | grep -q -- '--comment \"cnifix: web tcp/8080\"'"
+
+check "h4: cnifix's rules are nft rules in the admin's inet filter forward" \
+    sh -c "ip netns exec '$tag-h4' nft list chain inet filter forward | grep -q 'comment \"cnifix: web tcp/8080\"'"
+check "h4: cnifix's nft file holds its block" grep -qx '# BEGIN cnifix' "$work/h4/nftables.d/cnifix.nft"
+check "h4: the admin's nftables config gained exactly the include line" \
+    sh -c "diff '$work/h4/nftables.conf.orig' '$work/h4/nftables.conf' | grep '^[<>]' | tr -d '\n' | grep -qx '> include \"$work/h4/nftables.d/cnifix.nft\"'"
+ip netns add "$tag-nboot"
+check "h4: the admin's config loads as at boot (nft -f) and brings cnifix's rules with it" \
+    sh -c "ip netns exec '$tag-nboot' nft -f '$work/h4/nftables.conf' && ip netns exec '$tag-nboot' nft list chain inet filter forward | grep -q 'cnifix: web tcp/8080'"
+ip netns del "$tag-nboot"
 
 # 4. idempotent
 rc=$(play apply2 -e cnifix_apply=true)
