@@ -30,7 +30,7 @@ final class Splits {
         }
     }
 
-    private final Map<Rule, OfRule> cache = new IdentityHashMap<>();
+    private final Map<Rule, OfRule> cache;
     /** Per nft constant, its prefixes that can hold an outside source. */
     private final Map<NftExpr, List<Cidr>> outsideCidrs = new java.util.HashMap<>();
     private final SourceSet outside;
@@ -62,6 +62,13 @@ final class Splits {
         this.reply = reply;
         this.net = net;
         this.reversePath = net == null || reply ? List.of() : net.reversePathCuts();
+        int size = nft.size();
+        for (var t : rules.tables().values()) {
+            for (var c : t.chains().values()) {
+                size += c.rules().size();
+            }
+        }
+        this.cache = new IdentityHashMap<>(size); // sized once: a netavark host puts 40,000 nft rules here
         for (var t : rules.tables().values()) {
             for (var c : t.chains().values()) {
                 for (Rule r : c.rules()) {

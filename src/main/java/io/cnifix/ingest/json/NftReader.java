@@ -105,6 +105,7 @@ public final class NftReader {
     }
 
     private final Map<String, Builder> tables = new LinkedHashMap<>();
+    private Builder last;
     /** One copy of each text and each leaf expression: 40,000 rules repeat the same few names and fields. */
     private final Map<String, String> strings = new HashMap<>();
     private final Map<NftExpr, NftExpr> leaves = new HashMap<>();
@@ -165,10 +166,15 @@ public final class NftReader {
         return out;
     }
 
-    private static Builder table(Map<String, Builder> tables, String family, String name) {
+    private Builder table(Map<String, Builder> tables, String family, String name) {
         String f = orElse(family, "?");
         String n = orElse(name, "?");
-        return tables.computeIfAbsent(f + " " + n, k -> new Builder(f, n));
+        // Nearly every item names the table the previous one did: no "family name" key built for each of them.
+        if (last != null && last.family.equals(f) && last.name.equals(n)) {
+            return last;
+        }
+        last = tables.computeIfAbsent(f + " " + n, k -> new Builder(f, n));
+        return last;
     }
 
     private static final class Builder {
