@@ -82,6 +82,14 @@ final class JsonDoc {
         return r;
     }
 
+    /**
+     * The next value of {@code r} as a tree, without the line bookkeeping: for readers that stream a large
+     * document one part at a time and report no shape errors by line (see NftReader).
+     */
+    static JsonElement value(JsonReader r) throws IOException {
+        return build(r, null);
+    }
+
     private static JsonElement build(JsonReader r, Map<JsonElement, Integer> tokens) throws IOException {
         Deque<JsonElement> open = new ArrayDeque<>();
         Deque<String> names = new ArrayDeque<>();
@@ -123,7 +131,7 @@ final class JsonDoc {
                 }
                 default -> throw new IOException("unexpected end of input");
             }
-            if (value != JsonNull.INSTANCE) {
+            if (tokens != null && value != JsonNull.INSTANCE) {
                 tokens.put(value, ordinal);
             }
             JsonElement parent = open.peek();

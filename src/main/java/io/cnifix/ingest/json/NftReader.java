@@ -4,6 +4,9 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonPrimitive;
+import com.google.gson.Strictness;
+import com.google.gson.stream.JsonReader;
+import com.google.gson.stream.JsonToken;
 import io.cnifix.ingest.InputText;
 import io.cnifix.model.nft.NftChain;
 import io.cnifix.model.nft.NftExpr;
@@ -12,7 +15,10 @@ import io.cnifix.model.nft.NftSet;
 import io.cnifix.model.nft.NftStmt;
 import io.cnifix.model.nft.NftTable;
 
+import java.io.IOException;
+import java.io.StringReader;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -31,70 +37,144 @@ public final class NftReader {
     }
 
     public static List<NftTable> read(InputText in) {
+        try {
+            List<NftTable> streamed = streamed(in);
+            if (streamed != null) {
+                return streamed;
+            }
+        } catch (IOException | RuntimeException e) {
+            // Malformed or unusual input: the tree reader below says what is wrong, with the line, as it always has.
+        }
+        return readTree(in);
+    }
+
+    /**
+     * Reads the document as one tree before converting it. Kept for input the streaming reader does not take
+     * (syntax errors, an odd top level), so that errors and results are exactly what they have always been.
+     */
+    static List<NftTable> readTree(InputText in) {
         JsonDoc doc = JsonDoc.parse(in);
         if (!doc.root.isJsonObject() || !doc.root.getAsJsonObject().has("nftables")) {
             throw doc.error(doc.root, "not nft -j list ruleset output (expected an object with \"nftables\")");
         }
         JsonArray items = doc.array(doc.root.getAsJsonObject().get("nftables"), "nftables");
-        Map<String, Builder> tables = new LinkedHashMap<>();
+        NftReader reader = new NftReader();
         for (JsonElement e : items) {
-            if (!e.isJsonObject()) {
+            reader.item(e);
+        }
+        return reader.tables(in.name());
+    }
+
+    /**
+     * Converts the ruleset one item of the "nftables" array at a time, so that only one item's JSON tree is
+     * alive at once: a host with 10,000 published ports has 40,000 rules, and a tree of the whole dump (with
+     * the line bookkeeping JsonDoc keeps) held ten times the JSON's size and made the run mostly garbage
+     * collection. Returns null, without a verdict, for anything but the plain shape {@code {"nftables": [...]}}.
+     */
+    static List<NftTable> streamed(InputText in) throws IOException {
+        String content = in.content() == null ? "" : in.content();
+        String text = content.startsWith("\uFEFF") ? content.substring(1) : content;
+        JsonReader r = new JsonReader(new StringReader(text));
+        r.setStrictness(Strictness.STRICT);
+        if (text.isBlank() || r.peek() != JsonToken.BEGIN_OBJECT) {
+            return null;
+        }
+        r.beginObject();
+        NftReader reader = null;
+        while (r.hasNext()) {
+            String name = r.nextName();
+            if (!name.equals("nftables")) {
+                JsonDoc.value(r); // read (and so checked) like the tree reader does, then dropped
                 continue;
             }
-            JsonObject item = e.getAsJsonObject();
-            if (item.has("table") && item.get("table").isJsonObject()) {
-                JsonObject t = item.getAsJsonObject("table");
-                table(tables, str(t, "family"), str(t, "name"));
-            } else if (item.has("chain") && item.get("chain").isJsonObject()) {
-                JsonObject c = item.getAsJsonObject("chain");
-                Builder b = table(tables, str(c, "family"), str(c, "table"));
-                String name = str(c, "name");
-                NftChain.Base base = null;
-                if (c.has("hook")) {
-                    Integer prio = priority(c.get("prio"));
-                    base = new NftChain.Base(orElse(str(c, "type"), "filter"), str(c, "hook"), prio == null ? 0 : prio,
-                            orElse(str(c, "policy"), "accept"));
-                }
-                ChainBuilder cb = b.chains.computeIfAbsent(name, k -> new ChainBuilder());
-                cb.base = base;
-            } else if ((item.has("set") || item.has("map")) && item.get(item.has("set") ? "set" : "map").isJsonObject()) {
-                JsonObject s = item.getAsJsonObject(item.has("set") ? "set" : "map");
-                Builder b = table(tables, str(s, "family"), str(s, "table"));
-                b.sets.add(set(s));
-            } else if (item.has("rule") && item.get("rule").isJsonObject()) {
-                JsonObject r = item.getAsJsonObject("rule");
-                String family = str(r, "family");
-                String tableName = str(r, "table");
-                Builder b = table(tables, family, tableName);
-                String chain = str(r, "chain");
-                JsonElement handle = r.get("handle");
-                long h = handle != null && handle.isJsonPrimitive() && handle.getAsJsonPrimitive().isNumber() ? handle.getAsLong() : 0;
-                List<NftStmt> stmts = new ArrayList<>();
-                JsonElement expr = r.get("expr");
-                if (expr != null && expr.isJsonArray()) {
-                    for (JsonElement s : expr.getAsJsonArray()) {
-                        stmts.add(statement(s));
-                    }
-                }
-                b.chains.computeIfAbsent(chain, k -> new ChainBuilder()).rules
-                        .add(new NftRule(family, tableName, chain, h, stmts, str(r, "comment")));
+            if (reader != null || r.peek() != JsonToken.BEGIN_ARRAY) {
+                return null; // a repeated key (the tree keeps the last) or not an array: the tree reader decides
             }
+            reader = new NftReader();
+            r.beginArray();
+            while (r.hasNext()) {
+                reader.item(JsonDoc.value(r));
+            }
+            r.endArray();
         }
+        r.endObject();
+        if (reader == null || r.peek() != JsonToken.END_DOCUMENT) {
+            return null;
+        }
+        return reader.tables(in.name());
+    }
+
+    private final Map<String, Builder> tables = new LinkedHashMap<>();
+    private Builder last;
+    /** One copy of each text and each leaf expression: 40,000 rules repeat the same few names and fields. */
+    private final Map<String, String> strings = new HashMap<>();
+    private final Map<NftExpr, NftExpr> leaves = new HashMap<>();
+
+    private void item(JsonElement e) {
+        if (!e.isJsonObject()) {
+            return;
+        }
+        JsonObject item = e.getAsJsonObject();
+        if (item.has("table") && item.get("table").isJsonObject()) {
+            JsonObject t = item.getAsJsonObject("table");
+            table(tables, str(t, "family"), str(t, "name"));
+        } else if (item.has("chain") && item.get("chain").isJsonObject()) {
+            JsonObject c = item.getAsJsonObject("chain");
+            Builder b = table(tables, str(c, "family"), str(c, "table"));
+            String name = str(c, "name");
+            NftChain.Base base = null;
+            if (c.has("hook")) {
+                Integer prio = priority(c.get("prio"));
+                base = new NftChain.Base(orElse(str(c, "type"), "filter"), str(c, "hook"), prio == null ? 0 : prio,
+                        orElse(str(c, "policy"), "accept"));
+            }
+            ChainBuilder cb = b.chains.computeIfAbsent(name, k -> new ChainBuilder());
+            cb.base = base;
+        } else if ((item.has("set") || item.has("map")) && item.get(item.has("set") ? "set" : "map").isJsonObject()) {
+            JsonObject s = item.getAsJsonObject(item.has("set") ? "set" : "map");
+            Builder b = table(tables, str(s, "family"), str(s, "table"));
+            b.sets.add(set(s));
+        } else if (item.has("rule") && item.get("rule").isJsonObject()) {
+            JsonObject r = item.getAsJsonObject("rule");
+            String family = str(r, "family");
+            String tableName = str(r, "table");
+            Builder b = table(tables, family, tableName);
+            String chain = str(r, "chain");
+            JsonElement handle = r.get("handle");
+            long h = handle != null && handle.isJsonPrimitive() && handle.getAsJsonPrimitive().isNumber() ? handle.getAsLong() : 0;
+            List<NftStmt> stmts = new ArrayList<>();
+            JsonElement expr = r.get("expr");
+            if (expr != null && expr.isJsonArray()) {
+                for (JsonElement s : expr.getAsJsonArray()) {
+                    stmts.add(statement(s));
+                }
+            }
+            b.chains.computeIfAbsent(chain, k -> new ChainBuilder()).rules
+                    .add(new NftRule(family, tableName, chain, h, stmts, str(r, "comment")));
+        }
+    }
+
+    private List<NftTable> tables(String source) {
         List<NftTable> out = new ArrayList<>();
         for (Builder b : tables.values()) {
             List<NftChain> chains = new ArrayList<>();
             for (Map.Entry<String, ChainBuilder> c : b.chains.entrySet()) {
                 chains.add(new NftChain(c.getKey(), c.getValue().base, c.getValue().rules));
             }
-            out.add(new NftTable(b.family, b.name, chains, b.sets, in.name()));
+            out.add(new NftTable(b.family, b.name, chains, b.sets, source));
         }
         return out;
     }
 
-    private static Builder table(Map<String, Builder> tables, String family, String name) {
+    private Builder table(Map<String, Builder> tables, String family, String name) {
         String f = orElse(family, "?");
         String n = orElse(name, "?");
-        return tables.computeIfAbsent(f + " " + n, k -> new Builder(f, n));
+        // Nearly every item names the table the previous one did: no "family name" key built for each of them.
+        if (last != null && last.family.equals(f) && last.name.equals(n)) {
+            return last;
+        }
+        last = tables.computeIfAbsent(f + " " + n, k -> new Builder(f, n));
+        return last;
     }
 
     private static final class Builder {
@@ -145,7 +225,7 @@ public final class NftReader {
         return base == null ? null : base + offset;
     }
 
-    private static NftSet set(JsonObject s) {
+    private NftSet set(JsonObject s) {
         String keyType = typeText(s.get("type"));
         String dataType = s.has("map") ? typeText(s.get("map")) : null;
         List<String> flags = new ArrayList<>();
@@ -169,7 +249,7 @@ public final class NftReader {
         return new NftSet(orElse(str(s, "name"), "?"), keyType, dataType, flags, elements);
     }
 
-    private static String typeText(JsonElement t) {
+    private String typeText(JsonElement t) {
         if (t == null) {
             return null;
         }
@@ -184,7 +264,7 @@ public final class NftReader {
     }
 
     /** A set element, or for a map (also a map literal) a {@code [key, data]} pair. */
-    private static NftExpr element(JsonElement x, boolean map, int depth) {
+    private NftExpr element(JsonElement x, boolean map, int depth) {
         if (map && x.isJsonArray() && x.getAsJsonArray().size() == 2) {
             JsonArray pair = x.getAsJsonArray();
             return new NftExpr.Mapping(expr(pair.get(0), depth + 1), data(pair.get(1), depth + 1));
@@ -193,7 +273,7 @@ public final class NftReader {
     }
 
     /** Map data: a verdict ({@code {"jump": {"target": ...}}}) or an expression. */
-    private static NftExpr data(JsonElement d, int depth) {
+    private NftExpr data(JsonElement d, int depth) {
         if (d != null && d.isJsonObject() && d.getAsJsonObject().size() == 1) {
             String k = d.getAsJsonObject().keySet().iterator().next();
             if (isVerdict(k)) {
@@ -210,7 +290,7 @@ public final class NftReader {
         };
     }
 
-    static NftStmt statement(JsonElement e) {
+    NftStmt statement(JsonElement e) {
         if (e == null || !e.isJsonObject() || e.getAsJsonObject().size() != 1) {
             return new NftStmt.Unknown("?", String.valueOf(e));
         }
@@ -249,7 +329,7 @@ public final class NftReader {
         };
     }
 
-    private static NftStmt.Verdict verdict(String kind, JsonElement body) {
+    private NftStmt.Verdict verdict(String kind, JsonElement body) {
         String target = null;
         String detail = null;
         if (body != null && body.isJsonObject()) {
@@ -264,7 +344,7 @@ public final class NftReader {
         return new NftStmt.Verdict(kind, target, detail == null ? null : detail.trim());
     }
 
-    private static NftStmt nat(String kind, JsonObject o) {
+    private NftStmt nat(String kind, JsonObject o) {
         List<String> flags = new ArrayList<>();
         if (o == null) {
             return new NftStmt.Nat(kind, null, null, null, flags);
@@ -286,7 +366,7 @@ public final class NftReader {
     }
 
     /** The map a vmap or map lookup uses: a literal of {@code [key, data]} pairs or a named map. */
-    private static NftExpr mapData(JsonElement d, int depth) {
+    private NftExpr mapData(JsonElement d, int depth) {
         if (d != null && d.isJsonObject() && d.getAsJsonObject().has("set")) {
             JsonElement s = d.getAsJsonObject().get("set");
             List<NftExpr> elements = new ArrayList<>();
@@ -302,7 +382,7 @@ public final class NftReader {
         return expr(d, depth + 1);
     }
 
-    static NftExpr expr(JsonElement e, int depth) {
+    NftExpr expr(JsonElement e, int depth) {
         if (e == null || e.isJsonNull()) {
             return new NftExpr.Unknown("null");
         }
@@ -313,13 +393,13 @@ public final class NftReader {
             JsonPrimitive p = e.getAsJsonPrimitive();
             if (p.isNumber()) {
                 try {
-                    return new NftExpr.Value(p.getAsLong());
+                    return leaf(new NftExpr.Value(p.getAsLong()));
                 } catch (NumberFormatException x) {
                     return new NftExpr.Unknown(p.getAsString());
                 }
             }
             String s = p.getAsString();
-            return s.startsWith("@") ? new NftExpr.SetRef(s.substring(1)) : new NftExpr.Value(s);
+            return leaf(s.startsWith("@") ? new NftExpr.SetRef(s.substring(1)) : new NftExpr.Value(shared(s)));
         }
         if (e.isJsonArray()) {
             // A list on the right of a match: flags (ct state established,related) or a set's values.
@@ -339,17 +419,17 @@ public final class NftReader {
         switch (k) {
             case "payload" -> {
                 if (vo != null && vo.has("protocol") && vo.has("field")) {
-                    return new NftExpr.Payload(str(vo, "protocol"), str(vo, "field"));
+                    return leaf(new NftExpr.Payload(str(vo, "protocol"), str(vo, "field")));
                 }
             }
             case "meta" -> {
                 if (vo != null && vo.has("key")) {
-                    return new NftExpr.Meta(str(vo, "key"));
+                    return leaf(new NftExpr.Meta(str(vo, "key")));
                 }
             }
             case "ct" -> {
                 if (vo != null && vo.has("key")) {
-                    return new NftExpr.Ct(str(vo, "key"), str(vo, "dir"), str(vo, "family"));
+                    return leaf(new NftExpr.Ct(str(vo, "key"), str(vo, "dir"), str(vo, "family")));
                 }
             }
             case "fib" -> {
@@ -363,13 +443,13 @@ public final class NftReader {
                     } else if (f != null && f.isJsonPrimitive()) {
                         flags.add(f.getAsString());
                     }
-                    return new NftExpr.Fib(flags, orElse(str(vo, "result"), "?"));
+                    return leaf(new NftExpr.Fib(flags, orElse(str(vo, "result"), "?")));
                 }
             }
             case "prefix" -> {
                 if (vo != null && vo.has("addr") && vo.get("len") != null && vo.get("len").isJsonPrimitive()) {
                     try {
-                        return new NftExpr.Prefix(str(vo, "addr"), vo.get("len").getAsInt());
+                        return leaf(new NftExpr.Prefix(str(vo, "addr"), vo.get("len").getAsInt()));
                     } catch (NumberFormatException x) {
                         return new NftExpr.Unknown(o.toString());
                     }
@@ -414,9 +494,20 @@ public final class NftReader {
         return new NftExpr.Unknown(o.toString());
     }
 
-    private static String str(JsonObject o, String key) {
+    private String str(JsonObject o, String key) {
         JsonElement e = o == null ? null : o.get(key);
-        return e != null && e.isJsonPrimitive() ? e.getAsString() : null;
+        return e != null && e.isJsonPrimitive() ? shared(e.getAsString()) : null;
+    }
+
+    private String shared(String s) {
+        String had = strings.putIfAbsent(s, s);
+        return had == null ? s : had;
+    }
+
+    @SuppressWarnings("unchecked")
+    private <T extends NftExpr> T leaf(T e) {
+        NftExpr had = leaves.putIfAbsent(e, e);
+        return had == null ? e : (T) had;
     }
 
     private static String orElse(String s, String dflt) {

@@ -53,8 +53,27 @@ public sealed interface NftExpr {
 
         @Override
         public String toString() {
-            return value instanceof String s && !s.isEmpty() && !Character.isDigit(s.charAt(0)) && s.matches(".*[^a-z0-9_.:-].*")
+            return value instanceof String s && !s.isEmpty() && !Character.isDigit(s.charAt(0)) && needsQuotes(s)
                     ? "\"" + s + "\"" : text();
+        }
+
+        /**
+         * What {@code s.matches(".*[^a-z0-9_.:-].*")} said, without a regex per call: a character outside the
+         * class, where '.' matches no line terminator, so two or more terminators (one of them the outside
+         * character) make it false.
+         */
+        private static boolean needsQuotes(String s) {
+            int terminators = 0;
+            boolean other = false;
+            for (int i = 0; i < s.length(); i++) {
+                char c = s.charAt(i);
+                if (c == '\n' || c == '\r' || c == '\u0085' || c == '\u2028' || c == '\u2029') {
+                    terminators++;
+                } else if (!(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '_' || c == '.' || c == ':' || c == '-')) {
+                    other = true;
+                }
+            }
+            return terminators == 1 || terminators == 0 && other;
         }
     }
 
