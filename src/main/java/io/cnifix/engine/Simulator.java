@@ -233,7 +233,9 @@ public final class Simulator {
         private final boolean onePort;
         private final boolean newConnection;
         private final Connection conn;
-        private String stageLabel;
+        /** The base chain being run, named only when a path step needs it: most traces of a diff record no path. */
+        private Hook stageHook;
+        private Pipeline.Stage stageNow;
         private int steps;
         private Decider accepted;
 
@@ -384,7 +386,8 @@ public final class Simulator {
                 return stages(h, n.chains(), delivery, true);
             }
             flow.hook = h;
-            stageLabel = h.name().toLowerCase(java.util.Locale.ROOT) + " " + s.label() + " (priority " + s.priority() + ")";
+            stageHook = h;
+            stageNow = s;
             TableOutcome o;
             String policy;
             if (s instanceof Pipeline.IptStage ipt) {
@@ -446,7 +449,9 @@ public final class Simulator {
         private void step(Rule r, String matched, String action) {
             if (path != null) {
                 NftRule n = nftOf.get(r);
-                path.add(new TraceStep(r, matched, action, stageLabel, n == null ? -1 : n.handle()));
+                String stage = stageNow == null ? null
+                        : stageHook.name().toLowerCase(java.util.Locale.ROOT) + " " + stageNow.label() + " (priority " + stageNow.priority() + ")";
+                path.add(new TraceStep(r, matched, action, stage, n == null ? -1 : n.handle()));
             } else if (visited != null) {
                 visited.add(r);
             }
