@@ -32,18 +32,24 @@ final class PlanOutput {
                 j.putAll(extra);
                 out.println(Json.write(j));
             }
-            case "iptables" -> Scripts.commands(plan).forEach(out::println);
+            case "iptables" -> {
+                Scripts.commands(plan).forEach(out::println);
+                elsewhere(out, plan, Backend.IPTABLES);
+            }
             case "nft" -> {
                 Scripts.nftCommands(plan).forEach(out::println);
-                if (plan.touches(Backend.IPTABLES)) {
-                    out.println("# and " + (plan.additions(Backend.IPTABLES).size() + plan.removals(Backend.IPTABLES).size())
-                            + " iptables change(s): see --format iptables");
-                }
+                elsewhere(out, plan, Backend.NFT);
             }
-            case "firewall-cmd" -> io.cnifix.remedy.FirewalldDrafts.commands(plan).forEach(out::println);
+            case "firewall-cmd" -> {
+                io.cnifix.remedy.FirewalldDrafts.commands(plan).forEach(out::println);
+                elsewhere(out, plan, Backend.FIREWALLD);
+            }
             case "restore" -> {
                 if (plan.touches(io.cnifix.remedy.Backend.FIREWALLD)) {
                     out.println("# cnifix's firewalld direct rules are not iptables-restore input: see --format firewall-cmd");
+                }
+                if (plan.touches(Backend.NFT)) {
+                    out.println("# and " + changes(plan, Backend.NFT) + " nft change(s), not iptables-restore input: see --format nft");
                 }
                 boolean both = plan.touches(Family.V4) && plan.touches(Family.V6);
                 for (Family f : Family.values()) {
@@ -57,6 +63,23 @@ final class PlanOutput {
             }
             default -> text(out, plan, what);
         }
+    }
+
+    /**
+     * One comment line per other back end the plan also changes, naming the format that shows it, so that a script
+     * made from one format never silently misses part of the plan.
+     */
+    private static void elsewhere(PrintStream out, Plan plan, Backend shown) {
+        for (Backend b : Backend.values()) {
+            if (b != shown && plan.touches(b)) {
+                out.println("# and " + changes(plan, b) + " " + backend(b) + " change(s): see --format "
+                        + (b == Backend.FIREWALLD ? "firewall-cmd" : backend(b)));
+            }
+        }
+    }
+
+    private static int changes(Plan plan, Backend b) {
+        return plan.additions(b).size() + plan.removals(b).size();
     }
 
     private static void text(PrintStream out, Plan plan, String what) {
