@@ -97,8 +97,7 @@ public final class Firewall {
 
     /** Applies a --noflush transaction; the command can be replaced (CNIFIX_IPTABLES_RESTORE) to test failures. */
     public ProcessRunner.Result applyNoflush(Family f, String script) {
-        String override = env.get(f == Family.V4 ? "CNIFIX_IPTABLES_RESTORE" : "CNIFIX_IP6TABLES_RESTORE");
-        String cmd = override != null && !override.isEmpty() ? override : restore(f);
+        String cmd = ProcessRunner.program(env, f == Family.V4 ? "CNIFIX_IPTABLES_RESTORE" : "CNIFIX_IP6TABLES_RESTORE", restore(f));
         try {
             return runner.run(List.of(cmd, "--noflush", "--wait", Long.toString(Math.max(1, wait.toSeconds()))), script,
                     restoreTimeout().plus(wait));

@@ -18,7 +18,9 @@ public interface FirewallDriver {
     String name();
 
     /** Whether the plan changes anything here; only those drivers are saved, applied and undone. */
-    boolean touches(Plan plan);
+    default boolean touches(Plan plan) {
+        return plan.touches(backend());
+    }
 
     /**
      * The back end's current state as text, for the 0600 backup written before any change: from {@code read} (what

@@ -89,14 +89,8 @@ public final class FirewalldDriver implements FirewallDriver {
         return "firewalld";
     }
 
-    @Override
-    public boolean touches(Plan plan) {
-        return plan.touches(Backend.FIREWALLD);
-    }
-
     private String command() {
-        String c = env.get("CNIFIX_FIREWALL_CMD");
-        return c == null || c.isEmpty() ? "firewall-cmd" : c;
+        return ProcessRunner.program(env, "CNIFIX_FIREWALL_CMD", "firewall-cmd");
     }
 
     private ProcessRunner.Result call(List<String> args) {

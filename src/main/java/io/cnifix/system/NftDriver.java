@@ -47,14 +47,8 @@ public final class NftDriver implements FirewallDriver {
         return "nft";
     }
 
-    @Override
-    public boolean touches(Plan plan) {
-        return plan.touches(Backend.NFT);
-    }
-
     private String nft() {
-        String override = env.get("CNIFIX_NFT");
-        return override != null && !override.isEmpty() ? override : "nft";
+        return ProcessRunner.program(env, "CNIFIX_NFT", "nft");
     }
 
     /**

@@ -7,6 +7,7 @@ import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -109,5 +110,14 @@ public class ProcessRunner {
             }
         }
         return false;
+    }
+
+    /**
+     * The program to run for {@code tool}: the one named by the environment variable {@code variable} when it is set
+     * (tests put a failing stand-in there), else {@code tool} itself.
+     */
+    public static String program(Map<String, String> env, String variable, String tool) {
+        String override = env.get(variable);
+        return override != null && !override.isEmpty() ? override : tool;
     }
 }
