@@ -72,6 +72,11 @@ public class Main implements Callable<Integer> {
         CliContext ctx = new CliContext(given.in(), TerminalText.escaping(given.out(), terminal),
                 TerminalText.escaping(given.err(), false), given.env(), given.runner());
         Factory factory = new Factory(ctx);
+        // picocli registers converters for java.sql and java.time types by reflection, initialising those classes
+        // (date formatters and all) on every start; no option of cnifix has such a type.
+        if (System.getProperty("picocli.converters.excludes") == null) {
+            System.setProperty("picocli.converters.excludes", "java\\.sql\\..*,java\\.time\\..*");
+        }
         CommandLine cl = new CommandLine(new Main(), factory);
         Commands.addNeeded(cl, factory, args);
         HelpGroups.install(cl);
@@ -116,11 +121,14 @@ public class Main implements Callable<Integer> {
     record Factory(CliContext ctx) implements CommandLine.IFactory {
         @Override
         public <K> K create(Class<K> cls) throws Exception {
-            try {
-                return cls.getDeclaredConstructor(CliContext.class).newInstance(ctx);
-            } catch (NoSuchMethodException e) {
-                return CommandLine.defaultFactory().create(cls);
+            // looked up, not tried: a NoSuchMethodException's message alone costs a short run milliseconds
+            for (java.lang.reflect.Constructor<?> c : cls.getDeclaredConstructors()) {
+                Class<?>[] p = c.getParameterTypes();
+                if (p.length == 1 && p[0] == CliContext.class) {
+                    return cls.cast(c.newInstance(ctx));
+                }
             }
+            return CommandLine.defaultFactory().create(cls);
         }
     }
 

@@ -1,9 +1,5 @@
 package io.cnifix.ingest;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
@@ -14,7 +10,7 @@ import java.util.Map;
  * from their host, so that parsing never depends on the machine cnifix happens to run on.
  */
 public final class NameTables {
-    private static final NameTables BUNDLED = new NameTables(resource("services.txt"), resource("protocols.txt"));
+    private static final NameTables BUNDLED = new NameTables(BundledNames.SERVICES, BundledNames.PROTOCOLS);
 
     private final Map<String, Integer> services = new HashMap<>();
     private final Map<String, Integer> protocols = new HashMap<>();
@@ -67,11 +63,35 @@ public final class NameTables {
     }
 
     private static Integer number(String s, int max) {
-        if (s.isEmpty() || s.length() > 5 || !s.chars().allMatch(Character::isDigit)) {
+        if (s.isEmpty() || s.length() > 5) {
             return null;
+        }
+        for (int i = 0; i < s.length(); i++) {
+            if (s.charAt(i) < '0' || s.charAt(i) > '9') {
+                return null;
+            }
         }
         int v = Integer.parseInt(s);
         return v <= max ? v : null;
+    }
+
+    /** {@code s} split at runs of blanks (no regular expression: this runs at every start). */
+    private static String[] words(String s) {
+        java.util.List<String> out = new java.util.ArrayList<>();
+        int i = 0;
+        while (i < s.length()) {
+            while (i < s.length() && Character.isWhitespace(s.charAt(i))) {
+                i++;
+            }
+            int start = i;
+            while (i < s.length() && !Character.isWhitespace(s.charAt(i))) {
+                i++;
+            }
+            if (i > start) {
+                out.add(s.substring(start, i));
+            }
+        }
+        return out.toArray(new String[0]);
     }
 
     private static Iterable<String[]> fields(String text) {
@@ -80,20 +100,9 @@ public final class NameTables {
             int hash = line.indexOf('#');
             String body = (hash < 0 ? line : line.substring(0, hash)).strip();
             if (!body.isEmpty()) {
-                out.add(body.split("\\s+"));
+                out.add(words(body));
             }
         }
         return out;
-    }
-
-    private static String resource(String name) {
-        try (InputStream in = NameTables.class.getResourceAsStream(name)) {
-            if (in == null) {
-                throw new IllegalStateException("bundled name table " + name + " is missing from the jar");
-            }
-            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
     }
 }

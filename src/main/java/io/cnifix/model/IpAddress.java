@@ -6,6 +6,18 @@ package io.cnifix.model;
  */
 public record IpAddress(Family family, long hi, long lo) implements Comparable<IpAddress> {
 
+    // Explicit equals and hashCode: a record's generated ones are bootstrapped through method handles on first use,
+    // which costs a short run (C1 only) more than all its comparisons; the same holds for the records below.
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof IpAddress a && a.lo == lo && a.hi == hi && a.family == family;
+    }
+
+    @Override
+    public int hashCode() {
+        return (Long.hashCode(hi) * 31 + Long.hashCode(lo)) * 31 + family.ordinal();
+    }
+
     public static IpAddress parse(String text) {
         if (text == null || text.isEmpty()) {
             throw new IllegalArgumentException("empty address");

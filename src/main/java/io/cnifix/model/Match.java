@@ -46,6 +46,17 @@ public sealed interface Match {
 
     /** {@code -p}; number is the IANA protocol number, 0 for "all". */
     record Protocol(String name, int number, boolean negated) implements Match {
+        // equals and hashCode explicit here and below: see IpAddress
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Protocol p && p.number == number && p.negated == negated && p.name.equals(name);
+        }
+
+        @Override
+        public int hashCode() {
+            return name.hashCode() * 2 + (negated ? 1 : 0);
+        }
+
         public void render(StringBuilder out) {
             neg(out, negated);
             out.append(" -p ").append(name);
@@ -66,6 +77,16 @@ public sealed interface Match {
             conditions = List.copyOf(conditions);
         }
 
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Ports p && p.module.equals(module) && p.conditions.equals(conditions);
+        }
+
+        @Override
+        public int hashCode() {
+            return module.hashCode() * 31 + conditions.hashCode();
+        }
+
         public void render(StringBuilder out) {
             out.append(" -m ").append(module);
             for (PortCondition c : conditions) {
@@ -80,6 +101,16 @@ public sealed interface Match {
     }
 
     record PortIs(Side side, PortRange range, boolean negated) implements PortCondition {
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof PortIs p && p.side == side && p.negated == negated && p.range.equals(range);
+        }
+
+        @Override
+        public int hashCode() {
+            return (range.hashCode() * 2 + side.ordinal()) * 2 + (negated ? 1 : 0);
+        }
+
         public void render(StringBuilder out) {
             neg(out, negated);
             out.append(side == Side.SOURCE ? " --sport " : " --dport ").append(range.render(':'));

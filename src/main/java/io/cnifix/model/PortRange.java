@@ -3,6 +3,17 @@ package io.cnifix.model;
 /** An inclusive range of ports; a single port has {@code first == last}. */
 public record PortRange(int first, int last) {
 
+    // see IpAddress: explicit, so no method-handle bootstrap on a short run
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof PortRange r && r.first == first && r.last == last;
+    }
+
+    @Override
+    public int hashCode() {
+        return first * 65537 + last;
+    }
+
     public PortRange {
         if (first < 0 || last > 65535 || first > last) {
             throw new IllegalArgumentException("bad port range " + first + ":" + last);

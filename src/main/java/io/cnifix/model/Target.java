@@ -14,6 +14,17 @@ public sealed interface Target {
     }
 
     record Accept() implements Target {
+        // equals and hashCode explicit here and in Jump: see IpAddress
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Accept;
+        }
+
+        @Override
+        public int hashCode() {
+            return 1;
+        }
+
         public void render(StringBuilder out) {
             out.append(" -j ACCEPT");
         }
@@ -43,6 +54,16 @@ public sealed interface Target {
 
     /** {@code -j CHAIN}: call, come back. */
     record Jump(String chain) implements Target {
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Jump j && j.chain.equals(chain);
+        }
+
+        @Override
+        public int hashCode() {
+            return chain.hashCode();
+        }
+
         public void render(StringBuilder out) {
             out.append(" -j ").append(chain);
         }

@@ -132,15 +132,31 @@ public final class StateFiles {
         if (!Files.isDirectory(dir)) {
             return out;
         }
-        try (Stream<Path> s = Files.walk(dir)) {
-            for (Path p : s.filter(Files::isRegularFile).sorted().toList()) {
-                if (!p.getFileName().toString().equals("README.md")) {
-                    out.add(read(p.toString()));
-                }
-            }
+        List<Path> files = new ArrayList<>();
+        try {
+            regularFiles(dir, files);
         } catch (IOException e) {
             throw new InputException(dir.toString(), 0, "cannot list: " + describe(e));
         }
+        java.util.Collections.sort(files);
+        for (Path p : files) {
+            if (!p.getFileName().toString().equals("README.md")) {
+                out.add(read(p.toString()));
+            }
+        }
         return out;
+    }
+
+    /** As Files.walk would find them (directories not followed through links), without a stream pipeline to link. */
+    private static void regularFiles(Path dir, List<Path> into) throws IOException {
+        try (java.nio.file.DirectoryStream<Path> entries = Files.newDirectoryStream(dir)) {
+            for (Path p : entries) {
+                if (Files.isDirectory(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                    regularFiles(p, into);
+                } else if (Files.isRegularFile(p)) {
+                    into.add(p);
+                }
+            }
+        }
     }
 }

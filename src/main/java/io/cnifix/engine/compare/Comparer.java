@@ -220,7 +220,7 @@ public final class Comparer {
                 by = r.reply().decidedBy();
             }
             boolean admin = by instanceof Decider.ByRule br && v.admin.isAdmin(br.rule()) || AdminNft.onPurpose(by);
-            groups.computeIfAbsent(List.of(outcome, admin, Objects.toString(by)), k -> new ArrayList<>()).add(r);
+            groups.computeIfAbsent(List.of(outcome, admin, groupKey(by)), k -> new ArrayList<>()).add(r);
         }
         List<SourceGroup> sources = new ArrayList<>();
         for (Map.Entry<List<Object>, List<Region>> e : groups.entrySet()) {
@@ -285,7 +285,7 @@ public final class Comparer {
             String outcome = t.verdict() == Verdict.UNKNOWN ? "unknown" : elsewhere ? "misrouted"
                     : t.verdict() == Verdict.DROP ? "drop" : t.verdict() == Verdict.REJECT ? "reject"
                     : "local".equals(t.delivery()) ? "accept" : "misrouted";
-            groups.computeIfAbsent(List.of(outcome, Objects.toString(t.decidedBy())), k -> new ArrayList<>()).add(r);
+            groups.computeIfAbsent(List.of(outcome, groupKey(t.decidedBy())), k -> new ArrayList<>()).add(r);
         }
         List<SourceGroup> sources = new ArrayList<>();
         boolean misrouted = false;
@@ -313,6 +313,14 @@ public final class Comparer {
                     + " to the host (" + describe(r.decidedBy()) + ")", sources);
             default -> new PortReport(m, null, r.status(), r.decidedBy(), head + "; " + r.why(), sources);
         };
+    }
+
+    /**
+     * Regions decided by the same rule or policy group together. The description names it uniquely; a record's
+     * generated toString would render the whole rule, matches and all, for every region.
+     */
+    private static String groupKey(Decider by) {
+        return by == null ? "" : by.describe();
     }
 
     private static String outcome(Trace t, PortMapping m, String bridge) {
@@ -481,7 +489,7 @@ public final class Comparer {
                 seenAllowed.add(ports.first());
                 continue;
             }
-            byRule.computeIfAbsent(Objects.toString(t.decidedBy()), k -> new ArrayList<>()).add(r);
+            byRule.computeIfAbsent(groupKey(t.decidedBy()), k -> new ArrayList<>()).add(r);
         }
         List<Exposure> out = new ArrayList<>();
         for (List<Region> rs : byRule.values().stream().flatMap(rs -> Products.partition(rs).stream()).toList()) {

@@ -10,6 +10,17 @@ import java.util.List;
 /** An inclusive range of addresses of one family. */
 record Interval(IpAddress first, IpAddress last) {
 
+    // see IpAddress: explicit, so no method-handle bootstrap on a short run
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof Interval i && i.first.equals(first) && i.last.equals(last);
+    }
+
+    @Override
+    public int hashCode() {
+        return first.hashCode() * 31 + last.hashCode();
+    }
+
     static Interval of(Cidr c) {
         return new Interval(c.base(), c.last());
     }
