@@ -7,44 +7,57 @@ import java.util.Map;
 
 /** cnifix's subcommands by name, and which of them a command line needs built. */
 final class Commands {
-    /** By name, in the order the usage lists them: the subcommands of {@link AllCommands}, read from annotations only. */
+    /**
+     * By name, in the order the usage lists them: the subcommands of {@link AllCommands}, written out because reading
+     * them from the annotations loads and parses every command on every start.
+     */
     static final Map<String, Class<?>> ALL = new LinkedHashMap<>();
 
     static {
-        for (Class<?> c : AllCommands.class.getAnnotation(CommandLine.Command.class).subcommands()) {
-            ALL.put(c.getAnnotation(CommandLine.Command.class).name(), c);
-        }
+        ALL.put("show", ShowCommand.class);
+        ALL.put("trace", TraceCommand.class);
+        ALL.put("diff", DiffCommand.class);
+        ALL.put("suggest", SuggestCommand.class);
+        ALL.put("prune", PruneCommand.class);
+        ALL.put("reconcile", ReconcileCommand.class);
+        ALL.put("hook", HookCommand.class);
+        ALL.put("snapshot", SnapshotCommand.class);
+        ALL.put("status", StatusCommand.class);
+        ALL.put("uninstall", UninstallCommand.class);
+        ALL.put("watch", WatchCommand.class);
+        ALL.put("help", CommandLine.HelpCommand.class);
     }
 
     private Commands() {
     }
 
-    static void addAll(CommandLine cl, CommandLine.IFactory factory) {
-        for (var e : ALL.entrySet()) {
-            add(cl, factory, e.getKey(), e.getValue());
-        }
-    }
-
     /**
-     * Builds what {@code args} can reach: the named command alone; nothing for a bare {@code --version}; everything
-     * for help, no command, or a name that is not a command (picocli's "Did you mean" needs the names).
+     * Builds what {@code args} can reach: the named command alone, under a bare root, when nothing but {@code --debug}
+     * comes before it; the root alone for a bare {@code --version}; the full tree for help, no command, or a name that
+     * is not a command (picocli's "Did you mean" needs the names).
      */
-    static void addNeeded(CommandLine cl, CommandLine.IFactory factory, String[] args) {
+    static CommandLine forArgs(CommandLine.IFactory factory, String[] args) {
         String first = null;
         boolean version = false;
+        boolean onlyDebug = true;
         for (String a : args) {
             if (!a.startsWith("-")) {
                 first = a;
                 break;
             }
             version |= a.equals("-V") || a.equals("--version");
+            onlyDebug &= a.equals("--debug");
         }
         Class<?> cls = first == null ? null : ALL.get(first);
-        if (cls != null && !first.equals("help")) {
+        if (cls != null && !first.equals("help") && onlyDebug) {
+            CommandLine cl = new CommandLine(Main.bareRoot(), factory);
             add(cl, factory, first, cls);
-        } else if (first != null || !version) {
-            addAll(cl, factory);
+            return cl;
         }
+        if (first == null && version) {
+            return new CommandLine(Main.bareRoot(), factory);
+        }
+        return Main.full(factory);
     }
 
     private static void add(CommandLine cl, CommandLine.IFactory factory, String name, Class<?> cls) {

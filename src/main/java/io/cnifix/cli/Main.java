@@ -5,7 +5,6 @@ import io.cnifix.system.EnvironmentException;
 import io.cnifix.system.TerminalText;
 import io.cnifix.system.ProcessRunner;
 import picocli.CommandLine;
-import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 import java.io.PrintWriter;
@@ -14,29 +13,16 @@ import java.util.concurrent.Callable;
 
 
 /**
- * The {@code cnifix} command. Subcommands are not listed in the annotation: building one costs reflection over all
- * of its options and mixins, so only the one named on the command line is built ({@link Commands}); usage, help,
- * a typo (for "Did you mean") and the documentation generators get all of them.
+ * The {@code cnifix} command. Subcommands are not listed here: building one costs reflection over all of its options
+ * and mixins, so a command line that names a command builds that one alone under a root made without reflection
+ * ({@link Commands#forArgs}); usage, help, a typo (for "Did you mean") and the documentation generators get the full
+ * tree, {@link AllCommands}, whose annotation carries the root's texts.
  */
-@Command(name = "cnifix", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
-        description = "Finds published container ports that Docker would let in and this host drops, and closes the gaps.",
-        exitCodeListHeading = "%nExit codes:%n",
-        exitCodeList = {
-                "0:nothing to fix (with --apply: fixed and verified; trace: the trace ran)",
-                "1:a gap, a missing DNAT or an exposure was found (suggest: rules to propose)",
-                "2:bad input or usage",
-                "3:environment: not root where root is needed, a required tool missing",
-                "4:an apply failed and was rolled back; the ruleset is as it was",
-                "5:some ports could not be judged (unknown) and nothing else was found to fix",
-                "6:an apply failed and its rollback failed too (the message says what is left)"},
-        footerHeading = "%nExamples:%n",
-        footer = {"  cnifix diff                     judge every published port on this host",
-                "  sudo cnifix suggest --apply     close the gaps",
-                "  cnifix trace web:8080           follow one connection to container web, port 8080",
-                "  cnifix help diff                a command's options"})
 public class Main implements Callable<Integer> {
 
-    @Option(names = "--debug", description = "Show stack traces for errors (also accepted after the command).")
+    static final String DEBUG_HELP = "Show stack traces for errors (also accepted after the command).";
+
+    @Option(names = "--debug", description = DEBUG_HELP)
     boolean debug;
 
     public static void main(String[] args) {
@@ -77,8 +63,7 @@ public class Main implements Callable<Integer> {
         if (System.getProperty("picocli.converters.excludes") == null) {
             System.setProperty("picocli.converters.excludes", "java\\.sql\\..*,java\\.time\\..*");
         }
-        CommandLine cl = new CommandLine(new Main(), factory);
-        Commands.addNeeded(cl, factory, args);
+        CommandLine cl = Commands.forArgs(factory, args);
         HelpGroups.install(cl);
         cl.setOut(new PrintWriter(ctx.out(), true));
         cl.setErr(new PrintWriter(ctx.err(), true));
@@ -115,6 +100,21 @@ public class Main implements Callable<Integer> {
             return 70;
         });
         return cl.execute(args);
+    }
+
+    /**
+     * The root as a command line that names its command needs it: the options accepted before the command, and the
+     * version. Built without reading annotations, which on a small host's diff cost a tenth of the run.
+     */
+    static CommandLine.Model.CommandSpec bareRoot() {
+        CommandLine.Model.CommandSpec spec = CommandLine.Model.CommandSpec.wrapWithoutInspection(new Main());
+        spec.name("cnifix").versionProvider(new Version());
+        spec.addOption(CommandLine.Model.OptionSpec.builder("-h", "--help").usageHelp(true).type(boolean.class)
+                .description("Show this help message and exit.").build());
+        spec.addOption(CommandLine.Model.OptionSpec.builder("-V", "--version").versionHelp(true).type(boolean.class)
+                .description("Print version information and exit.").build());
+        spec.addOption(CommandLine.Model.OptionSpec.builder("--debug").type(boolean.class).description(DEBUG_HELP).build());
+        return spec;
     }
 
     /** Hands each command the context (streams, environment, runner). */
