@@ -11,7 +11,6 @@ import io.cnifix.model.Network;
 import io.cnifix.model.Route;
 
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -87,8 +86,7 @@ public final class HostNet {
             routes.add(new RouteEntry(e.destination(), e.device(), e.type(), e.metric(), 2));
         }
         // Longest prefix first; among equals, command-line routes, then connected, then the table by metric.
-        routes.sort(Comparator.comparingInt((RouteEntry e) -> -e.destination().prefix())
-                .thenComparingInt(e -> -e.priority()).thenComparingInt(RouteEntry::metric));
+        routes.sort(HostNet::lookupOrder);
     }
 
     public static HostNet of(HostState state, List<IpAddress> extraLocals, List<RouteEntry> extraRoutes) {
@@ -378,5 +376,14 @@ public final class HostNet {
 
     public List<RouteEntry> routes() {
         return List.copyOf(routes);
+    }
+
+    /** Longest prefix first, then the higher rule priority, then the lower metric. */
+    private static int lookupOrder(RouteEntry a, RouteEntry b) {
+        int c = Integer.compare(b.destination().prefix(), a.destination().prefix());
+        if (c == 0) {
+            c = Integer.compare(b.priority(), a.priority());
+        }
+        return c != 0 ? c : Integer.compare(a.metric(), b.metric());
     }
 }
