@@ -65,6 +65,7 @@ public class Main implements Callable<Integer> {
         }
         CommandLine cl = Commands.forArgs(factory, args);
         HelpGroups.install(cl);
+        versioned(cl);
         cl.setOut(new PrintWriter(ctx.out(), true));
         cl.setErr(new PrintWriter(ctx.err(), true));
         cl.setColorScheme(CommandLine.Help.defaultColorScheme(CommandLine.Help.Ansi.OFF));
@@ -115,6 +116,16 @@ public class Main implements Callable<Integer> {
                 .description("Print version information and exit.").build());
         spec.addOption(CommandLine.Model.OptionSpec.builder("--debug").type(boolean.class).description(DEBUG_HELP).build());
         return spec;
+    }
+
+    /** {@code cnifix diff --version} says what {@code cnifix --version} says (picocli printed nothing). */
+    private static void versioned(CommandLine cl) {
+        if (cl.getCommandSpec().version().length == 0 && cl.getCommandSpec().versionProvider() == null) {
+            cl.getCommandSpec().versionProvider(new Version());
+        }
+        for (CommandLine sub : cl.getSubcommands().values()) {
+            versioned(sub);
+        }
     }
 
     /** Hands each command the context (streams, environment, runner). */

@@ -71,6 +71,21 @@ class MainTest {
         assertTrue(h.out().startsWith("Usage: cnifix diff"), h.out());
     }
 
+    /** Root options before a command get the whole root, texts and all, not the bare one a named command is built under. */
+    @Test
+    void rootHelpBeforeACommandIsTheFullRootHelp() {
+        CliTest.Run h = run("-h", "diff");
+        assertEquals(0, h.code(), h.err());
+        assertTrue(h.out().startsWith("Usage: cnifix [-hV] [--debug] [COMMAND]"), h.out());
+        assertTrue(h.out().contains("Exit codes:") && h.out().contains("  diff "), h.out());
+        CliTest.Run bad = run("--bogus", "diff");
+        assertEquals(2, bad.code());
+        assertTrue(bad.err().contains("Unknown option: '--bogus'"), bad.err());
+        CliTest.Run v = run("diff", "--version");
+        assertEquals(0, v.code(), v.err());
+        assertEquals(run("--version").out(), v.out());
+    }
+
     /** main answers a bare --version before picocli; as a real process it says what picocli says, and exits 0. */
     @Test
     void theVersionShortcutInMainSaysWhatPicocliSays() throws Exception {
