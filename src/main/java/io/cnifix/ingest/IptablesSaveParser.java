@@ -107,7 +107,7 @@ public final class IptablesSaveParser {
         /** Each chain's rules; a rule's place is taken when its line is read and filled when its batch is parsed. */
         private final Map<String, List<Rule>> rules = new HashMap<>();
         /** One string per distinct word (see RuleTokens.split): the model keeps chain and target names per rule. */
-        private final Map<String, String> words = new HashMap<>();
+        private final WordTable words = new WordTable();
         private final boolean parallel;
         /** The open table's batches of rule lines, in line order; the last one may still be filling. */
         private final List<RuleBatch> batches = new ArrayList<>();
@@ -198,7 +198,7 @@ public final class IptablesSaveParser {
         }
 
         private void work() {
-            Map<String, String> own = new HashMap<>();
+            WordTable own = new WordTable();
             try {
                 while (true) {
                     RuleBatch b = queue.take();

@@ -5,7 +5,6 @@ import io.cnifix.model.Rule;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 
 /**
@@ -55,7 +54,7 @@ final class RuleBatch {
     }
 
     /** Parses every line, sharing words through {@code words} (one map per thread). */
-    void run(Map<String, String> words) {
+    void run(WordTable words) {
         try {
             for (int i = 0; i < count; i++) {
                 String line = lines[i];
