@@ -369,7 +369,7 @@ public final class IptablesSaveParser {
         }
 
         /** The word after a plain leading {@code -A} (or {@code --append}), or null when the line is spelled otherwise. */
-        private static String leadingChain(String line) {
+        private String leadingChain(String line) {
             int i;
             if (line.startsWith("-A")) {
                 i = 2;
@@ -392,7 +392,7 @@ public final class IptablesSaveParser {
                 }
                 i++;
             }
-            return i == start ? null : line.substring(start, i);
+            return i == start ? null : words.word(line, start, i);
         }
 
         private void commit(int lineNo) {

@@ -9,7 +9,7 @@ import java.util.List;
  * so unknown options can be written back exactly.
  */
 public final class RuleTokens {
-    final List<String> values = new ArrayList<>(24);
+    final List<String> values = new ArrayList<>(16);
     /** The same list as {@code values} until a word has quotes (most lines have none). */
     List<String> raws = values;
 

@@ -30,6 +30,19 @@ final class WordTable {
     }
 
 
+    /** {@code line[start, end)} as a string, the one already made for an equal word when there is one. */
+    String word(String line, int start, int end) {
+        int len = end - start;
+        if (len == 0 || len > MAX_LENGTH) {
+            return line.substring(start, end);
+        }
+        int h = 0;
+        for (int i = start; i < end; i++) {
+            h = 31 * h + line.charAt(i);
+        }
+        return lookup(line, start, end, h);
+    }
+
     /** The same, with {@code cs} holding {@code line}'s characters (from {@link #chars}). */
     String word(String line, char[] cs, int start, int end) {
         int len = end - start;
