@@ -14,21 +14,15 @@ import java.util.Map;
  * from their host, so that parsing never depends on the machine cnifix happens to run on.
  */
 public final class NameTables {
-    /** Read from the jar on first use only. */
-    private static final class Bundled {
-        static final NameTables TABLES = new NameTables(resource("services.txt"), resource("protocols.txt"));
-    }
+    private static final NameTables BUNDLED = new NameTables(resource("services.txt"), resource("protocols.txt"));
+
+    private final Map<String, Integer> services = new HashMap<>();
+    private final Map<String, Integer> protocols = new HashMap<>();
 
     private final String servicesText;
     private final String protocolsText;
-    /**
-     * Parsed on the first name that is not a number or a protocol iptables knows itself: most dumps have none, and
-     * parsing both tables was about 50 ms of a cold run (the seed diff's included).
-     */
-    private volatile Parsed parsed;
-
-    private record Parsed(Map<String, Integer> services, Map<String, Integer> protocols) {
-    }
+    /** Set once both maps are filled; they are never changed after. */
+    private volatile boolean parsed;
 
     /** {@code services} (name port/proto aliases...) and {@code protocols} (name number aliases...), as text. */
     public NameTables(String servicesText, String protocolsText) {
@@ -36,23 +30,24 @@ public final class NameTables {
         this.protocolsText = protocolsText;
     }
 
-    private Parsed parsed() {
-        Parsed p = parsed;
-        if (p == null) {
-            synchronized (this) {
-                p = parsed;
-                if (p == null) {
-                    p = parse(servicesText, protocolsText);
-                    parsed = p;
-                }
+    /**
+     * Fills the maps on the first name that is not a number or a protocol iptables knows itself: most dumps have
+     * none, and parsing the tables (the bundled ones and the host's) was about 50 ms of every cold run reading rules.
+     * Synchronized: a large dump's rules are parsed on two threads.
+     */
+    private void parse() {
+        if (parsed) {
+            return;
+        }
+        synchronized (this) {
+            if (!parsed) {
+                fill();
+                parsed = true;
             }
         }
-        return p;
     }
 
-    private static Parsed parse(String servicesText, String protocolsText) {
-        Map<String, Integer> services = new HashMap<>();
-        Map<String, Integer> protocols = new HashMap<>();
+    private void fill() {
         for (String[] f : fields(servicesText)) {
             int slash = f.length > 1 ? f[1].indexOf('/') : -1;
             if (slash <= 0) {
@@ -80,22 +75,23 @@ public final class NameTables {
                 }
             }
         }
-        return new Parsed(services, protocols);
     }
 
     public static NameTables bundled() {
-        return Bundled.TABLES;
+        return BUNDLED;
     }
 
     /** The port a service name stands for with this protocol (lower case: tcp, udp, sctp), or -1. */
     public int port(String name, String protocol) {
-        Integer p = parsed().services().get(name + "/" + protocol);
+        parse();
+        Integer p = services.get(name + "/" + protocol);
         return p == null ? -1 : p;
     }
 
     /** The protocol number a name stands for, or -1; case is ignored, as iptables lower-cases it first. */
     public int protocol(String name) {
-        Integer p = parsed().protocols().get(name.toLowerCase(Locale.ROOT));
+        parse();
+        Integer p = protocols.get(name.toLowerCase(Locale.ROOT));
         return p == null ? -1 : p;
     }
 
