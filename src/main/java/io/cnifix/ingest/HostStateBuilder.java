@@ -52,9 +52,11 @@ public final class HostStateBuilder {
 
     private static HostState parsed(StateSources s, NameTables names) {
         // Rules and JSON are independent: parse large dumps on another core meanwhile. A small host parses in place,
-        // since starting the common pool costs more than its dumps take.
+        // since starting the common pool costs more than its dumps take, and so do rules with no JSON to read beside
+        // them (a large dump's parser uses the second core itself).
         long ruleChars = s.rules().stream().mapToLong(t -> t.content().length()).sum();
-        java.util.concurrent.CompletableFuture<List<Ruleset>> parsed = ruleChars >= LARGE_DUMP
+        boolean jsonToRead = !s.ports().isEmpty() || !s.networks().isEmpty() || !s.nft().isEmpty();
+        java.util.concurrent.CompletableFuture<List<Ruleset>> parsed = ruleChars >= LARGE_DUMP && jsonToRead
                 ? java.util.concurrent.CompletableFuture.supplyAsync(() -> parseRules(s.rules(), names))
                 : completed(() -> parseRules(s.rules(), names));
         List<Network> networks = new ArrayList<>();

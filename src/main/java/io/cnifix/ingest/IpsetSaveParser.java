@@ -25,7 +25,7 @@ public final class IpsetSaveParser {
         if (base.startsWith("ipset")) {
             return true;
         }
-        for (String line : t.content().split("\n", 50)) {
+        for (String line : InputText.firstLines(t.content(), 50)) {
             String s = line.strip();
             if (!s.isEmpty() && !s.startsWith("#")) {
                 return s.startsWith("create ");

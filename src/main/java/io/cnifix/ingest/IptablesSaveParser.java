@@ -48,7 +48,23 @@ public final class IptablesSaveParser {
 
     /** With the service and protocol names of a given host (its /etc/services and /etc/protocols). */
     public static Ruleset parse(InputText input, Family family, NameTables names) {
-        return new State(input.name(), family, names).run(input.content());
+        return parse(input, family, names, PARALLEL_CHARS);
+    }
+
+    /**
+     * A dump of at least this many characters (about 10,000 rules) parses its rule lines on a second thread beside
+     * the calling one; a smaller one parses on the calling thread alone, since a thread costs more than its rules.
+     */
+    static final int PARALLEL_CHARS = 1 << 20;
+
+    /** With the size from which a second thread parses rule lines (tests make it small to run that path). */
+    static Ruleset parse(InputText input, Family family, NameTables names, int parallelChars) {
+        State st = new State(input.name(), family, names, input.content().length() >= parallelChars);
+        try {
+            return st.run(input.content());
+        } finally {
+            st.stopWorker();
+        }
     }
 
     static Family detectFamily(String text) {
@@ -88,34 +104,118 @@ public final class IptablesSaveParser {
         private String table;
         private int tableLine;
         private final Map<String, String> policies = new LinkedHashMap<>();
+        /** Each chain's rules; a rule's place is taken when its line is read and filled when its batch is parsed. */
         private final Map<String, List<Rule>> rules = new HashMap<>();
         /** One string per distinct word (see RuleTokens.split): the model keeps chain and target names per rule. */
-        private final Map<String, String> words = new HashMap<>();
+        private final WordTable words = new WordTable();
+        private final boolean parallel;
+        /** The open table's batches of rule lines, in line order; the last one may still be filling. */
+        private final List<RuleBatch> batches = new ArrayList<>();
+        private RuleBatch filling;
+        /** The chain names rules of the open batch see; a declaration starts a new batch with a new copy. */
+        private java.util.Set<String> chainNames;
+        private final java.util.concurrent.LinkedBlockingQueue<RuleBatch> queue = new java.util.concurrent.LinkedBlockingQueue<>();
+        private Thread worker;
 
-        State(String file, Family family, NameTables names) {
+        State(String file, Family family, NameTables names, boolean parallel) {
             this.file = file;
             this.family = family;
             this.names = names;
+            this.parallel = parallel;
         }
 
         Ruleset run(String text) {
             int lineNo = 0;
             int i = 0;
             int n = text.length();
-            while (i < n) {
-                int end = text.indexOf('\n', i);
-                if (end < 0) {
-                    end = n;
+            try {
+                while (i < n) {
+                    int end = text.indexOf('\n', i);
+                    if (end < 0) {
+                        end = n;
+                    }
+                    lineNo++;
+                    int stop = end > i && text.charAt(end - 1) == '\r' ? end - 1 : end;
+                    line(text.substring(i, stop), lineNo);
+                    i = end + 1;
                 }
-                lineNo++;
-                int stop = end > i && text.charAt(end - 1) == '\r' ? end - 1 : end;
-                line(text.substring(i, stop), lineNo);
-                i = end + 1;
-            }
-            if (table != null) {
-                throw new InputException(file, tableLine, "table " + table + " has no COMMIT line");
+                if (table != null) {
+                    throw new InputException(file, tableLine, "table " + table + " has no COMMIT line");
+                }
+            } catch (InputException e) {
+                // a rule line before this one that is still being parsed may be wrong too: the first error wins
+                throw earliest(e);
             }
             return new Ruleset(family, file, tables, notes);
+        }
+
+        private RuntimeException earliest(InputException e) {
+            for (RuleBatch b : finishBatches()) {
+                if (b.failed()) {
+                    return b.failure();
+                }
+            }
+            return e;
+        }
+
+        /** Parses what is left of the open table's batches (here, or waits for the worker); returns them in order. */
+        private List<RuleBatch> finishBatches() {
+            submit();
+            RuleBatch b;
+            while ((b = queue.poll()) != null) {
+                b.run(words);
+            }
+            for (RuleBatch done : batches) {
+                done.await();
+            }
+            List<RuleBatch> out = new ArrayList<>(batches);
+            batches.clear();
+            return out;
+        }
+
+        /** Hands the filling batch on: parsed here on a small dump, else queued for the worker (helped by this thread). */
+        private void submit() {
+            RuleBatch b = filling;
+            if (b == null) {
+                return;
+            }
+            filling = null;
+            batches.add(b);
+            if (!parallel) {
+                b.run(words);
+                return;
+            }
+            if (worker == null) {
+                worker = new Thread(this::work, "cnifix-rules");
+                worker.setDaemon(true);
+                worker.start();
+            }
+            queue.add(b);
+            // the worker is behind: take the oldest waiting batch here, so both cores parse
+            if (queue.size() > 1 && (b = queue.poll()) != null) {
+                b.run(words);
+            }
+        }
+
+        private void work() {
+            WordTable own = new WordTable();
+            try {
+                while (true) {
+                    RuleBatch b = queue.take();
+                    if (b == RuleBatch.STOP) {
+                        return;
+                    }
+                    b.run(own);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+
+        void stopWorker() {
+            if (worker != null) {
+                queue.add(RuleBatch.STOP);
+            }
         }
 
         private InputException error(int line, String message) {
@@ -180,6 +280,7 @@ public final class IptablesSaveParser {
             tableLine = lineNo;
             policies.clear();
             rules.clear();
+            chainNames = null;
             // Built-in chains exist whether or not the block declares them (policy ACCEPT until declared).
             for (String builtin : HOOK_ORDER) {
                 if (!Table.builtinChains(name).contains(builtin)) {
@@ -225,30 +326,84 @@ public final class IptablesSaveParser {
             }
             // A second declaration is what iptables-restore does with it: a built-in chain takes the new policy
             // and keeps its rules; a user chain is flushed.
+            submit();
+            chainNames = null;
             policies.put(name, policy);
             if (!builtin || !rules.containsKey(name)) {
                 rules.put(name, new ArrayList<>());
             }
         }
 
+        /**
+         * Takes the rule's place in its chain and queues the line: the chain name is read here (the place and the
+         * "not declared" error depend on the lines before), the rest where its batch is parsed.
+         */
         private void rule(String line, int lineNo) {
             needTable(lineNo, "rule");
-            RuleTokens tokens = RuleTokens.split(line, file, lineNo, words);
-            if (tokens.size() < 2 || !(tokens.values.get(0).equals("-A") || tokens.values.get(0).equals("--append"))) {
-                throw error(lineNo, "expected '-A CHAIN ...', got '" + abbreviate(line) + "'");
-            }
-            String chain = tokens.values.get(1);
-            List<Rule> chainRules = rules.get(chain);
+            String chain = leadingChain(line);
+            List<Rule> chainRules = chain == null ? null : rules.get(chain);
             if (chainRules == null) {
-                throw error(lineNo, "rule for chain " + chain + " which is not declared in table " + table);
+                // an odd spelling or an undeclared chain: split the whole line here, for the error the line earns first
+                RuleTokens tokens = RuleTokens.split(line, file, lineNo, words);
+                if (tokens.size() < 2 || !(tokens.values.get(0).equals("-A") || tokens.values.get(0).equals("--append"))) {
+                    throw error(lineNo, "expected '-A CHAIN ...', got '" + abbreviate(line) + "'");
+                }
+                chain = tokens.values.get(1);
+                chainRules = rules.get(chain);
+                if (chainRules == null) {
+                    throw error(lineNo, "rule for chain " + chain + " which is not declared in table " + table);
+                }
             }
-            RuleLineParser p = new RuleLineParser(file, lineNo, family, tokens, 2, policies.keySet(), names, notes);
-            p.parse();
-            chainRules.add(new Rule(table, chain, chainRules.size() + 1, file, lineNo, line, p.matches, p.target));
+            chainRules.add(null);
+            if (filling == null) {
+                if (chainNames == null) {
+                    // a copy on two threads, where the rules of the open batch must not see a later declaration
+                    chainNames = parallel ? java.util.Set.copyOf(policies.keySet()) : policies.keySet();
+                }
+                filling = new RuleBatch(file, family, names, table, chainNames);
+            }
+            filling.add(line, lineNo, chainRules, chainRules.size() - 1);
+            if (filling.full()) {
+                submit();
+            }
+        }
+
+        /** The word after a plain leading {@code -A} (or {@code --append}), or null when the line is spelled otherwise. */
+        private String leadingChain(String line) {
+            int i;
+            if (line.startsWith("-A")) {
+                i = 2;
+            } else if (line.startsWith("--append")) {
+                i = 8;
+            } else {
+                return null;
+            }
+            int n = line.length();
+            if (i >= n || (line.charAt(i) != ' ' && line.charAt(i) != '\t')) {
+                return null;
+            }
+            while (i < n && (line.charAt(i) == ' ' || line.charAt(i) == '\t')) {
+                i++;
+            }
+            int start = i;
+            while (i < n && line.charAt(i) != ' ' && line.charAt(i) != '\t') {
+                if (line.charAt(i) == '"') {
+                    return null;
+                }
+                i++;
+            }
+            return i == start ? null : words.word(line, start, i);
         }
 
         private void commit(int lineNo) {
             needTable(lineNo, "COMMIT");
+            for (RuleBatch b : finishBatches()) {
+                if (b.failed()) {
+                    throw b.failure();
+                }
+                b.fill();
+                notes.addAll(b.notes);
+            }
             Map<String, Chain> chains = new LinkedHashMap<>();
             for (Map.Entry<String, String> e : policies.entrySet()) {
                 chains.put(e.getKey(), new Chain(e.getKey(), e.getValue(), rules.get(e.getKey())));

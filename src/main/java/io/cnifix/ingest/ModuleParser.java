@@ -165,7 +165,7 @@ final class ModuleParser {
     }
 
     private int port(String option, String text, String proto) {
-        if (!text.isEmpty() && text.length() <= 5 && text.chars().allMatch(Character::isDigit)) {
+        if (!text.isEmpty() && text.length() <= 5 && digits(text)) {
             int v = Integer.parseInt(text);
             if (v <= 65535) {
                 return v;
@@ -177,6 +177,16 @@ final class ModuleParser {
                     + ": not a port number or a " + (proto == null ? "" : proto + " ") + "service name");
         }
         return p;
+    }
+
+    /** Character.isDigit on each (by hand: a stream per port was most of reading a port). */
+    private static boolean digits(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            if (!Character.isDigit(s.charAt(i))) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** The protocol name service names are looked up with: -p as written, numbers turned into names. */

@@ -15,8 +15,35 @@ public final class NameTables {
     private final Map<String, Integer> services = new HashMap<>();
     private final Map<String, Integer> protocols = new HashMap<>();
 
-    /** Parses {@code services} (name port/proto aliases...) and {@code protocols} (name number aliases...). */
+    private final String servicesText;
+    private final String protocolsText;
+    /** Set once both maps are filled; they are never changed after. */
+    private volatile boolean parsed;
+
+    /** {@code services} (name port/proto aliases...) and {@code protocols} (name number aliases...), as text. */
     public NameTables(String servicesText, String protocolsText) {
+        this.servicesText = servicesText;
+        this.protocolsText = protocolsText;
+    }
+
+    /**
+     * Fills the maps on the first name that is not a number or a protocol iptables knows itself: most dumps have
+     * none, and parsing the tables (the bundled ones and the host's) was about 50 ms of every cold run reading rules.
+     * Synchronized: a large dump's rules are parsed on two threads.
+     */
+    private void parse() {
+        if (parsed) {
+            return;
+        }
+        synchronized (this) {
+            if (!parsed) {
+                fill();
+                parsed = true;
+            }
+        }
+    }
+
+    private void fill() {
         for (String[] f : fields(servicesText)) {
             int slash = f.length > 1 ? f[1].indexOf('/') : -1;
             if (slash <= 0) {
@@ -52,12 +79,14 @@ public final class NameTables {
 
     /** The port a service name stands for with this protocol (lower case: tcp, udp, sctp), or -1. */
     public int port(String name, String protocol) {
+        parse();
         Integer p = services.get(name + "/" + protocol);
         return p == null ? -1 : p;
     }
 
     /** The protocol number a name stands for, or -1; case is ignored, as iptables lower-cases it first. */
     public int protocol(String name) {
+        parse();
         Integer p = protocols.get(name.toLowerCase(Locale.ROOT));
         return p == null ? -1 : p;
     }

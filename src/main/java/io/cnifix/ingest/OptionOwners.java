@@ -100,6 +100,11 @@ final class OptionOwners {
      * {@code chains}: the table's chains, whose jumps take no options.
      */
     static List<Integer> order(RuleTokens t, int start, Set<String> chains) {
+        return inPlace(t, start, chains) ? null : reading(t, start, chains);
+    }
+
+    /** {@link #order} without the shortcut. */
+    static List<Integer> reading(RuleTokens t, int start, Set<String> chains) {
         List<Unit> units = units(t, start);
         List<Segment> segments = new ArrayList<>();
         Segment target = null;
@@ -151,6 +156,67 @@ final class OptionOwners {
             }
         }
         return out;
+    }
+
+    /**
+     * True when every option already follows its owner, as iptables-save writes them: each module option right
+     * after its -m (or an earlier option of it), each target option after the target, global options anywhere
+     * before the target. It decides without building units or segments; anything else (false) goes through
+     * {@link #order}'s full reading, which may still find that nothing moves.
+     */
+    static boolean inPlace(RuleTokens t, int start, Set<String> chains) {
+        String module = null;
+        Set<String> targetClaims = null;
+        boolean targetSeen = false;
+        boolean lastIsTarget = false;
+        int i = start;
+        int n = t.size();
+        while (i < n) {
+            int from = i;
+            if (t.raws.get(i).equals("!")) {
+                i++;
+                if (i >= n) {
+                    return false;
+                }
+            }
+            String o = t.values.get(i);
+            i++;
+            while (i < n && !isOptionStart(t, i)) {
+                i++;
+            }
+            boolean hasValue = i - from > 1;
+            if (o.equals("-m") || o.equals("--match")) {
+                module = hasValue ? t.values.get(from + 1) : "";
+                lastIsTarget = false;
+            } else if (o.equals("-j") || o.equals("--jump") || o.equals("-g") || o.equals("--goto")) {
+                if (targetSeen) {
+                    return false;
+                }
+                String name = hasValue ? t.values.get(from + 1) : "";
+                targetClaims = TARGETS.get(chains.contains(name) ? "ACCEPT" : name);
+                if (targetClaims == null) {
+                    return false;
+                }
+                targetSeen = true;
+                lastIsTarget = true;
+                module = null;
+            } else if (!o.startsWith("--") || RuleLineParser.isGlobal(o)) {
+                if (targetSeen) {
+                    return false;
+                }
+                module = null;
+            } else if (lastIsTarget) {
+                if (!targetClaims.contains(o)) {
+                    return false;
+                }
+            } else {
+                Set<String> claims = module == null ? null : MODULES.get(module);
+                if (claims == null || !claims.contains(o) || (targetClaims != null && targetClaims.contains(o))) {
+                    return false;
+                }
+            }
+        }
+        return true;
     }
 
     private static Segment owner(String option, List<Segment> segments, Segment target, String protocol) {

@@ -23,7 +23,7 @@ public final class RpFilterText {
         if (base.startsWith("sysctl-rp_filter")) {
             return true;
         }
-        for (String line : t.content().split("\n", 50)) {
+        for (String line : InputText.firstLines(t.content(), 50)) {
             String s = line.strip();
             if (!s.isEmpty() && !s.startsWith("#")) {
                 return s.startsWith(PREFIX) && s.contains(SUFFIX);

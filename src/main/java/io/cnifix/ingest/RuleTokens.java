@@ -2,7 +2,6 @@ package io.cnifix.ingest;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 
 /**
  * Splits one iptables-save line into words the way iptables-restore does: blanks separate, double quotes
@@ -10,8 +9,9 @@ import java.util.Map;
  * so unknown options can be written back exactly.
  */
 public final class RuleTokens {
-    final List<String> values = new ArrayList<>();
-    final List<String> raws = new ArrayList<>();
+    final List<String> values = new ArrayList<>(16);
+    /** The same list as {@code values} until a word has quotes (most lines have none). */
+    List<String> raws = values;
 
     static RuleTokens split(String line, String file, int lineNo) {
         return split(line, file, lineNo, null);
@@ -19,42 +19,47 @@ public final class RuleTokens {
 
     /**
      * With {@code words}, a word that is not a number or an address is shared with every equal word split with the
-     * same map: a big dump repeats a few hundred distinct option names, chain names and targets a million times,
-     * and the model keeps some of them per rule.
+     * same table, and a word seen before makes no new string.
      */
-    static RuleTokens split(String line, String file, int lineNo, Map<String, String> words) {
+    static RuleTokens split(String line, String file, int lineNo, WordTable words) {
         RuleTokens t = new RuleTokens();
         int n = line.length();
+        char[] cs = words != null ? words.chars(line) : line.toCharArray();
         int i = 0;
         StringBuilder value = null;
         while (i < n) {
-            char c = line.charAt(i);
+            char c = cs[i];
             if (c == ' ' || c == '\t') {
                 i++;
                 continue;
             }
             int start = i;
             // most words have no quote: their value is their raw text, one string for both
-            while (i < n && (c = line.charAt(i)) != ' ' && c != '\t' && c != '"') {
+            while (i < n && (c = cs[i]) != ' ' && c != '\t' && c != '"') {
                 i++;
             }
             if (i == n || c != '"') {
-                String word = share(line.substring(start, i), words);
+                String word = words != null && shared(cs, start, i) ? words.word(line, cs, start, i) : line.substring(start, i);
                 t.values.add(word);
-                t.raws.add(word);
+                if (t.raws != t.values) {
+                    t.raws.add(word);
+                }
                 continue;
+            }
+            if (t.raws == t.values) {
+                t.raws = new ArrayList<>(t.values);
             }
             if (value == null) {
                 value = new StringBuilder();
             }
             value.setLength(0);
-            value.append(line, start, i);
+            value.append(cs, start, i - start);
             char quote = 0;
             while (i < n) {
-                c = line.charAt(i);
+                c = cs[i];
                 if (quote != 0) {
                     if (c == '\\' && i + 1 < n) {
-                        value.append(line.charAt(i + 1));
+                        value.append(cs[i + 1]);
                         i += 2;
                         continue;
                     }
@@ -78,24 +83,31 @@ public final class RuleTokens {
             if (quote != 0) {
                 throw new InputException(file, lineNo, "unterminated quote starting at column " + (start + 1));
             }
-            t.values.add(share(value.toString(), words));
+            String v = value.toString();
+            t.values.add(words != null && !v.isEmpty() && v.length() <= WordTable.MAX_LENGTH
+                    && shared(v.toCharArray(), 0, v.length()) ? words.word(v) : v);
             t.raws.add(line.substring(start, i));
         }
         return t;
     }
 
-    private static String share(String word, Map<String, String> words) {
-        if (words == null || word.isEmpty() || word.length() > 64) {
-            return word;
+    /** Addresses, ports and counters are many distinct values, each used once: not worth a table entry. */
+    private static boolean shared(char[] cs, int start, int end) {
+        if (end - start > WordTable.MAX_LENGTH) {
+            return false;
         }
-        char c = word.charAt(0);
-        if (c == '-' || (c >= '0' && c <= '9') || word.indexOf(':') >= 0) {
-            // options are read, not kept; addresses, ports and counters are many distinct values, each used once
-            return word;
+        char c = cs[start];
+        if (c >= '0' && c <= '9') {
+            return false;
         }
-        String had = words.putIfAbsent(word, word);
-        return had == null ? word : had;
+        for (int i = start; i < end; i++) {
+            if (cs[i] == ':') {
+                return false;
+            }
+        }
+        return true;
     }
+
 
     /** The words of a rule as iptables-restore would split them (quotes removed, escapes resolved). */
     public static java.util.List<String> words(String line) {
@@ -105,13 +117,20 @@ public final class RuleTokens {
     /** These tokens with those from {@code start} on in the given order (positions into this list). */
     RuleTokens reordered(int start, List<Integer> order) {
         RuleTokens t = new RuleTokens();
+        if (raws != values) {
+            t.raws = new ArrayList<>();
+        }
         for (int i = 0; i < start; i++) {
             t.values.add(values.get(i));
-            t.raws.add(raws.get(i));
+            if (t.raws != t.values) {
+                t.raws.add(raws.get(i));
+            }
         }
         for (int i : order) {
             t.values.add(values.get(i));
-            t.raws.add(raws.get(i));
+            if (t.raws != t.values) {
+                t.raws.add(raws.get(i));
+            }
         }
         return t;
     }

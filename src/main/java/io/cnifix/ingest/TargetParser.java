@@ -23,6 +23,24 @@ final class TargetParser {
             "adm-prohibited", "icmp6-addr-unreachable", "addr-unreach", "icmp6-port-unreachable", "port-unreach",
             "icmp6-policy-fail", "policy-fail", "icmp6-reject-route", "reject-route", "tcp-reset", "tcp-rst");
 
+    /** Targets without options are values: one object each serves every rule (58,000 REJECTs in a big dump). */
+    private static final Target ACCEPT = new Target.Accept();
+    private static final Target DROP = new Target.Drop();
+    private static final Target RETURN = new Target.Return();
+    private static final Target.Reject REJECT = new Target.Reject(null);
+    private static final java.util.Map<String, Target.Reject> REJECTS = rejects();
+
+    private static java.util.Map<String, Target.Reject> rejects() {
+        java.util.Map<String, Target.Reject> m = new java.util.HashMap<>();
+        for (String with : REJECT_V4) {
+            m.put(with, new Target.Reject(with));
+        }
+        for (String with : REJECT_V6) {
+            m.putIfAbsent(with, new Target.Reject(with));
+        }
+        return java.util.Map.copyOf(m);
+    }
+
     private final RuleLineParser rule;
     private final Family family;
 
@@ -46,13 +64,13 @@ final class TargetParser {
         switch (name) {
             case "ACCEPT":
                 noArgs(name, values);
-                return new Target.Accept();
+                return ACCEPT;
             case "DROP":
                 noArgs(name, values);
-                return new Target.Drop();
+                return DROP;
             case "RETURN":
                 noArgs(name, values);
-                return new Target.Return();
+                return RETURN;
             case "REJECT":
                 return reject(values, raws);
             case "DNAT":
@@ -92,7 +110,7 @@ final class TargetParser {
 
     private Target reject(List<String> values, List<String> raws) {
         if (values.isEmpty()) {
-            return new Target.Reject(null);
+            return REJECT;
         }
         if (values.size() != 2 || !values.get(0).equals("--reject-with")) {
             return new Target.Unknown("REJECT", raws);
@@ -101,7 +119,7 @@ final class TargetParser {
         if (!(family == Family.V4 ? REJECT_V4 : REJECT_V6).contains(with)) {
             throw rule.error("unknown --reject-with type '" + with + "'");
         }
-        return new Target.Reject(with);
+        return REJECTS.get(with);
     }
 
     private Target nat(boolean destination, List<String> values, List<String> raws) {

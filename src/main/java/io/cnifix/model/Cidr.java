@@ -82,13 +82,17 @@ public record Cidr(IpAddress base, int prefix) {
         return new IpAddress(Family.V6, base.hi() | hiSpan, base.lo() | loSpan);
     }
 
+    /** The network address of {@code a}'s prefix; {@code a} itself when it is one (a host prefix always is). */
     static IpAddress mask(IpAddress a, int prefix) {
         if (a.isV4()) {
             long m = prefix == 0 ? 0 : (0xffffffffL << (32 - prefix)) & 0xffffffffL;
-            return IpAddress.v4(a.lo() & m);
+            return (a.lo() & m) == a.lo() ? a : IpAddress.v4(a.lo() & m);
         }
         long hiMask = prefix >= 64 ? -1L : (prefix == 0 ? 0 : -1L << (64 - prefix));
         long loMask = prefix <= 64 ? 0 : (prefix == 128 ? -1L : -1L << (128 - prefix));
+        if ((a.hi() & hiMask) == a.hi() && (a.lo() & loMask) == a.lo()) {
+            return a;
+        }
         return new IpAddress(Family.V6, a.hi() & hiMask, a.lo() & loMask);
     }
 

@@ -51,8 +51,23 @@ class RulesParserFuzzTest {
             " -m mark --mark 0x1/0xff", " -m set --match-set x src", " --tcp-flags FIN,SYN,RST,ACK SYN", "[1:2] "})
     void rules(byte[] data) {
         String text = new String(data, StandardCharsets.UTF_8);
+        InputText in = new InputText("fuzz.save", text);
+        // Parsed in batches on a second thread, the same input gives the same ruleset or the same first error.
+        String sequential;
+        String batched;
         try {
-            Ruleset r = IptablesSaveParser.parse(new InputText("fuzz.save", text));
+            sequential = IptablesSaveParser.parse(in).toString();
+        } catch (InputException e) {
+            sequential = e.oneLine();
+        }
+        try {
+            batched = IptablesSaveParser.parse(in, IptablesSaveParser.familyOf(in), NameTables.bundled(), 0).toString();
+        } catch (InputException e) {
+            batched = e.oneLine();
+        }
+        assertEquals(sequential, batched);
+        try {
+            Ruleset r = IptablesSaveParser.parse(in);
             // Whatever was accepted renders to canonical text that parses back to the same rendering.
             Ruleset again = IptablesSaveParser.parse(new InputText("rendered", canonical(r)), r.family());
             assertEquals(renderings(r), renderings(again));
