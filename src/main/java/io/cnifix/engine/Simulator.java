@@ -56,6 +56,9 @@ public final class Simulator {
         this.matcher = new MatchEvaluator(net);
         this.nftMatcher = new NftEvaluator(net);
         this.pipeline = new Pipeline(rules, nft);
+        for (Hook h : Hook.values()) {
+            orderKeys(h, pipeline.of(h), false);
+        }
         for (NftTable t : nft) {
             for (NftChain c : t.chains()) {
                 if (c.rules().size() >= NftChainIndex.MIN_RULES) {
@@ -211,11 +214,32 @@ public final class Simulator {
         }
     }
 
-    private final Map<List<Object>, OrderKey> orderKeys = new java.util.concurrent.ConcurrentHashMap<>();
+    /**
+     * The order key of each group of base chains of equal priority, by the group's first stage, worked out once: a
+     * trace meets several such groups on a host with nft base chains beside iptables' tables, and every lookup
+     * used to build a key list. Read-only once built, so traces on several threads share it.
+     */
+    private final Map<Pipeline.Stage, OrderKey> orderKeys = new IdentityHashMap<>();
 
-    private OrderKey orderKey(Hook h, int priority, boolean nat, List<Pipeline.Stage> group) {
-        return orderKeys.computeIfAbsent(List.of(h, priority, nat), k -> new OrderKey(h, priority, nat,
-                String.join(", ", group.stream().map(Pipeline.Stage::label).toList())));
+    private void orderKeys(Hook h, List<Pipeline.Stage> list, boolean nat) {
+        int i = 0;
+        while (i < list.size()) {
+            int j = i;
+            while (j + 1 < list.size() && list.get(j + 1).priority() == list.get(i).priority()) {
+                j++;
+            }
+            if (j > i) {
+                List<Pipeline.Stage> group = list.subList(i, j + 1);
+                orderKeys.put(list.get(i), new OrderKey(h, list.get(i).priority(), nat,
+                        String.join(", ", group.stream().map(Pipeline.Stage::label).toList())));
+            }
+            for (Pipeline.Stage s : list.subList(i, j + 1)) {
+                if (s instanceof Pipeline.NatStage n) {
+                    orderKeys(h, n.chains(), true);
+                }
+            }
+            i = j + 1;
+        }
     }
 
     /** The outcome of one table's traversal of one hook. */
@@ -332,38 +356,95 @@ public final class Simulator {
          * only when the group did something whose order could matter (a verdict other than accept, a NAT, a mark).
          */
         private Trace group(Hook h, List<Pipeline.Stage> group, String delivery, boolean nat) {
-            OrderKey key = orderKey(h, group.get(0).priority(), nat, group);
+            OrderKey key = orderKeys.get(group.get(0));
             Boolean reversed = assumptions.get(key);
-            List<Pipeline.Stage> order = group;
-            if (Boolean.TRUE.equals(reversed)) {
-                order = new ArrayList<>(group);
-                java.util.Collections.reverse(order);
+            if (reversed != null) {
+                return inOrder(h, reversed ? reverse(group) : group, delivery, nat);
             }
-            boolean sensitive = false;
-            Trace stop = null;
-            for (Pipeline.Stage s : order) {
-                if (nat && natBound(h)) {
-                    sensitive = true;
-                    break;
-                }
-                long[] before = state();
-                stop = stage(h, s, delivery);
-                if (stop != null || !java.util.Arrays.equals(before, state())) {
-                    sensitive = true;
-                }
-                if (stop != null) {
-                    break;
-                }
-            }
-            if (sensitive && reversed == null) {
+            Flow.Saved start = flow.save();
+            Decider acceptedBefore = accepted;
+            Trace stop = inOrder(h, group, delivery, nat);
+            if (sensitive && !sameEitherWay(h, group, delivery, nat, start, acceptedBefore, stop)) {
                 throw new Fork(key);
             }
             return stop;
         }
 
-        private long[] state() {
-            return new long[] {flow.mark, flow.connMark, flow.destination.hi(), flow.destination.lo(), flow.destinationPort,
-                    flow.destinationNatted ? 1 : 0, flow.sourceNatted ? 1 : 0, flow.untracked ? 1 : 0};
+        /** Set by inOrder: whether the group did something whose order could matter (a verdict, a NAT, a mark). */
+        private boolean sensitive;
+        /** Above zero while the other order of a group runs to compare: it records no path, rules or chains. */
+        private int quiet;
+
+        private Trace inOrder(Hook h, List<Pipeline.Stage> order, String delivery, boolean nat) {
+            boolean changed = false;
+            Trace stop = null;
+            for (Pipeline.Stage s : order) {
+                if (nat && natBound(h)) {
+                    changed = true;
+                    break;
+                }
+                long mark = flow.mark;
+                long connMark = flow.connMark;
+                IpAddress destination = flow.destination;
+                int port = flow.destinationPort;
+                boolean dnat = flow.destinationNatted;
+                boolean snat = flow.sourceNatted;
+                boolean untracked = flow.untracked;
+                stop = stage(h, s, delivery);
+                if (stop != null || mark != flow.mark || connMark != flow.connMark || destination.hi() != flow.destination.hi()
+                        || destination.lo() != flow.destination.lo() || port != flow.destinationPort
+                        || dnat != flow.destinationNatted || snat != flow.sourceNatted || untracked != flow.untracked) {
+                    changed = true;
+                }
+                if (stop != null) {
+                    break;
+                }
+            }
+            sensitive = changed;
+            return stop;
+        }
+
+        private static List<Pipeline.Stage> reverse(List<Pipeline.Stage> group) {
+            List<Pipeline.Stage> order = new ArrayList<>(group);
+            java.util.Collections.reverse(order);
+            return order;
+        }
+
+        /**
+         * Runs the group's other order from the same start, recording nothing, and tells whether it ends alike: the
+         * same packet state with no verdict, or the same final verdict. Then the rest of the walk is the same either
+         * way and the branch need not fork on the order (forking re-ran the whole trace twice per such group, and a
+         * netavark or firewalld host meets two or three of them per packet). Anything else (an unknown verdict, a
+         * rule it would have to assume) forks as before.
+         */
+        private boolean sameEitherWay(Hook h, List<Pipeline.Stage> group, String delivery, boolean nat, Flow.Saved start,
+                                      Decider acceptedBefore, Trace stop) {
+            if (stop != null && stop.verdict() == Verdict.UNKNOWN) {
+                return false;
+            }
+            Flow.Saved end = flow.save();
+            Decider acceptedAfter = accepted;
+            Hook hookNow = stageHook;
+            Pipeline.Stage now = stageNow;
+            flow.restore(start);
+            accepted = acceptedBefore;
+            quiet++;
+            boolean same;
+            try {
+                Trace other = inOrder(h, reverse(group), delivery, nat);
+                same = stop == null ? other == null && end.equals(flow.save())
+                        : other != null && other.verdict() != Verdict.UNKNOWN && sameOutcome(stop, other);
+            } catch (Fork f) {
+                same = false;
+            } finally {
+                quiet--;
+            }
+            flow.restore(end);
+            accepted = acceptedAfter;
+            stageHook = hookNow;
+            stageNow = now;
+            sensitive = true;
+            return same;
         }
 
         /** The NAT core stops at the first chain that binds the connection for this hook's kind of NAT. */
@@ -399,7 +480,7 @@ public final class Simulator {
                 o = traverseNft(nft);
                 policy = nft.chain().base().policy();
             }
-            if (chains != null) {
+            if (chains != null && quiet == 0) {
                 String table = s instanceof Pipeline.IptStage ipt ? (ipt.family() == io.cnifix.model.Family.V4 ? "ip " : "ip6 ") + ipt.table()
                         : ((Pipeline.NftStage) s).table().label();
                 String chain = s instanceof Pipeline.IptStage ipt ? ipt.chain().name() : ((Pipeline.NftStage) s).chain().name();
@@ -447,6 +528,9 @@ public final class Simulator {
         }
 
         private void step(Rule r, String matched, String action) {
+            if (quiet > 0) {
+                return;
+            }
             if (path != null) {
                 NftRule n = nftOf.get(r);
                 String stage = stageNow == null ? null
