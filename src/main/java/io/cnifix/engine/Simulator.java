@@ -183,8 +183,20 @@ public final class Simulator {
                 first.decidedBy(), first.path(), first.visited(), unknownRules, first.chains(), first.connection());
     }
 
-    /** The assumption that decides the order of base chains of equal priority: true runs them in reverse. */
-    private record OrderKey(Hook hook, int priority, boolean nat, String chains) {
+    /**
+     * The assumption that decides the order of base chains of equal priority: true runs them in reverse.
+     * {@code free}: at most one of them has a rule or a drop policy, so no order can change what they do (an empty
+     * iptables nat chain beside netavark's or firewalld's table, on every packet of such a host).
+     */
+    private record OrderKey(Hook hook, int priority, boolean nat, String chains, boolean free) {
+    }
+
+    /** A base chain with no rule and an accept policy: it neither changes a packet nor stops it. */
+    private static boolean inert(Pipeline.Stage s) {
+        if (s instanceof Pipeline.IptStage ipt) {
+            return ipt.chain().rules().isEmpty() && !"DROP".equals(ipt.chain().policy());
+        }
+        return s instanceof Pipeline.NftStage nft && nft.chain().rules().isEmpty() && !nft.chain().base().dropPolicy();
     }
 
     private ChainIndex indexOf(Chain c) {
@@ -230,8 +242,9 @@ public final class Simulator {
             }
             if (j > i) {
                 List<Pipeline.Stage> group = list.subList(i, j + 1);
+                long active = group.stream().filter(g -> !inert(g)).count();
                 orderKeys.put(list.get(i), new OrderKey(h, list.get(i).priority(), nat,
-                        String.join(", ", group.stream().map(Pipeline.Stage::label).toList())));
+                        String.join(", ", group.stream().map(Pipeline.Stage::label).toList()), active <= 1));
             }
             for (Pipeline.Stage s : list.subList(i, j + 1)) {
                 if (s instanceof Pipeline.NatStage n) {
@@ -357,6 +370,9 @@ public final class Simulator {
          */
         private Trace group(Hook h, List<Pipeline.Stage> group, String delivery, boolean nat) {
             OrderKey key = orderKeys.get(group.get(0));
+            if (key.free()) {
+                return inOrder(h, group, delivery, nat);
+            }
             Boolean reversed = assumptions.get(key);
             if (reversed != null) {
                 return inOrder(h, reversed ? reverse(group) : group, delivery, nat);
