@@ -40,9 +40,15 @@ public final class Simulator {
     private final MatchEvaluator matcher;
     private final NftEvaluator nftMatcher;
     private final HostNet net;
-    /** Each native nftables rule as traces list it (table "inet firewalld", chain, position, handle as line). */
-    private final Map<NftRule, Rule> standIns = new IdentityHashMap<>();
-    private final Map<Rule, NftRule> nftOf = new IdentityHashMap<>();
+    /**
+     * Each native nftables rule as traces list it (table "inet firewalld", chain, position, handle as line), by its
+     * chain, made when a trace first meets it: a netavark host has 40,000 rules, a diff meets a fraction of them,
+     * and writing each one's text up front was a tenth of such a diff. Several threads may meet a rule at once:
+     * the first stand-in stored is the one every trace uses.
+     */
+    private final Map<NftChain, StandIns> standIns = new IdentityHashMap<>();
+    /** The same by table label and chain name, to find a stand-in's rule. */
+    private final Map<String, Map<String, List<StandIns>>> standInsByName = new HashMap<>();
     private final Map<NftChain, NftChainIndex> nftIndexes = new IdentityHashMap<>();
 
     public Simulator(Ruleset rules, HostNet net) {
@@ -64,15 +70,40 @@ public final class Simulator {
                 if (c.rules().size() >= NftChainIndex.MIN_RULES) {
                     nftIndexes.put(c, new NftChainIndex(c));
                 }
-                int n = 0;
-                for (NftRule r : c.rules()) {
-                    Rule standIn = new Rule(t.label(), c.name(), ++n, t.source(), (int) Math.min(Integer.MAX_VALUE, r.handle()),
-                            r.text(), List.of(), new Target.None());
-                    standIns.put(r, standIn);
-                    nftOf.put(standIn, r);
-                }
+                StandIns si = new StandIns(t, c);
+                standIns.put(c, si);
+                standInsByName.computeIfAbsent(t.label(), k -> new HashMap<>()).computeIfAbsent(c.name(), k -> new ArrayList<>(1)).add(si);
             }
         }
+    }
+
+    /** One chain's stand-ins by position, each made once. */
+    private static final class StandIns {
+        final NftTable table;
+        final NftChain chain;
+        final java.util.concurrent.atomic.AtomicReferenceArray<Rule> made;
+
+        StandIns(NftTable table, NftChain chain) {
+            this.table = table;
+            this.chain = chain;
+            this.made = new java.util.concurrent.atomic.AtomicReferenceArray<>(chain.rules().size());
+        }
+
+        Rule at(int i) {
+            Rule r = made.get(i);
+            if (r != null) {
+                return r;
+            }
+            NftRule n = chain.rules().get(i);
+            Rule fresh = new Rule(table.label(), chain.name(), i + 1, table.source(), (int) Math.min(Integer.MAX_VALUE, n.handle()),
+                    n.text(), List.of(), new Target.None());
+            return made.compareAndSet(i, null, fresh) ? fresh : made.get(i);
+        }
+    }
+
+    /** The stand-in of rule {@code i} of {@code chain}. */
+    private Rule standIn(NftChain chain, int i) {
+        return standIns.get(chain).at(i);
     }
 
     public Pipeline pipeline() {
@@ -81,12 +112,18 @@ public final class Simulator {
 
     /** The native nftables rule a trace's stand-in rule is, or null for an iptables rule. */
     public NftRule nftRule(Rule standIn) {
-        return nftOf.get(standIn);
-    }
-
-    /** Every native nftables rule this simulator evaluates, by its stand-in. */
-    public Map<Rule, NftRule> nftRules() {
-        return java.util.Collections.unmodifiableMap(nftOf);
+        Map<String, List<StandIns>> ofTable = standIn == null ? null : standInsByName.get(standIn.table());
+        List<StandIns> candidates = ofTable == null ? null : ofTable.get(standIn.chain());
+        if (candidates == null) {
+            return null;
+        }
+        int i = standIn.number() - 1;
+        for (StandIns si : candidates) {
+            if (i >= 0 && i < si.chain.rules().size() && si.made.get(i) == standIn) {
+                return si.chain.rules().get(i);
+            }
+        }
+        return null;
     }
 
     /** How much of the way a trace keeps: every step with its action, only the rules visited, or nothing. */
@@ -548,7 +585,7 @@ public final class Simulator {
                 return;
             }
             if (path != null) {
-                NftRule n = nftOf.get(r);
+                NftRule n = nftRule(r);
                 String stage = stageNow == null ? null
                         : stageHook.name().toLowerCase(java.util.Locale.ROOT) + " " + stageNow.label() + " (priority " + stageNow.priority() + ")";
                 path.add(new TraceStep(r, matched, action, stage, n == null ? -1 : n.handle()));
@@ -713,7 +750,7 @@ public final class Simulator {
                     }
                 }
                 NftRule r = chain.rules().get(index);
-                Rule standIn = standIns.get(r);
+                Rule standIn = standIn(chain, index);
                 String shown = "yes";
                 NftStmt.Verdict verdict = null;
                 List<String> did = new ArrayList<>();
@@ -742,7 +779,7 @@ public final class Simulator {
                         Object v = nftMatcher.value(sm.value(), flow);
                         if (!(v instanceof Long value)) {
                             step(standIn, shown, "unknown mark");
-                            return new TableOutcome(Verdict.UNKNOWN, nftDecider(st, r), standIn);
+                            return new TableOutcome(Verdict.UNKNOWN, nftDecider(st, r, standIn), standIn);
                         }
                         if (sm.ct()) {
                             if (flow.hasConntrack) {
@@ -757,7 +794,7 @@ public final class Simulator {
                         String outcome = nftNat(nat, table);
                         if (outcome == null) {
                             step(standIn, shown, "nat that cannot be worked out");
-                            return new TableOutcome(Verdict.UNKNOWN, nftDecider(st, r), standIn);
+                            return new TableOutcome(Verdict.UNKNOWN, nftDecider(st, r, standIn), standIn);
                         }
                         if (outcome.isEmpty()) {
                             // The map holds nothing for this packet: the rule stops here, like a failed match.
@@ -766,7 +803,7 @@ public final class Simulator {
                             continue rules;
                         }
                         step(standIn, shown, outcome);
-                        return new TableOutcome(Verdict.ACCEPT, nftDecider(st, r), null);
+                        return new TableOutcome(Verdict.ACCEPT, nftDecider(st, r, standIn), null);
                     } else if (stmt instanceof NftStmt.Verdict v) {
                         verdict = v;
                         break;
@@ -785,13 +822,13 @@ public final class Simulator {
                         }
                         if (!(data instanceof NftExpr.VerdictData vd)) {
                             step(standIn, shown, "verdict map cnifix cannot read");
-                            return new TableOutcome(Verdict.UNKNOWN, nftDecider(st, r), standIn);
+                            return new TableOutcome(Verdict.UNKNOWN, nftDecider(st, r, standIn), standIn);
                         }
                         verdict = vd.verdict();
                         break;
                     } else {
                         step(standIn, shown, "unknown statement " + stmt);
-                        return new TableOutcome(Verdict.UNKNOWN, nftDecider(st, r), standIn);
+                        return new TableOutcome(Verdict.UNKNOWN, nftDecider(st, r, standIn), standIn);
                     }
                 }
                 String prefix = did.isEmpty() ? "" : String.join(", ", did) + "; ";
@@ -803,15 +840,15 @@ public final class Simulator {
                 switch (verdict.kind()) {
                     case "accept" -> {
                         step(standIn, shown, prefix + "ACCEPT (ends this base chain)");
-                        return new TableOutcome(Verdict.ACCEPT, nftDecider(st, r), null);
+                        return new TableOutcome(Verdict.ACCEPT, nftDecider(st, r, standIn), null);
                     }
                     case "drop" -> {
                         step(standIn, shown, prefix + "DROP");
-                        return new TableOutcome(Verdict.DROP, nftDecider(st, r), null);
+                        return new TableOutcome(Verdict.DROP, nftDecider(st, r, standIn), null);
                     }
                     case "reject" -> {
                         step(standIn, shown, prefix + "REJECT");
-                        return new TableOutcome(Verdict.REJECT, nftDecider(st, r), null);
+                        return new TableOutcome(Verdict.REJECT, nftDecider(st, r, standIn), null);
                     }
                     case "continue" -> {
                         step(standIn, shown, prefix + "continue");
@@ -831,7 +868,7 @@ public final class Simulator {
                         NftChain target = verdict.target() == null ? null : table.chain(verdict.target());
                         if (target == null || stack.size() > 64) {
                             step(standIn, shown, prefix + verdict.kind() + " to a chain not in the dump");
-                            return new TableOutcome(Verdict.UNKNOWN, nftDecider(st, r), standIn);
+                            return new TableOutcome(Verdict.UNKNOWN, nftDecider(st, r, standIn), standIn);
                         }
                         step(standIn, shown, prefix + verdict.kind() + " " + target.name());
                         if (verdict.kind().equals("jump")) {
@@ -842,7 +879,7 @@ public final class Simulator {
                     }
                     default -> {
                         step(standIn, shown, prefix + verdict.kind() + " (decided in user space)");
-                        return new TableOutcome(Verdict.UNKNOWN, nftDecider(st, r), standIn);
+                        return new TableOutcome(Verdict.UNKNOWN, nftDecider(st, r, standIn), standIn);
                     }
                 }
             }
@@ -858,8 +895,8 @@ public final class Simulator {
             return at < c.length ? c[at] : Integer.MAX_VALUE;
         }
 
-        private Decider nftDecider(Pipeline.NftStage st, NftRule r) {
-            return new Decider.ByNftRule(st.table().label(), st.chain().name(), st.priority(), r, standIns.get(r));
+        private Decider nftDecider(Pipeline.NftStage st, NftRule r, Rule standIn) {
+            return new Decider.ByNftRule(st.table().label(), st.chain().name(), st.priority(), r, standIn);
         }
 
         private TableOutcome nftPolicy(Pipeline.NftStage st) {

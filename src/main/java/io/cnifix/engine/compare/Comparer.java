@@ -86,7 +86,7 @@ public final class Comparer {
             this.simulator = new Simulator(rules, host.nftTables(), net);
             this.admin = new AdminRules(rules, adminChains);
             this.outsideSources = new SourceSet(outside.sources);
-            var nft = simulator.nftRules();
+            java.util.function.Function<io.cnifix.model.Rule, io.cnifix.model.nft.NftRule> nft = simulator::nftRule;
             // The splits serve only the judging of published ports (and their exposures), and each walks every rule:
             // a host without any published port, however many rules it has, builds none.
             boolean ports = !host.mappings().isEmpty();

@@ -47,24 +47,24 @@ final class Splits {
     private final io.cnifix.engine.HostNet net;
     /** Where the rp_filter sysctl's reverse-path lookup changes, for first packets (empty when it is off). */
     private final List<Cidr> reversePath;
-    /** Native nftables rules by their stand-ins. */
-    private final Map<Rule, NftRule> nft;
+    /** The native nftables rule a stand-in is (null for any other rule). */
+    private final java.util.function.Function<Rule, NftRule> nft;
 
     /**
      * {@code direct}: the destination port is not rewritten, so --ctorigdstport cuts it as well. Lookups may come
      * from several threads: each chain's boundaries are filled in as its rules are met.
      */
     Splits(SourceSet outside, boolean direct, io.cnifix.model.Ruleset rules) {
-        this(outside, direct, false, rules, Map.of(), List.of(), null);
+        this(outside, direct, false, rules, r -> null, List.of(), null);
     }
 
     /**
-     * {@code nft}: native nftables rules by the stand-ins traces list them as, {@code tables} the tables their
+     * {@code nft}: the native nftables rule a stand-in (as traces list them) is, {@code tables} the tables their
      * named sets live in; {@code reply}: boundaries for reply packets, whose destination is the client; {@code net}
      * non-null: also the boundaries of matches that read the host (iprange, rpfilter, set).
      */
-    Splits(SourceSet outside, boolean direct, boolean reply, io.cnifix.model.Ruleset rules, Map<Rule, NftRule> nft,
-           List<NftTable> tables, io.cnifix.engine.HostNet net) {
+    Splits(SourceSet outside, boolean direct, boolean reply, io.cnifix.model.Ruleset rules,
+           java.util.function.Function<Rule, NftRule> nft, List<NftTable> tables, io.cnifix.engine.HostNet net) {
         this.outside = outside;
         this.direct = direct;
         this.reply = reply;
@@ -77,12 +77,10 @@ final class Splits {
                 byName.put(c.name(), new Slot(c.rules(), null, null));
             }
         }
-        if (!nft.isEmpty()) {
-            for (NftTable t : tables) {
-                Map<String, Slot> byName = chains.computeIfAbsent(t.label(), k -> new java.util.HashMap<>());
-                for (var c : t.chains()) {
-                    byName.put(c.name(), new Slot(null, c.rules(), t));
-                }
+        for (NftTable t : tables) {
+            Map<String, Slot> byName = chains.computeIfAbsent(t.label(), k -> new java.util.HashMap<>());
+            for (var c : t.chains()) {
+                byName.put(c.name(), new Slot(null, c.rules(), t));
             }
         }
     }
@@ -112,7 +110,7 @@ final class Splits {
             if (i < 0 || i >= size()) {
                 return false;
             }
-            return rules != null ? rules.get(i) == r : nft.get(r) == nftRules.get(i);
+            return rules != null ? rules.get(i) == r : nft.apply(r) == nftRules.get(i);
         }
 
         OfRule of(int i, Rule r) {
