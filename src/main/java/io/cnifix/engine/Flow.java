@@ -78,6 +78,46 @@ final class Flow {
         }
     }
 
+    /** Everything a hook's rules can change or read of this packet, to run a group of base chains twice. */
+    record Saved(IpAddress source, IpAddress destination, int sourcePort, int destinationPort, String inInterface,
+                 String outInterface, long mark, long connMark, boolean hasConntrack, boolean untracked,
+                 boolean destinationNatted, boolean sourceNatted, Hook hook, IpAddress origSource,
+                 IpAddress origDestination, int origSourcePort, int origDestinationPort, boolean reply,
+                 IpAddress natSource, int natSourcePort, java.util.Map<String, Integer> recentEntries) {
+    }
+
+    Saved save() {
+        return new Saved(source, destination, sourcePort, destinationPort, inInterface, outInterface, mark, connMark,
+                hasConntrack, untracked, destinationNatted, sourceNatted, hook, origSource, origDestination,
+                origSourcePort, origDestinationPort, reply, natSource, natSourcePort,
+                recentEntries.isEmpty() ? java.util.Map.of() : java.util.Map.copyOf(recentEntries));
+    }
+
+    void restore(Saved s) {
+        source = s.source;
+        destination = s.destination;
+        sourcePort = s.sourcePort;
+        destinationPort = s.destinationPort;
+        inInterface = s.inInterface;
+        outInterface = s.outInterface;
+        mark = s.mark;
+        connMark = s.connMark;
+        hasConntrack = s.hasConntrack;
+        untracked = s.untracked;
+        destinationNatted = s.destinationNatted;
+        sourceNatted = s.sourceNatted;
+        hook = s.hook;
+        origSource = s.origSource;
+        origDestination = s.origDestination;
+        origSourcePort = s.origSourcePort;
+        origDestinationPort = s.origDestinationPort;
+        reply = s.reply;
+        natSource = s.natSource;
+        natSourcePort = s.natSourcePort;
+        recentEntries.clear();
+        recentEntries.putAll(s.recentEntries);
+    }
+
     /** A reply's reverse SNAT, which the NAT hook of PREROUTING does before routing whatever the rules. */
     void undoSourceNat() {
         if (reply && natSource != null && !untracked) {

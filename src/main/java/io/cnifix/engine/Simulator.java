@@ -40,9 +40,15 @@ public final class Simulator {
     private final MatchEvaluator matcher;
     private final NftEvaluator nftMatcher;
     private final HostNet net;
-    /** Each native nftables rule as traces list it (table "inet firewalld", chain, position, handle as line). */
-    private final Map<NftRule, Rule> standIns = new IdentityHashMap<>();
-    private final Map<Rule, NftRule> nftOf = new IdentityHashMap<>();
+    /**
+     * Each native nftables rule as traces list it (table "inet firewalld", chain, position, handle as line), by its
+     * chain, made when a trace first meets it: a netavark host has 40,000 rules, a diff meets a fraction of them,
+     * and writing each one's text up front was a tenth of such a diff. Several threads may meet a rule at once:
+     * the first stand-in stored is the one every trace uses.
+     */
+    private final Map<NftChain, StandIns> standIns = new IdentityHashMap<>();
+    /** The same by table label and chain name, to find a stand-in's rule. */
+    private final Map<String, Map<String, List<StandIns>>> standInsByName = new HashMap<>();
     private final Map<NftChain, NftChainIndex> nftIndexes = new IdentityHashMap<>();
 
     public Simulator(Ruleset rules, HostNet net) {
@@ -56,20 +62,48 @@ public final class Simulator {
         this.matcher = new MatchEvaluator(net);
         this.nftMatcher = new NftEvaluator(net);
         this.pipeline = new Pipeline(rules, nft);
+        for (Hook h : Hook.values()) {
+            orderKeys(h, pipeline.of(h), false);
+        }
         for (NftTable t : nft) {
             for (NftChain c : t.chains()) {
                 if (c.rules().size() >= NftChainIndex.MIN_RULES) {
                     nftIndexes.put(c, new NftChainIndex(c));
                 }
-                int n = 0;
-                for (NftRule r : c.rules()) {
-                    Rule standIn = new Rule(t.label(), c.name(), ++n, t.source(), (int) Math.min(Integer.MAX_VALUE, r.handle()),
-                            r.text(), List.of(), new Target.None());
-                    standIns.put(r, standIn);
-                    nftOf.put(standIn, r);
-                }
+                StandIns si = new StandIns(t, c);
+                standIns.put(c, si);
+                standInsByName.computeIfAbsent(t.label(), k -> new HashMap<>()).computeIfAbsent(c.name(), k -> new ArrayList<>(1)).add(si);
             }
         }
+    }
+
+    /** One chain's stand-ins by position, each made once. */
+    private static final class StandIns {
+        final NftTable table;
+        final NftChain chain;
+        final java.util.concurrent.atomic.AtomicReferenceArray<Rule> made;
+
+        StandIns(NftTable table, NftChain chain) {
+            this.table = table;
+            this.chain = chain;
+            this.made = new java.util.concurrent.atomic.AtomicReferenceArray<>(chain.rules().size());
+        }
+
+        Rule at(int i) {
+            Rule r = made.get(i);
+            if (r != null) {
+                return r;
+            }
+            NftRule n = chain.rules().get(i);
+            Rule fresh = new Rule(table.label(), chain.name(), i + 1, table.source(), (int) Math.min(Integer.MAX_VALUE, n.handle()),
+                    n.text(), List.of(), new Target.None());
+            return made.compareAndSet(i, null, fresh) ? fresh : made.get(i);
+        }
+    }
+
+    /** The stand-in of rule {@code i} of {@code chain}. */
+    private Rule standIn(NftChain chain, int i) {
+        return standIns.get(chain).at(i);
     }
 
     public Pipeline pipeline() {
@@ -78,12 +112,18 @@ public final class Simulator {
 
     /** The native nftables rule a trace's stand-in rule is, or null for an iptables rule. */
     public NftRule nftRule(Rule standIn) {
-        return nftOf.get(standIn);
-    }
-
-    /** Every native nftables rule this simulator evaluates, by its stand-in. */
-    public Map<Rule, NftRule> nftRules() {
-        return java.util.Collections.unmodifiableMap(nftOf);
+        Map<String, List<StandIns>> ofTable = standIn == null ? null : standInsByName.get(standIn.table());
+        List<StandIns> candidates = ofTable == null ? null : ofTable.get(standIn.chain());
+        if (candidates == null) {
+            return null;
+        }
+        int i = standIn.number() - 1;
+        for (StandIns si : candidates) {
+            if (i >= 0 && i < si.chain.rules().size() && si.made.get(i) == standIn) {
+                return si.chain.rules().get(i);
+            }
+        }
+        return null;
     }
 
     /** How much of the way a trace keeps: every step with its action, only the rules visited, or nothing. */
@@ -180,8 +220,20 @@ public final class Simulator {
                 first.decidedBy(), first.path(), first.visited(), unknownRules, first.chains(), first.connection());
     }
 
-    /** The assumption that decides the order of base chains of equal priority: true runs them in reverse. */
-    private record OrderKey(Hook hook, int priority, boolean nat, String chains) {
+    /**
+     * The assumption that decides the order of base chains of equal priority: true runs them in reverse.
+     * {@code free}: at most one of them has a rule or a drop policy, so no order can change what they do (an empty
+     * iptables nat chain beside netavark's or firewalld's table, on every packet of such a host).
+     */
+    private record OrderKey(Hook hook, int priority, boolean nat, String chains, boolean free) {
+    }
+
+    /** A base chain with no rule and an accept policy: it neither changes a packet nor stops it. */
+    private static boolean inert(Pipeline.Stage s) {
+        if (s instanceof Pipeline.IptStage ipt) {
+            return ipt.chain().rules().isEmpty() && !"DROP".equals(ipt.chain().policy());
+        }
+        return s instanceof Pipeline.NftStage nft && nft.chain().rules().isEmpty() && !nft.chain().base().dropPolicy();
     }
 
     private ChainIndex indexOf(Chain c) {
@@ -211,11 +263,33 @@ public final class Simulator {
         }
     }
 
-    private final Map<List<Object>, OrderKey> orderKeys = new java.util.concurrent.ConcurrentHashMap<>();
+    /**
+     * The order key of each group of base chains of equal priority, by the group's first stage, worked out once: a
+     * trace meets several such groups on a host with nft base chains beside iptables' tables, and every lookup
+     * used to build a key list. Read-only once built, so traces on several threads share it.
+     */
+    private final Map<Pipeline.Stage, OrderKey> orderKeys = new IdentityHashMap<>();
 
-    private OrderKey orderKey(Hook h, int priority, boolean nat, List<Pipeline.Stage> group) {
-        return orderKeys.computeIfAbsent(List.of(h, priority, nat), k -> new OrderKey(h, priority, nat,
-                String.join(", ", group.stream().map(Pipeline.Stage::label).toList())));
+    private void orderKeys(Hook h, List<Pipeline.Stage> list, boolean nat) {
+        int i = 0;
+        while (i < list.size()) {
+            int j = i;
+            while (j + 1 < list.size() && list.get(j + 1).priority() == list.get(i).priority()) {
+                j++;
+            }
+            if (j > i) {
+                List<Pipeline.Stage> group = list.subList(i, j + 1);
+                long active = group.stream().filter(g -> !inert(g)).count();
+                orderKeys.put(list.get(i), new OrderKey(h, list.get(i).priority(), nat,
+                        String.join(", ", group.stream().map(Pipeline.Stage::label).toList()), active <= 1));
+            }
+            for (Pipeline.Stage s : list.subList(i, j + 1)) {
+                if (s instanceof Pipeline.NatStage n) {
+                    orderKeys(h, n.chains(), true);
+                }
+            }
+            i = j + 1;
+        }
     }
 
     /** The outcome of one table's traversal of one hook. */
@@ -332,38 +406,98 @@ public final class Simulator {
          * only when the group did something whose order could matter (a verdict other than accept, a NAT, a mark).
          */
         private Trace group(Hook h, List<Pipeline.Stage> group, String delivery, boolean nat) {
-            OrderKey key = orderKey(h, group.get(0).priority(), nat, group);
+            OrderKey key = orderKeys.get(group.get(0));
+            if (key.free()) {
+                return inOrder(h, group, delivery, nat);
+            }
             Boolean reversed = assumptions.get(key);
-            List<Pipeline.Stage> order = group;
-            if (Boolean.TRUE.equals(reversed)) {
-                order = new ArrayList<>(group);
-                java.util.Collections.reverse(order);
+            if (reversed != null) {
+                return inOrder(h, reversed ? reverse(group) : group, delivery, nat);
             }
-            boolean sensitive = false;
-            Trace stop = null;
-            for (Pipeline.Stage s : order) {
-                if (nat && natBound(h)) {
-                    sensitive = true;
-                    break;
-                }
-                long[] before = state();
-                stop = stage(h, s, delivery);
-                if (stop != null || !java.util.Arrays.equals(before, state())) {
-                    sensitive = true;
-                }
-                if (stop != null) {
-                    break;
-                }
-            }
-            if (sensitive && reversed == null) {
+            Flow.Saved start = flow.save();
+            Decider acceptedBefore = accepted;
+            Trace stop = inOrder(h, group, delivery, nat);
+            if (sensitive && !sameEitherWay(h, group, delivery, nat, start, acceptedBefore, stop)) {
                 throw new Fork(key);
             }
             return stop;
         }
 
-        private long[] state() {
-            return new long[] {flow.mark, flow.connMark, flow.destination.hi(), flow.destination.lo(), flow.destinationPort,
-                    flow.destinationNatted ? 1 : 0, flow.sourceNatted ? 1 : 0, flow.untracked ? 1 : 0};
+        /** Set by inOrder: whether the group did something whose order could matter (a verdict, a NAT, a mark). */
+        private boolean sensitive;
+        /** Above zero while the other order of a group runs to compare: it records no path, rules or chains. */
+        private int quiet;
+
+        private Trace inOrder(Hook h, List<Pipeline.Stage> order, String delivery, boolean nat) {
+            boolean changed = false;
+            Trace stop = null;
+            for (Pipeline.Stage s : order) {
+                if (nat && natBound(h)) {
+                    changed = true;
+                    break;
+                }
+                long mark = flow.mark;
+                long connMark = flow.connMark;
+                IpAddress destination = flow.destination;
+                int port = flow.destinationPort;
+                boolean dnat = flow.destinationNatted;
+                boolean snat = flow.sourceNatted;
+                boolean untracked = flow.untracked;
+                stop = stage(h, s, delivery);
+                if (stop != null || mark != flow.mark || connMark != flow.connMark || destination.hi() != flow.destination.hi()
+                        || destination.lo() != flow.destination.lo() || port != flow.destinationPort
+                        || dnat != flow.destinationNatted || snat != flow.sourceNatted || untracked != flow.untracked) {
+                    changed = true;
+                }
+                if (stop != null) {
+                    break;
+                }
+            }
+            sensitive = changed;
+            return stop;
+        }
+
+        private static List<Pipeline.Stage> reverse(List<Pipeline.Stage> group) {
+            List<Pipeline.Stage> order = new ArrayList<>(group);
+            java.util.Collections.reverse(order);
+            return order;
+        }
+
+        /**
+         * Runs the group's other order from the same start, recording nothing, and tells whether it ends alike: the
+         * same packet state with no verdict, or the same final verdict. Then the rest of the walk is the same either
+         * way and the branch need not fork on the order (forking re-ran the whole trace twice per such group, and a
+         * netavark or firewalld host meets two or three of them per packet). Anything else (an unknown verdict, a
+         * rule it would have to assume) forks as before.
+         */
+        private boolean sameEitherWay(Hook h, List<Pipeline.Stage> group, String delivery, boolean nat, Flow.Saved start,
+                                      Decider acceptedBefore, Trace stop) {
+            if (stop != null && stop.verdict() == Verdict.UNKNOWN) {
+                return false;
+            }
+            Flow.Saved end = flow.save();
+            Decider acceptedAfter = accepted;
+            Hook hookNow = stageHook;
+            Pipeline.Stage now = stageNow;
+            flow.restore(start);
+            accepted = acceptedBefore;
+            quiet++;
+            boolean same;
+            try {
+                Trace other = inOrder(h, reverse(group), delivery, nat);
+                same = stop == null ? other == null && end.equals(flow.save())
+                        : other != null && other.verdict() != Verdict.UNKNOWN && sameOutcome(stop, other);
+            } catch (Fork f) {
+                same = false;
+            } finally {
+                quiet--;
+            }
+            flow.restore(end);
+            accepted = acceptedAfter;
+            stageHook = hookNow;
+            stageNow = now;
+            sensitive = true;
+            return same;
         }
 
         /** The NAT core stops at the first chain that binds the connection for this hook's kind of NAT. */
@@ -399,7 +533,7 @@ public final class Simulator {
                 o = traverseNft(nft);
                 policy = nft.chain().base().policy();
             }
-            if (chains != null) {
+            if (chains != null && quiet == 0) {
                 String table = s instanceof Pipeline.IptStage ipt ? (ipt.family() == io.cnifix.model.Family.V4 ? "ip " : "ip6 ") + ipt.table()
                         : ((Pipeline.NftStage) s).table().label();
                 String chain = s instanceof Pipeline.IptStage ipt ? ipt.chain().name() : ((Pipeline.NftStage) s).chain().name();
@@ -447,8 +581,11 @@ public final class Simulator {
         }
 
         private void step(Rule r, String matched, String action) {
+            if (quiet > 0) {
+                return;
+            }
             if (path != null) {
-                NftRule n = nftOf.get(r);
+                NftRule n = nftRule(r);
                 String stage = stageNow == null ? null
                         : stageHook.name().toLowerCase(java.util.Locale.ROOT) + " " + stageNow.label() + " (priority " + stageNow.priority() + ")";
                 path.add(new TraceStep(r, matched, action, stage, n == null ? -1 : n.handle()));
@@ -613,7 +750,7 @@ public final class Simulator {
                     }
                 }
                 NftRule r = chain.rules().get(index);
-                Rule standIn = standIns.get(r);
+                Rule standIn = standIn(chain, index);
                 String shown = "yes";
                 NftStmt.Verdict verdict = null;
                 List<String> did = new ArrayList<>();
@@ -642,7 +779,7 @@ public final class Simulator {
                         Object v = nftMatcher.value(sm.value(), flow);
                         if (!(v instanceof Long value)) {
                             step(standIn, shown, "unknown mark");
-                            return new TableOutcome(Verdict.UNKNOWN, nftDecider(st, r), standIn);
+                            return new TableOutcome(Verdict.UNKNOWN, nftDecider(st, r, standIn), standIn);
                         }
                         if (sm.ct()) {
                             if (flow.hasConntrack) {
@@ -657,7 +794,7 @@ public final class Simulator {
                         String outcome = nftNat(nat, table);
                         if (outcome == null) {
                             step(standIn, shown, "nat that cannot be worked out");
-                            return new TableOutcome(Verdict.UNKNOWN, nftDecider(st, r), standIn);
+                            return new TableOutcome(Verdict.UNKNOWN, nftDecider(st, r, standIn), standIn);
                         }
                         if (outcome.isEmpty()) {
                             // The map holds nothing for this packet: the rule stops here, like a failed match.
@@ -666,7 +803,7 @@ public final class Simulator {
                             continue rules;
                         }
                         step(standIn, shown, outcome);
-                        return new TableOutcome(Verdict.ACCEPT, nftDecider(st, r), null);
+                        return new TableOutcome(Verdict.ACCEPT, nftDecider(st, r, standIn), null);
                     } else if (stmt instanceof NftStmt.Verdict v) {
                         verdict = v;
                         break;
@@ -685,13 +822,13 @@ public final class Simulator {
                         }
                         if (!(data instanceof NftExpr.VerdictData vd)) {
                             step(standIn, shown, "verdict map cnifix cannot read");
-                            return new TableOutcome(Verdict.UNKNOWN, nftDecider(st, r), standIn);
+                            return new TableOutcome(Verdict.UNKNOWN, nftDecider(st, r, standIn), standIn);
                         }
                         verdict = vd.verdict();
                         break;
                     } else {
                         step(standIn, shown, "unknown statement " + stmt);
-                        return new TableOutcome(Verdict.UNKNOWN, nftDecider(st, r), standIn);
+                        return new TableOutcome(Verdict.UNKNOWN, nftDecider(st, r, standIn), standIn);
                     }
                 }
                 String prefix = did.isEmpty() ? "" : String.join(", ", did) + "; ";
@@ -703,15 +840,15 @@ public final class Simulator {
                 switch (verdict.kind()) {
                     case "accept" -> {
                         step(standIn, shown, prefix + "ACCEPT (ends this base chain)");
-                        return new TableOutcome(Verdict.ACCEPT, nftDecider(st, r), null);
+                        return new TableOutcome(Verdict.ACCEPT, nftDecider(st, r, standIn), null);
                     }
                     case "drop" -> {
                         step(standIn, shown, prefix + "DROP");
-                        return new TableOutcome(Verdict.DROP, nftDecider(st, r), null);
+                        return new TableOutcome(Verdict.DROP, nftDecider(st, r, standIn), null);
                     }
                     case "reject" -> {
                         step(standIn, shown, prefix + "REJECT");
-                        return new TableOutcome(Verdict.REJECT, nftDecider(st, r), null);
+                        return new TableOutcome(Verdict.REJECT, nftDecider(st, r, standIn), null);
                     }
                     case "continue" -> {
                         step(standIn, shown, prefix + "continue");
@@ -731,7 +868,7 @@ public final class Simulator {
                         NftChain target = verdict.target() == null ? null : table.chain(verdict.target());
                         if (target == null || stack.size() > 64) {
                             step(standIn, shown, prefix + verdict.kind() + " to a chain not in the dump");
-                            return new TableOutcome(Verdict.UNKNOWN, nftDecider(st, r), standIn);
+                            return new TableOutcome(Verdict.UNKNOWN, nftDecider(st, r, standIn), standIn);
                         }
                         step(standIn, shown, prefix + verdict.kind() + " " + target.name());
                         if (verdict.kind().equals("jump")) {
@@ -742,7 +879,7 @@ public final class Simulator {
                     }
                     default -> {
                         step(standIn, shown, prefix + verdict.kind() + " (decided in user space)");
-                        return new TableOutcome(Verdict.UNKNOWN, nftDecider(st, r), standIn);
+                        return new TableOutcome(Verdict.UNKNOWN, nftDecider(st, r, standIn), standIn);
                     }
                 }
             }
@@ -758,8 +895,8 @@ public final class Simulator {
             return at < c.length ? c[at] : Integer.MAX_VALUE;
         }
 
-        private Decider nftDecider(Pipeline.NftStage st, NftRule r) {
-            return new Decider.ByNftRule(st.table().label(), st.chain().name(), st.priority(), r, standIns.get(r));
+        private Decider nftDecider(Pipeline.NftStage st, NftRule r, Rule standIn) {
+            return new Decider.ByNftRule(st.table().label(), st.chain().name(), st.priority(), r, standIn);
         }
 
         private TableOutcome nftPolicy(Pipeline.NftStage st) {

@@ -47,6 +47,15 @@ public final class BoundedRead {
         }
     }
 
+    private static boolean ascii(byte[] b) {
+        for (byte x : b) {
+            if (x < 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     /** Reads {@code in} (a pipe, standard input) to its end, bounded like a file. */
     public static InputText stream(String name, InputStream in) throws IOException {
         byte[] b = in.readNBytes(MAX_BYTES + 1);
@@ -69,14 +78,5 @@ public final class BoundedRead {
         } catch (CharacterCodingException e) {
             throw new InputException(name, 0, "not UTF-8 text");
         }
-    }
-
-    private static boolean ascii(byte[] b) {
-        for (byte x : b) {
-            if (x < 0) {
-                return false;
-            }
-        }
-        return true;
     }
 }

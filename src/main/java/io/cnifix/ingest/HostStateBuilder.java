@@ -79,6 +79,17 @@ public final class HostStateBuilder {
         for (InputText t : s.routes()) {
             routes.addAll(IpJsonReader.routes(t));
         }
+        // The nft dump is read while the iptables dumps parse on the other core (a netavark host's 40,000 nft rules
+        // took as long again after them); an error in it is still thrown where it was read before, after theirs.
+        List<NftTable> nft = new ArrayList<>();
+        RuntimeException nftError = null;
+        try {
+            for (InputText t : s.nft()) {
+                nft.addAll(NftReader.read(t));
+            }
+        } catch (RuntimeException e) {
+            nftError = e;
+        }
         List<Ruleset> rulesets;
         try {
             rulesets = parsed.join();
@@ -101,9 +112,8 @@ public final class HostStateBuilder {
             named.add(net == null || net.equals(m.network()) ? m : m.withContainerIp(m.containerIp(), net));
         }
         joinedMappings = named;
-        List<NftTable> nft = new ArrayList<>();
-        for (InputText t : s.nft()) {
-            nft.addAll(NftReader.read(t));
+        if (nftError != null) {
+            throw nftError;
         }
         List<IntentReader.PolicyEntry> policy = new ArrayList<>();
         for (InputText t : s.policy()) {

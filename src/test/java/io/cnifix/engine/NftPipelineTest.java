@@ -164,6 +164,36 @@ class NftPipelineTest {
     }
 
     @Test
+    void equalPrioritiesThatChangeThePacketAlikeEitherWayAreDecidedAndWalkedOnce() throws Exception {
+        // inet a marks every packet, inet b drops port 9999 only: both orders leave the same packet, so the trace
+        // is decided without a fork, and the other order (run only to compare) adds nothing to the path.
+        List<NftTable> nft = load("""
+                table inet a { chain filt { type filter hook forward priority 0; policy accept; meta mark set 0x1 } }
+                table inet b { chain filt { type filter hook forward priority 0; policy accept; tcp dport 9999 drop } }
+                table ip n { chain pre { type nat hook prerouting priority dstnat; policy accept; tcp dport 8080 dnat to 10.88.0.2:80 } }
+                """);
+        Trace t = sim(IPT_ACCEPT, nft).trace(toHostPort(8080));
+        assertEquals(Verdict.ACCEPT, t.verdict(), String.valueOf(t.decidedBy()));
+        assertTrue(t.unknownRules().isEmpty());
+        assertEquals(1, t.path().stream().filter(s -> s.rule().table().equals("inet a")).count(), String.valueOf(t.path()));
+        assertEquals(1, t.path().stream().filter(s -> s.rule().table().equals("inet b")).count(), String.valueOf(t.path()));
+        assertEquals(3, t.chains().stream().filter(c -> c.hook().equals("forward")).count(), String.valueOf(t.chains()));
+    }
+
+    @Test
+    void equalPrioritiesThatDropEitherWayAreDecided() throws Exception {
+        List<NftTable> nft = load("""
+                table inet a { chain filt { type filter hook forward priority 0; policy accept; meta mark set 0x1 } }
+                table inet b { chain filt { type filter hook forward priority 0; policy accept; tcp dport 80 drop } }
+                table ip n { chain pre { type nat hook prerouting priority dstnat; policy accept; tcp dport 8080 dnat to 10.88.0.2:80 } }
+                """);
+        Trace t = sim(IPT_ACCEPT, nft).trace(toHostPort(8080));
+        assertEquals(Verdict.DROP, t.verdict(), String.valueOf(t.decidedBy()));
+        Decider.ByNftRule by = assertInstanceOf(Decider.ByNftRule.class, t.decidedBy());
+        assertEquals("inet b", by.table());
+    }
+
+    @Test
     void whatTheReaderDoesNotKnowIsNeverDecidedSilently() throws Exception {
         List<NftTable> nft = load("""
                 table inet a { chain filt { type filter hook forward priority 10; policy accept; limit rate 1/second drop } }

@@ -86,7 +86,7 @@ public final class Comparer {
             this.simulator = new Simulator(rules, host.nftTables(), net);
             this.admin = new AdminRules(rules, adminChains);
             this.outsideSources = new SourceSet(outside.sources);
-            var nft = simulator.nftRules();
+            java.util.function.Function<io.cnifix.model.Rule, io.cnifix.model.nft.NftRule> nft = simulator::nftRule;
             // The splits serve only the judging of published ports (and their exposures), and each walks every rule:
             // a host without any published port, however many rules it has, builds none.
             boolean ports = !host.mappings().isEmpty();
@@ -106,6 +106,11 @@ public final class Comparer {
     }
 
     public DiffReport compare() {
+        // The structural findings read every rule but nothing the views build: on a big host they are worked out on
+        // the other core while this one builds the views, which is one core's work too. A small host does both here.
+        java.util.concurrent.CompletableFuture<List<Finding>> found = host.mappings().size() >= Parallel.THRESHOLD
+                ? java.util.concurrent.CompletableFuture.supplyAsync(() -> new Findings(host, adminChains).all())
+                : null;
         for (Family f : Family.values()) {
             view(f);
         }
@@ -113,7 +118,7 @@ public final class Comparer {
         IntentJudge intents = new IntentJudge(host.containers());
         List<PortReport> ports = Parallel.stream(host.mappings()).map(this::judge).map(intents::apply).toList();
         List<Exposure> exposures = exposures();
-        List<Finding> findings = new Findings(host, adminChains).all();
+        List<Finding> findings = found == null ? new Findings(host, adminChains).all() : joined(found);
         findings.addAll(NativeNft.findings(host.nftTables(), host.ruleset(Family.V4), host.ruleset(Family.V6)));
         if (!host.mappings().isEmpty()) {
             for (FamilyView v : views.values()) {
@@ -126,6 +131,20 @@ public final class Comparer {
         DiffReport report = new DiffReport(ports, exposures, findings);
         // The other iptables back end runs on the same hooks: its decisions count too.
         return host.otherBackEnd().isEmpty() ? report : OtherBackEnd.fold(host, report, h -> new Comparer(h, model, adminChains).compare());
+    }
+
+    private static <T> T joined(java.util.concurrent.CompletableFuture<T> f) {
+        try {
+            return f.join();
+        } catch (java.util.concurrent.CompletionException e) {
+            if (e.getCause() instanceof RuntimeException re) {
+                throw re;
+            }
+            if (e.getCause() instanceof Error err) {
+                throw err;
+            }
+            throw e;
+        }
     }
 
     /** The admin-rule test for one family's rules, or null when there are none. */

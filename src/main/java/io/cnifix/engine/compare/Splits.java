@@ -30,9 +30,15 @@ final class Splits {
         }
     }
 
-    private final Map<Rule, OfRule> cache;
-    /** Per nft constant, its prefixes that can hold an outside source. */
-    private final Map<NftExpr, List<Cidr>> outsideCidrs = new java.util.HashMap<>();
+    /**
+     * Every chain whose rules this view can be asked about, by table ("filter", or an nft table's label such as
+     * "inet netavark", the table its stand-in rules name) and chain name. A rule's boundaries are worked out when a
+     * trace first meets it: a diff meets a few thousand of a big host's 100,000 rules, and each of a family's four
+     * views used to work out all of them up front.
+     */
+    private final Map<String, Map<String, Slot>> chains = new java.util.HashMap<>();
+    /** Per nft constant, its prefixes that can hold an outside source (filled from several threads). */
+    private final Map<NftExpr, List<Cidr>> outsideCidrs = new java.util.concurrent.ConcurrentHashMap<>();
     private final SourceSet outside;
     private final boolean direct;
     /** For replies: the client is the destination, its port the destination port. */
@@ -41,53 +47,95 @@ final class Splits {
     private final io.cnifix.engine.HostNet net;
     /** Where the rp_filter sysctl's reverse-path lookup changes, for first packets (empty when it is off). */
     private final List<Cidr> reversePath;
+    /** The native nftables rule a stand-in is (null for any other rule). */
+    private final java.util.function.Function<Rule, NftRule> nft;
 
     /**
-     * {@code direct}: the destination port is not rewritten, so --ctorigdstport cuts it as well. Every rule is
-     * worked out here, so that lookups from several threads only read.
+     * {@code direct}: the destination port is not rewritten, so --ctorigdstport cuts it as well. Lookups may come
+     * from several threads: each chain's boundaries are filled in as its rules are met.
      */
     Splits(SourceSet outside, boolean direct, io.cnifix.model.Ruleset rules) {
-        this(outside, direct, false, rules, Map.of(), List.of(), null);
+        this(outside, direct, false, rules, r -> null, List.of(), null);
     }
 
     /**
-     * {@code nft}: native nftables rules by the stand-ins traces list them as, {@code tables} the tables their
+     * {@code nft}: the native nftables rule a stand-in (as traces list them) is, {@code tables} the tables their
      * named sets live in; {@code reply}: boundaries for reply packets, whose destination is the client; {@code net}
      * non-null: also the boundaries of matches that read the host (iprange, rpfilter, set).
      */
-    Splits(SourceSet outside, boolean direct, boolean reply, io.cnifix.model.Ruleset rules, Map<Rule, NftRule> nft,
-           List<NftTable> tables, io.cnifix.engine.HostNet net) {
+    Splits(SourceSet outside, boolean direct, boolean reply, io.cnifix.model.Ruleset rules,
+           java.util.function.Function<Rule, NftRule> nft, List<NftTable> tables, io.cnifix.engine.HostNet net) {
         this.outside = outside;
         this.direct = direct;
         this.reply = reply;
         this.net = net;
+        this.nft = nft;
         this.reversePath = net == null || reply ? List.of() : net.reversePathCuts();
-        int size = nft.size();
         for (var t : rules.tables().values()) {
+            Map<String, Slot> byName = chains.computeIfAbsent(t.name(), k -> new java.util.HashMap<>());
             for (var c : t.chains().values()) {
-                size += c.rules().size();
+                byName.put(c.name(), new Slot(c.rules(), null, null));
             }
         }
-        this.cache = new IdentityHashMap<>(size); // sized once: a netavark host puts 40,000 nft rules here
-        for (var t : rules.tables().values()) {
-            for (var c : t.chains().values()) {
-                for (Rule r : c.rules()) {
-                    cache.put(r, reply ? computeReply(r) : compute(r));
-                }
-                if (!reply) {
-                    runs(c.rules()); // runs are of source prefixes; a reply's client is its destination
-                }
-            }
-        }
-        // By family, then name: 40,000 rules need no "family name" string built each to find their table.
-        Map<String, Map<String, NftTable>> byLabel = new java.util.HashMap<>();
         for (NftTable t : tables) {
-            byLabel.computeIfAbsent(t.family(), k -> new java.util.HashMap<>()).put(t.name(), t);
+            Map<String, Slot> byName = chains.computeIfAbsent(t.label(), k -> new java.util.HashMap<>());
+            for (var c : t.chains()) {
+                byName.put(c.name(), new Slot(null, c.rules(), t));
+            }
         }
-        for (Map.Entry<Rule, NftRule> e : nft.entrySet()) {
-            NftRule r = e.getValue();
-            Map<String, NftTable> ofFamily = byLabel.get(r.family());
-            cache.put(e.getKey(), computeNft(r, ofFamily == null ? null : ofFamily.get(r.table())));
+    }
+
+    /** One chain's rules and, once met, their boundaries by position. */
+    private final class Slot {
+        final List<Rule> rules;
+        final List<NftRule> nftRules;
+        final NftTable table;
+        /** Null until the chain is first met; then each rule's boundaries, null until that rule is met. */
+        private volatile OfRule[] done;
+        /** A run's source set for each member of one (see runs), for iptables rules of first packets. */
+        private List<Interval>[] runs;
+
+        Slot(List<Rule> rules, List<NftRule> nftRules, NftTable table) {
+            this.rules = rules;
+            this.nftRules = nftRules;
+            this.table = table;
+        }
+
+        int size() {
+            return rules != null ? rules.size() : nftRules.size();
+        }
+
+        /** Whether {@code r} is this chain's rule at {@code i} (the very rule, or the stand-in of that nft rule). */
+        boolean holds(int i, Rule r) {
+            if (i < 0 || i >= size()) {
+                return false;
+            }
+            return rules != null ? rules.get(i) == r : nft.apply(r) == nftRules.get(i);
+        }
+
+        OfRule of(int i, Rule r) {
+            OfRule[] d = done;
+            if (d == null) {
+                d = open();
+            }
+            OfRule o = d[i];
+            if (o == null) {
+                // Worked out from immutable facts: two threads racing here store equal, immutable answers.
+                o = rules != null ? (reply ? computeReply(r) : withRun(compute(r), runs == null ? null : runs[i]))
+                        : computeNft(nftRules.get(i), table);
+                d[i] = o;
+            }
+            return o;
+        }
+
+        private synchronized OfRule[] open() {
+            if (done == null) {
+                if (rules != null && !reply) {
+                    runs = runs(rules); // runs are of source prefixes; a reply's client is its destination
+                }
+                done = new OfRule[size()];
+            }
+            return done;
         }
     }
 
@@ -311,8 +359,22 @@ final class Splits {
     }
 
     OfRule of(Rule r) {
-        OfRule o = cache.get(r);
-        return o == null ? OfRule.NONE : o;
+        Map<String, Slot> byName = chains.get(r.table());
+        Slot s = byName == null ? null : byName.get(r.chain());
+        if (s == null) {
+            return OfRule.NONE;
+        }
+        int i = r.number() - 1;
+        if (!s.holds(i, r)) {
+            i = -1;
+            for (int k = 0; k < s.size() && i < 0; k++) {
+                i = s.holds(k, r) ? k : -1;
+            }
+            if (i < 0) {
+                return OfRule.NONE;
+            }
+        }
+        return s.of(i, r);
     }
 
     private OfRule compute(Rule r) {
@@ -366,7 +428,9 @@ final class Splits {
      * and the same target, so the run draws one boundary, its whole source set, instead of one per member: a box
      * inside it (or outside it) needs one trace, not one per member. That keeps N such rules linear, not quadratic.
      */
-    private void runs(List<Rule> rules) {
+    @SuppressWarnings("unchecked")
+    private List<Interval>[] runs(List<Rule> rules) {
+        List<Interval>[] out = null;
         int start = 0;
         for (int i = 1; i <= rules.size(); i++) {
             if (i < rules.size() && siblings(rules.get(i - 1), rules.get(i))) {
@@ -381,13 +445,17 @@ final class Splits {
                     }
                 }
                 List<Interval> run = List.copyOf(Interval.merge(union));
-                for (Rule r : rules.subList(start, i)) {
-                    OfRule o = cache.get(r);
-                    cache.put(r, new OfRule(List.of(), o.sourcePorts(), o.destinationPorts(), run));
-                }
+                out = out == null ? new List[rules.size()] : out;
+                java.util.Arrays.fill(out, start, i, run);
             }
             start = i;
         }
+        return out;
+    }
+
+    /** A run member's boundaries: its whole run's source set instead of its own prefix. */
+    private static OfRule withRun(OfRule o, List<Interval> run) {
+        return run == null ? o : new OfRule(List.of(), o.sourcePorts(), o.destinationPorts(), run);
     }
 
     /** The one positive source prefix a run member tests, or null. */
