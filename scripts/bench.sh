@@ -160,10 +160,12 @@ fi
 
 if want podman && [ "$(id -u)" = 0 ] && command -v podman >/dev/null; then
     echo "-- podman (target: a hooked podman run within 1.1x a hook-less one; with watch the port answers within 0.3 s of podman run returning, median)"
-    export ENS_ENGINE_NS_NAME=wat-beng-$$ ENS_CLIENT_NS_NAME=wat-bcli-$$
+    # namespace names: BENCH_NS_PREFIX (default wat) keeps parallel runs of several checkouts apart
+    bp=${BENCH_NS_PREFIX:-wat}
+    export ENS_ENGINE_NS_NAME=$bp-beng-$$ ENS_CLIENT_NS_NAME=$bp-bcli-$$
     # shellcheck source=lib/engines-netns.sh
     . scripts/lib/engines-netns.sh
-    ens_init "watb$$" 2>/dev/null
+    ens_init "${bp}b$$" 2>/dev/null
     ens_install_packages 2>/dev/null
     ens_topology_up DROP 2>/dev/null
     ens_holder_start 2>/dev/null
