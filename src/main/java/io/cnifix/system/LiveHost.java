@@ -25,29 +25,39 @@ public final class LiveHost {
         this.ipv4Conf = ipv4Conf;
     }
 
-    /** iptables-save and ip6tables-save output; IPv6 is skipped with a note when ip6tables is missing. */
+    /**
+     * iptables-save and ip6tables-save output; IPv6 is skipped with a note when ip6tables is missing. The programs are
+     * independent reads, run side by side (the watcher's reaction to a container start waits for them).
+     */
     public StateSources rules() {
         List<InputText> rules = new ArrayList<>();
         List<String> notes = new ArrayList<>();
+        boolean v6 = runner.exists("ip6tables-save");
+        Beside<InputText> six = v6 ? new Beside<>("read-ip6tables", () -> capture(List.of("ip6tables-save"), "ip6tables-save", false)) : null;
+        Beside<OtherBackEnd> other4 = new Beside<>("read-iptables-other", () -> backEnds("iptables"));
+        Beside<OtherBackEnd> other6 = new Beside<>("read-ip6tables-other", () -> backEnds("ip6tables"));
+        // -m set rules test ipsets; without ipset installed there are none to test.
+        Beside<InputText> sets = runner.exists("ipset") ? new Beside<>("read-ipset", () -> capture(List.of("ipset", "save"), "ipset save", false)) : null;
         rules.add(capture(List.of("iptables-save"), "iptables-save", true));
-        if (runner.exists("ip6tables-save")) {
-            InputText v6 = capture(List.of("ip6tables-save"), "ip6tables-save", false);
-            if (v6 != null) {
-                rules.add(v6);
+        if (v6) {
+            InputText t = six.get();
+            if (t != null) {
+                rules.add(t);
             }
         } else {
             notes.add("ip6tables-save not found: IPv6 rules not read");
         }
         List<InputText> other = new ArrayList<>();
-        backEnds("iptables", notes, other);
-        backEnds("ip6tables", notes, other);
-        // -m set rules test ipsets; without ipset installed there are none to test.
-        if (runner.exists("ipset")) {
-            InputText sets = capture(List.of("ipset", "save"), "ipset save", false);
-            if (sets == null) {
+        for (OtherBackEnd o : List.of(other4.get(), other6.get())) {
+            notes.addAll(o.notes());
+            other.addAll(o.rules());
+        }
+        if (sets != null) {
+            InputText t = sets.get();
+            if (t == null) {
                 notes.add("ipset save failed: -m set matches stay unknown");
-            } else if (!sets.content().isBlank()) {
-                rules.add(sets);
+            } else if (!t.content().isBlank()) {
+                rules.add(t);
             }
         }
         InputText rp = rpFilterText(notes);
@@ -55,6 +65,10 @@ public final class LiveHost {
             rules.add(rp);
         }
         return new StateSources(rules, List.of(), List.of(), List.of(), List.of(), notes, List.of()).withOtherBackEnd(other);
+    }
+
+    /** The rules of the iptables back end that {@code TOOL-save} does not show, and what to say about them. */
+    private record OtherBackEnd(List<InputText> rules, List<String> notes) {
     }
 
     /**
@@ -99,11 +113,13 @@ public final class LiveHost {
      * reads them too: both back ends register on the same hooks at the same priorities, so the kernel runs both and
      * a DROP or REJECT in either decides. Their rules are judged beside the main ones, never ignored.
      */
-    private void backEnds(String tool, List<String> notes, List<InputText> other) {
+    private OtherBackEnd backEnds(String tool) {
+        List<String> notes = new ArrayList<>();
+        List<InputText> other = new ArrayList<>();
         String legacy = tool + "-legacy-save";
         String nft = tool + "-nft-save";
         if (!runner.exists(legacy) || !runner.exists(nft)) {
-            return;
+            return new OtherBackEnd(other, notes);
         }
         String read = "unknown";
         ProcessRunner.Result v = runner.run(List.of(tool + "-save", "--version"), null, TIMEOUT);
@@ -115,17 +131,17 @@ public final class LiveHost {
         }
         String otherSave = read.equals("legacy") ? nft : legacy;
         if (read.equals("unknown")) {
-            return;
+            return new OtherBackEnd(other, notes);
         }
         ProcessRunner.Result r;
         try {
             r = runner.run(List.of(otherSave), null, TIMEOUT);
         } catch (EnvironmentException e) {
             notes.add(otherSave + ": " + e.getMessage() + ": the other back end's rules were not judged");
-            return;
+            return new OtherBackEnd(other, notes);
         }
         if (!r.ok()) {
-            return;
+            return new OtherBackEnd(other, notes);
         }
         int n = (int) r.stdout().lines().filter(l -> l.startsWith("-A ")).count();
         if (n > 0) {
@@ -133,6 +149,7 @@ public final class LiveHost {
             notes.add("both " + tool + " back ends hold rules: " + tool + "-save is the " + read + " one; " + otherSave
                     + " holds " + n + " more, judged too (the kernel runs both on the same hooks)");
         }
+        return new OtherBackEnd(other, notes);
     }
 
 

@@ -10,6 +10,7 @@ import io.cnifix.ingest.InputText;
 import io.cnifix.ingest.StateSources;
 import io.cnifix.model.Engine;
 import io.cnifix.model.PortMapping;
+import io.cnifix.system.Beside;
 import io.cnifix.system.LiveContainers;
 import io.cnifix.system.LiveHost;
 import io.cnifix.system.ProcessRunner;
@@ -289,12 +290,64 @@ public final class Watcher {
         String what = describe(s);
         Long seen = startedAt.entrySet().stream().filter(e -> e.getKey().startsWith(s.id()) || s.id().startsWith(e.getKey()))
                 .map(java.util.Map.Entry::getValue).findFirst().orElse(null);
-        if (seen != null && System.nanoTime() - seen < SAME_START.toNanos() && containers.all().stream()
-                .anyMatch(k -> k.id().startsWith(s.id()) || s.id().startsWith(k.id()))) {
+        boolean known = containers.all().stream().anyMatch(k -> k.id().startsWith(s.id()) || s.id().startsWith(k.id()));
+        if (seen != null && System.nanoTime() - seen < SAME_START.toNanos() && known) {
             log.debug(what + ": handled a moment ago");
             return;
         }
+        long t0 = System.nanoTime();
+        if (known) {
+            // a restart we may have seen no stop of: its old rules go first, so its ports are needed before the apply
+            Containers.Known k = inspect(s, what, t0);
+            if (k == null) {
+                return;
+            }
+            Containers.Known before = containers.remove(k.id());
+            remember(k);
+            if (k.mappings().isEmpty()) {
+                log.debug(what + ": no published port with a container address");
+                return;
+            }
+            if (before != null && !before.mappings().equals(k.mappings())) {
+                pruneFor(before, what + " (old address)");
+            }
+            long ta = System.nanoTime();
+            report(what, applier.apply(() -> live(List.of(k.inspect())), true, false, UnaryOperator.identity()), ta);
+            return;
+        }
+        // A container not seen yet: its inspect runs side by side with the lock and the host reads, so the port
+        // waits for the slower of the two instead of their sum. Only its own rules are added (add, no prune), so
+        // nothing depends on its ports before the apply; a container without published ports plans nothing.
+        Beside<Containers.Known> inspect = new Beside<>("watch-inspect", () -> inspect(s, what, t0));
+        Applier.Outcome o = applier.apply(() -> {
+            Beside<StateSources> host = new Beside<>("watch-read-host", () -> live(List.of()));
+            Containers.Known k = inspect.get();
+            StateSources read = host.get();
+            return k == null || k.mappings().isEmpty() ? read
+                    : read.plus(new StateSources(List.of(), List.of(k.inspect()), List.of(), List.of(), List.of(), List.of()));
+        }, true, false, UnaryOperator.identity());
+        Containers.Known k = inspect.get();
+        if (k == null) {
+            return;
+        }
+        containers.remove(k.id());
+        remember(k);
+        if (k.mappings().isEmpty()) {
+            log.debug(what + ": no published port with a container address");
+            return;
+        }
+        report(what, o, t0);
+    }
+
+    private void remember(Containers.Known k) {
+        containers.put(k);
+        startedAt.put(k.id(), System.nanoTime());
+    }
+
+    /** The container's inspect, read into what the watcher keeps; null (and said why) when it cannot be read. */
+    private Containers.Known inspect(WatchEvent.Started s, String what, long t0) {
         ProcessRunner.Result r = runner.run(inspectCommand(s.engine(), s.id()), null, INSPECT_TIMEOUT);
+        log.debug(what + ": inspect took " + (System.nanoTime() - t0) / 1_000_000 + " ms");
         if (!r.ok()) {
             String err = r.stderr().toLowerCase(Locale.ROOT);
             if (err.contains("no such")) {
@@ -302,23 +355,10 @@ public final class Watcher {
             } else {
                 log.error(what + ": cannot read its ports: " + r.describe());
             }
-            return;
+            return null;
         }
-        Containers.Known k = Containers.fromInspect(s.engine(), s.id(), new InputText(
+        return Containers.fromInspect(s.engine(), s.id(), new InputText(
                 s.engine().name().toLowerCase(Locale.ROOT) + " inspect " + Containers.shortId(s.id()), r.stdout()));
-        Containers.Known before = containers.remove(k.id());
-        containers.put(k);
-        startedAt.put(k.id(), System.nanoTime());
-        if (k.mappings().isEmpty()) {
-            log.debug(what + ": no published port with a container address");
-            return;
-        }
-        if (before != null && !before.mappings().equals(k.mappings())) {
-            pruneFor(before, what + " (old address)"); // a restart we saw no stop of
-        }
-        long t0 = System.nanoTime();
-        Applier.Outcome o = applier.apply(() -> live(List.of(k.inspect())), true, false, UnaryOperator.identity());
-        report(what, o, t0);
     }
 
     private void stopped(WatchEvent.Stopped s) {
@@ -501,43 +541,18 @@ public final class Watcher {
     private StateSources live(List<InputText> inspects) {
         LiveHost live = new LiveHost(runner);
         // the three reads are independent programs: side by side, a container's port waits for the slowest, not the sum
-        Side<StateSources> nft = new Side<>(live::nft);
-        Side<StateSources> ip = new Side<>(live::addressesAndRoutes);
+        long t0 = System.nanoTime();
+        Beside<StateSources> nft = new Beside<>("watch-read-nft", live::nft);
+        Beside<StateSources> ip = new Beside<>("watch-read-ip", live::addressesAndRoutes);
         StateSources rules = live.rules();
-        return rules.plus(nft.get()).plus(ip.get())
+        long tr = System.nanoTime();
+        StateSources n = nft.get();
+        long tn = System.nanoTime();
+        StateSources a = ip.get();
+        log.debug("read: iptables " + (tr - t0) / 1_000_000 + " ms, nft by " + (tn - t0) / 1_000_000 + " ms, ip by "
+                + (System.nanoTime() - t0) / 1_000_000 + " ms");
+        return rules.plus(n).plus(a)
                 .plus(new StateSources(List.of(), inspects, containers.networks(), List.of(), List.of(), List.of()));
-    }
-
-    /** One read on its own short-lived thread (no pool: the watcher is idle between events). */
-    private static final class Side<T> {
-        private final Thread thread;
-        private T value;
-        private RuntimeException failure;
-
-        Side(java.util.function.Supplier<T> read) {
-            thread = new Thread(() -> {
-                try {
-                    value = read.get();
-                } catch (RuntimeException e) {
-                    failure = e;
-                }
-            }, "watch-read");
-            thread.setDaemon(true);
-            thread.start();
-        }
-
-        T get() {
-            try {
-                thread.join();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException("interrupted while reading the host", e);
-            }
-            if (failure != null) {
-                throw failure;
-            }
-            return value;
-        }
     }
 
     private StateSources rulesOnly() {
@@ -571,6 +586,9 @@ public final class Watcher {
             log.debug(what + ": nothing to change (" + ms + " ms)");
         } else {
             log.info(what + ": " + String.join("; ", o.changes()) + " (" + ms + " ms)");
+        }
+        if (!o.steps().isEmpty()) {
+            log.debug(what + ": apply steps: " + o.steps());
         }
     }
 
