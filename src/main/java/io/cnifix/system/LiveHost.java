@@ -26,6 +26,38 @@ public final class LiveHost {
     }
 
     /**
+     * Which back end each {@code TOOL-save} is, by the program file it resolves to (alternatives switch the link,
+     * an upgrade changes the file's time): a long-running reader (cnifix watch keeps one LiveHost) asks each program
+     * once instead of starting two more programs on every read. Per instance, so nothing outlives its runner.
+     */
+    private final java.util.Map<String, String> backEndOf = new java.util.concurrent.ConcurrentHashMap<>();
+    /**
+     * Where the kernel lists this network namespace's legacy xtables tables ({@code ip_tables_names}), or null to
+     * always run the legacy save program: a namespace where no legacy table was ever made holds no legacy rule, and
+     * the file is empty then, so the program need not run.
+     */
+    private java.nio.file.Path procNet;
+
+    /** Skips the legacy back end's save program while {@code procNet} lists no legacy table (see the field). */
+    public LiveHost skippingEmptyLegacy(java.nio.file.Path procNet) {
+        this.procNet = procNet;
+        return this;
+    }
+
+    /** True when the kernel shows that the legacy back end of {@code tool} has no table in this namespace. */
+    private boolean noLegacyTable(String tool) {
+        if (procNet == null) {
+            return false;
+        }
+        java.nio.file.Path names = procNet.resolve(tool.equals("ip6tables") ? "ip6_tables_names" : "ip_tables_names");
+        try {
+            return java.nio.file.Files.readString(names).isBlank();
+        } catch (java.io.IOException | RuntimeException e) {
+            return false; // not readable: run the program
+        }
+    }
+
+    /**
      * iptables-save and ip6tables-save output; IPv6 is skipped with a note when ip6tables is missing. The programs are
      * independent reads, run side by side (the watcher's reaction to a container start waits for them).
      */
@@ -121,16 +153,18 @@ public final class LiveHost {
         if (!runner.exists(legacy) || !runner.exists(nft)) {
             return new OtherBackEnd(other, notes);
         }
-        String read = "unknown";
-        ProcessRunner.Result v = runner.run(List.of(tool + "-save", "--version"), null, TIMEOUT);
-        String text = v.stdout() + v.stderr();
-        if (text.contains("legacy")) {
-            read = "legacy";
-        } else if (text.contains("nf_tables")) {
-            read = "nf_tables";
+        String file = programFile(tool + "-save");
+        String read = file == null ? null : backEndOf.get(file);
+        if (read == null) {
+            ProcessRunner.Result v = runner.run(List.of(tool + "-save", "--version"), null, TIMEOUT);
+            String text = v.stdout() + v.stderr();
+            read = text.contains("legacy") ? "legacy" : text.contains("nf_tables") ? "nf_tables" : "unknown";
+            if (file != null && v.ok()) {
+                backEndOf.put(file, read);
+            }
         }
         String otherSave = read.equals("legacy") ? nft : legacy;
-        if (read.equals("unknown")) {
+        if (read.equals("unknown") || otherSave.equals(legacy) && noLegacyTable(tool)) {
             return new OtherBackEnd(other, notes);
         }
         ProcessRunner.Result r;
@@ -195,6 +229,23 @@ public final class LiveHost {
             }
         }
         return new StateSources(List.of(), List.of(), List.of(), addresses, routes, notes);
+    }
+
+    /** The file {@code program} on PATH resolves to, with its modification time; null when not found. */
+    private static String programFile(String program) {
+        String path = System.getenv().getOrDefault("PATH", "/usr/sbin:/usr/bin:/sbin:/bin");
+        for (String dir : (path + ":/usr/sbin:/sbin").split(":")) {
+            java.nio.file.Path p = dir.isEmpty() ? null : java.nio.file.Path.of(dir, program);
+            if (p != null && java.nio.file.Files.isExecutable(p)) {
+                try {
+                    java.nio.file.Path real = p.toRealPath();
+                    return real + " " + java.nio.file.Files.getLastModifiedTime(real).toMillis();
+                } catch (java.io.IOException e) {
+                    return null;
+                }
+            }
+        }
+        return null;
     }
 
     private InputText capture(List<String> command, String name, boolean required) {

@@ -49,6 +49,8 @@ public final class Watcher {
     private final ProcessRunner runner;
     private final Applier applier;
     private final Log log;
+    /** One reader for the whole run: it remembers which iptables back end each program is. */
+    private final LiveHost host;
     private final LinkedBlockingDeque<WatchEvent> queue = new LinkedBlockingDeque<>();
     private final Containers containers = new Containers();
     private final List<ChildStream> streams = new ArrayList<>();
@@ -68,6 +70,7 @@ public final class Watcher {
         this.runner = runner;
         this.applier = applier;
         this.log = log;
+        this.host = new LiveHost(runner).skippingEmptyLegacy(Path.of("/proc/net"));
     }
 
     /** Posts an event from any thread. */
@@ -320,9 +323,9 @@ public final class Watcher {
         // nothing depends on its ports before the apply; a container without published ports plans nothing.
         Beside<Containers.Known> inspect = new Beside<>("watch-inspect", () -> inspect(s, what, t0));
         Applier.Outcome o = applier.apply(() -> {
-            Beside<StateSources> host = new Beside<>("watch-read-host", () -> live(List.of()));
+            Beside<StateSources> reads = new Beside<>("watch-read-host", () -> live(List.of()));
             Containers.Known k = inspect.get();
-            StateSources read = host.get();
+            StateSources read = reads.get();
             return k == null || k.mappings().isEmpty() ? read
                     : read.plus(new StateSources(List.of(), List.of(k.inspect()), List.of(), List.of(), List.of(), List.of()));
         }, true, false, UnaryOperator.identity());
@@ -455,6 +458,13 @@ public final class Watcher {
      */
     private void repair(String why) {
         restoreEngineRules(why);
+        if (firstContainerEventQueued()) {
+            // a container came while the engine's rules were checked (the engine's own rule changes for it set this
+            // pass off): its port goes first; the repair follows it, from a fresh read
+            log.debug(why + ": after the container events queued meanwhile");
+            queue.offerLast(new WatchEvent.FirewallChanged(why));
+            return;
+        }
         long t0 = System.nanoTime();
         Applier.Outcome o = applier.apply(() -> live(containers.inspects()), true, containersKnown, UnaryOperator.identity());
         report(why, o, t0);
@@ -465,7 +475,7 @@ public final class Watcher {
      * signal; Podman with CNI, and netavark before 1.9, do not: {@code podman network reload --all} does.
      */
     private void restoreEngineRules(String why) {
-        StateSources rules = new LiveHost(runner).rules();
+        StateSources rules = host.rules();
         Set<String> footprint = footprint(rules);
         if (containers.size() == 0) {
             this.footprint = footprint;
@@ -494,7 +504,7 @@ public final class Watcher {
         ProcessRunner.Result r = runner.run(List.of(settings.podman(), "network", "reload", "--all"), null, RELOAD_TIMEOUT);
         log.info(why + ": Podman's rules are gone (" + String.join(", ", podmanLost) + "); podman network reload --all "
                 + (r.ok() ? "done" : "failed: " + r.describe()) + " in " + (System.nanoTime() - t0) / 1_000_000 + " ms");
-        StateSources after = new LiveHost(runner).rules();
+        StateSources after = host.rules();
         Set<String> still = new TreeSet<>();
         Set<String> now = footprint(after);
         for (String j : this.footprint) {
@@ -539,7 +549,7 @@ public final class Watcher {
 
     /** The live rules, addresses and routes, with the given containers and the known networks. */
     private StateSources live(List<InputText> inspects) {
-        LiveHost live = new LiveHost(runner);
+        LiveHost live = host;
         // the three reads are independent programs: side by side, a container's port waits for the slowest, not the sum
         long t0 = System.nanoTime();
         Beside<StateSources> nft = new Beside<>("watch-read-nft", live::nft);
@@ -556,7 +566,7 @@ public final class Watcher {
     }
 
     private StateSources rulesOnly() {
-        return new LiveHost(runner).rules();
+        return host.rules();
     }
 
     private List<String> inspectCommand(Engine engine, String id) {
