@@ -76,6 +76,9 @@ public final class Watcher {
     /** Posts an event from any thread. */
     public void post(WatchEvent e) {
         queue.offerLast(e);
+        if (e instanceof WatchEvent.Started) {
+            log.debug(describe(e) + ": event arrived"); // when, against when it is handled
+        }
     }
 
     /** The event streams this watcher runs (for tests: their children's pids). */
