@@ -302,8 +302,9 @@ public final class Watcher {
             return;
         }
         long t0 = System.nanoTime();
-        if (known) {
-            // a restart we may have seen no stop of: its old rules go first, so its ports are needed before the apply
+        if (known || s.handover()) {
+            // a restart we may have seen no stop of: its old rules go first, so its ports are needed before the apply;
+            // a hand-over from the OCI hook comes while podman run still runs: the reads wait until it let go
             Containers.Known k = inspect(s, what, t0);
             if (k == null) {
                 return;
