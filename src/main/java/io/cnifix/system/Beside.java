@@ -12,6 +12,21 @@ public final class Beside<T> {
     private T value;
     private RuntimeException failure;
 
+    private Beside(T value, RuntimeException failure) {
+        this.thread = null;
+        this.value = value;
+        this.failure = failure;
+    }
+
+    /** The read done right here, on the caller's thread, for callers that want one program at a time. */
+    public static <T> Beside<T> now(Supplier<T> read) {
+        try {
+            return new Beside<>(read.get(), null);
+        } catch (RuntimeException e) {
+            return new Beside<>(null, e);
+        }
+    }
+
     public Beside(String name, Supplier<T> read) {
         thread = new Thread(() -> {
             try {
@@ -27,7 +42,9 @@ public final class Beside<T> {
     /** Waits for the read; rethrows what it threw. */
     public T get() {
         try {
-            thread.join();
+            if (thread != null) {
+                thread.join();
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while reading the host", e);

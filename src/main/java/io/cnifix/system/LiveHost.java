@@ -38,6 +38,18 @@ public final class LiveHost {
      */
     private java.nio.file.Path procNet;
 
+    private boolean sideBySide;
+
+    /** Runs the save programs of {@link #rules()} side by side. */
+    public LiveHost sideBySide() {
+        this.sideBySide = true;
+        return this;
+    }
+
+    private <T> Beside<T> read(String name, java.util.function.Supplier<T> what) {
+        return sideBySide ? new Beside<>(name, what) : Beside.now(what);
+    }
+
     /** Skips the legacy back end's save program while {@code procNet} lists no legacy table (see the field). */
     public LiveHost skippingEmptyLegacy(java.nio.file.Path procNet) {
         this.procNet = procNet;
@@ -59,18 +71,22 @@ public final class LiveHost {
 
     /**
      * iptables-save and ip6tables-save output; IPv6 is skipped with a note when ip6tables is missing. The programs are
-     * independent reads, run side by side (the watcher's reaction to a container start waits for them).
+     * independent reads; with {@link #sideBySide()} they run side by side (the watcher's reaction to a container
+     * start waits for them), else one after the other (the OCI hook's detached worker must not take the CPU from the
+     * podman run it was handed over from).
      */
     public StateSources rules() {
         List<InputText> rules = new ArrayList<>();
         List<String> notes = new ArrayList<>();
+        // one at a time: iptables-save first, as it always was (a missing one fails before anything else runs)
+        InputText four = sideBySide ? null : capture(List.of("iptables-save"), "iptables-save", true);
         boolean v6 = runner.exists("ip6tables-save");
-        Beside<InputText> six = v6 ? new Beside<>("read-ip6tables", () -> capture(List.of("ip6tables-save"), "ip6tables-save", false)) : null;
-        Beside<OtherBackEnd> other4 = new Beside<>("read-iptables-other", () -> backEnds("iptables"));
-        Beside<OtherBackEnd> other6 = new Beside<>("read-ip6tables-other", () -> backEnds("ip6tables"));
+        Beside<InputText> six = v6 ? read("read-ip6tables", () -> capture(List.of("ip6tables-save"), "ip6tables-save", false)) : null;
+        Beside<OtherBackEnd> other4 = read("read-iptables-other", () -> backEnds("iptables"));
+        Beside<OtherBackEnd> other6 = read("read-ip6tables-other", () -> backEnds("ip6tables"));
         // -m set rules test ipsets; without ipset installed there are none to test.
-        Beside<InputText> sets = runner.exists("ipset") ? new Beside<>("read-ipset", () -> capture(List.of("ipset", "save"), "ipset save", false)) : null;
-        rules.add(capture(List.of("iptables-save"), "iptables-save", true));
+        Beside<InputText> sets = runner.exists("ipset") ? read("read-ipset", () -> capture(List.of("ipset", "save"), "ipset save", false)) : null;
+        rules.add(sideBySide ? capture(List.of("iptables-save"), "iptables-save", true) : four);
         if (v6) {
             InputText t = six.get();
             if (t != null) {

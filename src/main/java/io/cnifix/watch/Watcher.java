@@ -70,7 +70,7 @@ public final class Watcher {
         this.runner = runner;
         this.applier = applier;
         this.log = log;
-        this.host = new LiveHost(runner).skippingEmptyLegacy(Path.of("/proc/net"));
+        this.host = new LiveHost(runner).sideBySide().skippingEmptyLegacy(Path.of("/proc/net"));
     }
 
     /** Posts an event from any thread. */

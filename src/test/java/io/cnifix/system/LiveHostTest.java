@@ -41,6 +41,22 @@ class LiveHostTest {
     }
 
     @Test
+    void sideBySideReadsGiveWhatOneAtATimeGives() {
+        java.util.function.Supplier<RecordedRunner> runner = () -> host().installed("iptables-legacy-save", "iptables-nft-save")
+                .answer("iptables-legacy-save", LEGACY)
+                .answer("iptables-save --version", "iptables-save v1.8.9 (nf_tables)\n");
+        RecordedRunner one = runner.get();
+        RecordedRunner both = runner.get();
+        StateSources a = new LiveHost(one).rules();
+        StateSources b = new LiveHost(both).sideBySide().rules();
+        assertEquals(a.rules(), b.rules());
+        assertEquals(a.otherBackEnd(), b.otherBackEnd());
+        assertEquals(a.notes(), b.notes());
+        assertEquals(List.of("iptables-save"), one.calls.get(0), "one at a time: iptables-save first, as before");
+        assertEquals(new java.util.HashSet<>(one.calls), new java.util.HashSet<>(both.calls));
+    }
+
+    @Test
     void anEmptyLegacyBackEndIsNoNote() {
         RecordedRunner r = host().installed("iptables-legacy-save", "iptables-nft-save")
                 .answer("iptables-legacy-save", "")
