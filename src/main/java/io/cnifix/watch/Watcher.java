@@ -334,16 +334,16 @@ public final class Watcher {
                     : read.plus(new StateSources(List.of(), List.of(k.inspect()), List.of(), List.of(), List.of(), List.of()));
         }, true, false, UnaryOperator.identity());
         Containers.Known k = inspect.get();
-        if (k == null) {
-            return;
+        if (k != null) {
+            containers.remove(k.id());
+            remember(k);
+            if (k.mappings().isEmpty()) {
+                log.debug(what + ": no published port with a container address");
+            }
         }
-        containers.remove(k.id());
-        remember(k);
-        if (k.mappings().isEmpty()) {
-            log.debug(what + ": no published port with a container address");
-            return;
+        if (k != null && !k.mappings().isEmpty() || !o.ok()) {
+            report(what, o, t0); // a failed apply is said even when it turned out to have nothing of its own to do
         }
-        report(what, o, t0);
     }
 
     private void remember(Containers.Known k) {
