@@ -160,10 +160,12 @@ fi
 
 if want podman && [ "$(id -u)" = 0 ] && command -v podman >/dev/null; then
     echo "-- podman (target: a hooked podman run within 1.1x a hook-less one; with watch the port answers within 0.3 s of podman run returning, median)"
-    export ENS_ENGINE_NS_NAME=wat-beng-$$ ENS_CLIENT_NS_NAME=wat-bcli-$$
+    # namespace names: BENCH_NS_PREFIX (default wat) keeps parallel runs of several checkouts apart
+    bp=${BENCH_NS_PREFIX:-wat}
+    export ENS_ENGINE_NS_NAME=$bp-beng-$$ ENS_CLIENT_NS_NAME=$bp-bcli-$$
     # shellcheck source=lib/engines-netns.sh
     . scripts/lib/engines-netns.sh
-    ens_init "watb$$" 2>/dev/null
+    ens_init "${bp}b$$" 2>/dev/null
     ens_install_packages 2>/dev/null
     ens_topology_up DROP 2>/dev/null
     ens_holder_start 2>/dev/null
@@ -202,7 +204,7 @@ if want podman && [ "$(id -u)" = 0 ] && command -v podman >/dev/null; then
     # with cnifix watch: how soon after podman run returns does the port answer?
     nsenter -t "$ENS_HOLDER_PID" -m -n -- java "${FLAGS[@]}" -jar "$repo/target/cnifix.jar" watch --podman "$pw" --docker none \
         --no-firewalld --interval 3600 --backup-dir "$ENS_STATE/backups" --lock-file "$ENS_STATE/cnifix.lock" \
-        2> "$ENS_STATE/watch.log" &
+        ${BENCH_DEBUG:+--verbose} 2> "$ENS_STATE/watch.log" &
     wpid=$!
     for _ in $(seq 1 400); do grep -q 'resync (start' "$ENS_STATE/watch.log" 2>/dev/null && break; sleep 0.05; done
     # with watch running the hook only hands over (a spool file): its whole cost inside podman run
@@ -220,6 +222,7 @@ if want podman && [ "$(id -u)" = 0 ] && command -v podman >/dev/null; then
         ens_podman --hooks-dir "$E" run -d --name "w$n" -p "$((9000 + n)):80" "${ENS_PODMAN_RUN_OPTS[@]}" "$ENS_IMAGE" \
             httpd -f -p 80 -h /www >/dev/null
         t0=$(date +%s%N)
+        [ -z "${BENCH_DEBUG:-}" ] || echo "$(date +%T.%3N) bench: podman run w$n returned" >> "$ENS_STATE/probe.log"
         while :; do
             code=$(ens_client curl -s -o /dev/null -w '%{http_code}' --connect-timeout 0.1 -m 0.3 "http://$ENS_ENGINE_IP:$((9000 + n))/" 2>/dev/null) || code=000
             [ "$code" = 200 ] && break
@@ -227,12 +230,14 @@ if want podman && [ "$(id -u)" = 0 ] && command -v podman >/dev/null; then
             sleep 0.01
         done
         echo "$(( ($(date +%s%N) - t0) / 1000000 ))" >> "$out/latency.s"
+        [ -z "${BENCH_DEBUG:-}" ] || echo "$(date +%T.%3N) bench: w$n answered" >> "$ENS_STATE/probe.log"
         ens_podman rm -f -t 0 "w$n" >/dev/null 2>&1
         sleep 1
     done
     kill -TERM "$wpid" 2>/dev/null || true
     wait "$wpid" 2>/dev/null || true
-    [ -z "${BENCH_DEBUG:-}" ] || tail -30 "$ENS_STATE/watch.log"
+    # BENCH_DEBUG=1: watch runs with --verbose, and its log of the port-latency rounds is shown (where the time went)
+    [ -z "${BENCH_DEBUG:-}" ] || sort "$ENS_STATE/watch.log" "$ENS_STATE/probe.log" | sed -n '/ w[0-9]* /,$p' | cut -c1-240
     printf '%-58s %d ms median (%s ms), %d rounds\n' "with cnifix watch: port answers after podman run returns" \
         "$(median < "$out/latency.s")" "$(sort -n "$out/latency.s" | tr '\n' ' ' | sed 's/ $//')" "$ROUNDS"
 fi

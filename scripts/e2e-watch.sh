@@ -7,6 +7,7 @@
 #
 # Usage (root, Debian 12; installs the packages it lacks):
 #     scripts/e2e-watch.sh                  BACKEND=netavark scripts/e2e-watch.sh
+#     WATCH_NS_PREFIX=wat: the namespaces' name prefix; WATCH_LOG_COPY=FILE: keep watch's --verbose log there
 #     WATCH_DEADLINE=1.0 (seconds): how soon after each step the rules must be right; on a machine whose load is
 #     above twice its CPUs, 10 x that passes with a note (WATCH_STRICT=1: the deadline always)
 #
@@ -38,7 +39,9 @@ WATCH_DEADLINE=${WATCH_DEADLINE:-1.0}
 [ "$(id -u)" = 0 ] || { echo "e2e-watch.sh: run as root" >&2; exit 1; }
 case $BACKEND in cni|netavark) ;; *) echo "BACKEND must be cni or netavark" >&2; exit 2 ;; esac
 
-export ENS_ENGINE_NS_NAME=wat-eng-$$ ENS_CLIENT_NS_NAME=wat-cli-$$
+# namespace names: WATCH_NS_PREFIX (default wat) keeps parallel runs of several checkouts apart
+NS_PREFIX=${WATCH_NS_PREFIX:-wat}
+export ENS_ENGINE_NS_NAME=$NS_PREFIX-eng-$$ ENS_CLIENT_NS_NAME=$NS_PREFIX-cli-$$
 # shellcheck source=lib/engines-netns.sh
 . "$here/lib/engines-netns.sh"
 
@@ -59,6 +62,10 @@ final() {
         kill -KILL "$WATCH_PID" 2>/dev/null || true
     fi
     [ -n "${BUS_PID:-}" ] && kill "$BUS_PID" 2>/dev/null || true
+    # WATCH_LOG_COPY=FILE keeps watch's own log (with --verbose: where each event's time went)
+    if [ -n "${WATCH_LOG_COPY:-}" ] && [ -n "${W:-}" ] && [ -f "$W/watch.log" ]; then
+        cp "$W/watch.log" "$WATCH_LOG_COPY" || true
+    fi
     if [ -n "${W:-}" ] && [ -f "$W/watch.log" ] && [ "$FAILED" -gt 0 ]; then
         say "---- watch log (last 40 lines)"; tail -40 "$W/watch.log" || true
     fi
@@ -81,7 +88,7 @@ if [ ! -f "$JAR" ] || [ -n "$(find "$repo/src/main" "$repo/pom.xml" -newer "$JAR
     (cd "$repo" && mvn -B -ntp -q package -DskipTests)
 fi
 
-ens_init "wat$$"
+ens_init "$NS_PREFIX$$"
 trap final EXIT
 trap 'exit 130' INT TERM
 W=$ENS_STATE/e2e

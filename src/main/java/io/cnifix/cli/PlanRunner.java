@@ -52,6 +52,9 @@ final class PlanRunner {
     private Function<HostState, Plan> planner;
     /** The command being run (suggest, prune, reconcile), for its words. */
     private String command = "suggest";
+    /** Where an apply's time went, step by step ("read 120 ms"), for cnifix watch --verbose; null: not kept. */
+    private List<String> steps;
+    private long stepStart;
 
     PlanRunner(CliContext ctx, StateOptions state, ReferenceOptions reference, OutputOptions output, ApplyOptions apply,
                Planner.ChainOverride override) {
@@ -81,6 +84,20 @@ final class PlanRunner {
     PlanRunner planWith(Function<HostState, Plan> planner) {
         this.planner = planner;
         return this;
+    }
+
+    /** Keeps where each apply's time goes in {@code sink} (read, plan, judge, save, apply, verify). */
+    PlanRunner steps(List<String> sink) {
+        this.steps = sink;
+        return this;
+    }
+
+    private void step(String name) {
+        long now = System.nanoTime();
+        if (steps != null) {
+            steps.add(name + " " + (now - stepStart) / 1_000_000 + " ms");
+        }
+        stepStart = now;
     }
 
     PlanRunner persist(PersistOptions persist) {
@@ -128,7 +145,9 @@ final class PlanRunner {
             persist.precheck(declared.apply(HostStateBuilder.build(sources())), ctx.runner()); // restore --test before anything changes live
         }
         List<FirewallDriver> drivers = Drivers.all(ctx.runner(), Duration.ofSeconds(apply.waitSeconds), ctx.env());
+        stepStart = System.nanoTime();
         try (ApplyLock lock = ApplyLock.acquire(apply.lockFile, Duration.ofSeconds(apply.waitSeconds))) {
+            step("lock");
             for (int attempt = 1; ; attempt++) {
                 int code = applyLocked(drivers, add, prune, attempt < MAX_ATTEMPTS);
                 if (code != OVERTAKEN) {
@@ -186,8 +205,11 @@ final class PlanRunner {
 
     private int applyLocked(List<FirewallDriver> drivers, boolean add, boolean prune, boolean mayRetry) {
         StateSources read = sources();
+        step("read");
         HostState host = declared.apply(HostStateBuilder.build(read));
+        step("parse");
         Plan plan = plan(host, add, prune);
+        step("plan");
         if (plan.empty()) {
             PlanOutput.print(ctx.out(), plan, output.format, persisted(host, Json.obj("applied", false, "backup", null)), command);
             return ExitCodes.OK;
@@ -197,7 +219,9 @@ final class PlanRunner {
             ctx.err().println("cnifix: the plan does not prove out on the in-memory ruleset; nothing was changed");
             return ExitCodes.ROLLED_BACK;
         }
-        DiffReport before = new Comparer(host, reference.model(), reference.admin()).compare();
+        // the planner judged this very host already (a plan narrowed or built otherwise carries no judgement)
+        DiffReport before = plan.before() != null ? plan.before() : new Comparer(host, reference.model(), reference.admin()).compare();
+        step("judge");
         List<FirewallDriver> touching = drivers.stream().filter(d -> d.touches(plan)).toList();
         Map<String, String> saved = new LinkedHashMap<>();
         for (FirewallDriver d : touching) {
@@ -205,6 +229,7 @@ final class PlanRunner {
         }
         Path backup = Firewall.backupFiles(apply.backupDir, saved);
         log("saved the current state of " + String.join(", ", touching.stream().map(FirewallDriver::name).toList()) + " to " + backup);
+        step("backup");
         List<FirewallDriver> applied = new ArrayList<>();
         for (FirewallDriver d : touching) {
             applied.add(d);
@@ -213,10 +238,12 @@ final class PlanRunner {
                 return rollback(plan, applied, backup, "applying failed (" + d.name() + "): " + r.describe());
             }
         }
+        step("apply");
         HostState after = host;
         for (FirewallDriver d : applied) {
             after = d.readBack(after);
         }
+        step("read back");
         List<String> problems = new ArrayList<>(Proof.compare(before, new Comparer(after, reference.model(), reference.admin()).compare(), plan.additions()));
         for (FirewallDriver d : applied) {
             problems.addAll(d.notInEffect(plan, after));
@@ -230,6 +257,7 @@ final class PlanRunner {
         if (!problems.isEmpty()) {
             return rollback(plan, applied, backup, "verification failed: " + String.join("; ", problems));
         }
+        step("verify");
         PlanOutput.print(ctx.out(), plan, output.format, persisted(after, Json.obj("applied", true, "backup", backup.toString())), command);
         log("applied " + plan.additions().size() + " rule(s), removed " + plan.removals().size() + "; verified");
         return ExitCodes.OK;

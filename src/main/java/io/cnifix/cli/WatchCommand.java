@@ -246,9 +246,10 @@ final class WatchCommand implements Callable<Integer> {
         a.lockFile = lockFile;
         a.waitSeconds = waitSeconds;
         int code;
+        List<String> steps = new ArrayList<>();
         try {
             code = new PlanRunner(inner, new StateOptions(), reference, o, a, null).from(c -> sources.get()).scope(scope)
-                    .run(add, prune, "cnifix watch");
+                    .steps(steps).run(add, prune, "cnifix watch");
         } catch (RuntimeException e) {
             return new Applier.Outcome(ExitCodes.ENVIRONMENT, List.of(), List.of(), e.getMessage());
         }
@@ -265,7 +266,7 @@ final class WatchCommand implements Callable<Integer> {
             // no JSON: the run failed before printing; its standard error says why
         }
         String errText = err.toString(StandardCharsets.UTF_8).strip().replace("cnifix: ", "");
-        return new Applier.Outcome(code, changes, untouched, errText.isEmpty() ? "no message" : errText);
+        return new Applier.Outcome(code, changes, untouched, errText.isEmpty() ? "no message" : errText, String.join(", ", steps));
     }
 
     // ------------------------------------------------------------------ logging

@@ -89,7 +89,7 @@ public final class Planner {
         untouched.addAll(FirewalldDrafts.options(host, additions));
         List<String> problems = additions.isEmpty() && removals.isEmpty() ? List.of()
                 : new Proof(host, model, extraAdmin).check(before, additions, removals);
-        return new Plan(additions, removals, untouched, problems);
+        return new Plan(additions, removals, untouched, problems, before);
     }
 
     private void draft(Comparer comparer, PortReport p, List<Draft> drafts, List<String> untouched) {

@@ -25,29 +25,87 @@ public final class LiveHost {
         this.ipv4Conf = ipv4Conf;
     }
 
-    /** iptables-save and ip6tables-save output; IPv6 is skipped with a note when ip6tables is missing. */
+    /**
+     * Which back end each {@code TOOL-save} is, by the program file it resolves to (alternatives switch the link,
+     * an upgrade changes the file's time): a long-running reader (cnifix watch keeps one LiveHost) asks each program
+     * once instead of starting two more programs on every read. Per instance, so nothing outlives its runner.
+     */
+    private final java.util.Map<String, String> backEndOf = new java.util.concurrent.ConcurrentHashMap<>();
+    /**
+     * Where the kernel lists this network namespace's legacy xtables tables ({@code ip_tables_names}), or null to
+     * always run the legacy save program: a namespace where no legacy table was ever made holds no legacy rule, and
+     * the file is empty then, so the program need not run.
+     */
+    private java.nio.file.Path procNet;
+
+    private boolean sideBySide;
+
+    /** Runs the save programs of {@link #rules()} side by side. */
+    public LiveHost sideBySide() {
+        this.sideBySide = true;
+        return this;
+    }
+
+    private <T> Beside<T> read(String name, java.util.function.Supplier<T> what) {
+        return sideBySide ? new Beside<>(name, what) : Beside.now(what);
+    }
+
+    /** Skips the legacy back end's save program while {@code procNet} lists no legacy table (see the field). */
+    public LiveHost skippingEmptyLegacy(java.nio.file.Path procNet) {
+        this.procNet = procNet;
+        return this;
+    }
+
+    /** True when the kernel shows that the legacy back end of {@code tool} has no table in this namespace. */
+    private boolean noLegacyTable(String tool) {
+        if (procNet == null) {
+            return false;
+        }
+        java.nio.file.Path names = procNet.resolve(tool.equals("ip6tables") ? "ip6_tables_names" : "ip_tables_names");
+        try {
+            return java.nio.file.Files.readString(names).isBlank();
+        } catch (java.io.IOException | RuntimeException e) {
+            return false; // not readable: run the program
+        }
+    }
+
+    /**
+     * iptables-save and ip6tables-save output; IPv6 is skipped with a note when ip6tables is missing. The programs are
+     * independent reads; with {@link #sideBySide()} they run side by side (the watcher's reaction to a container
+     * start waits for them), else one after the other (the OCI hook's detached worker must not take the CPU from the
+     * podman run it was handed over from).
+     */
     public StateSources rules() {
         List<InputText> rules = new ArrayList<>();
         List<String> notes = new ArrayList<>();
-        rules.add(capture(List.of("iptables-save"), "iptables-save", true));
-        if (runner.exists("ip6tables-save")) {
-            InputText v6 = capture(List.of("ip6tables-save"), "ip6tables-save", false);
-            if (v6 != null) {
-                rules.add(v6);
+        // one at a time: iptables-save first, as it always was (a missing one fails before anything else runs)
+        InputText four = sideBySide ? null : capture(List.of("iptables-save"), "iptables-save", true);
+        boolean v6 = runner.exists("ip6tables-save");
+        Beside<InputText> six = v6 ? read("read-ip6tables", () -> capture(List.of("ip6tables-save"), "ip6tables-save", false)) : null;
+        Beside<OtherBackEnd> other4 = read("read-iptables-other", () -> backEnds("iptables"));
+        Beside<OtherBackEnd> other6 = read("read-ip6tables-other", () -> backEnds("ip6tables"));
+        // -m set rules test ipsets; without ipset installed there are none to test.
+        Beside<InputText> sets = runner.exists("ipset") ? read("read-ipset", () -> capture(List.of("ipset", "save"), "ipset save", false)) : null;
+        rules.add(sideBySide ? capture(List.of("iptables-save"), "iptables-save", true) : four);
+        if (v6) {
+            InputText t = six.get();
+            if (t != null) {
+                rules.add(t);
             }
         } else {
             notes.add("ip6tables-save not found: IPv6 rules not read");
         }
         List<InputText> other = new ArrayList<>();
-        backEnds("iptables", notes, other);
-        backEnds("ip6tables", notes, other);
-        // -m set rules test ipsets; without ipset installed there are none to test.
-        if (runner.exists("ipset")) {
-            InputText sets = capture(List.of("ipset", "save"), "ipset save", false);
-            if (sets == null) {
+        for (OtherBackEnd o : List.of(other4.get(), other6.get())) {
+            notes.addAll(o.notes());
+            other.addAll(o.rules());
+        }
+        if (sets != null) {
+            InputText t = sets.get();
+            if (t == null) {
                 notes.add("ipset save failed: -m set matches stay unknown");
-            } else if (!sets.content().isBlank()) {
-                rules.add(sets);
+            } else if (!t.content().isBlank()) {
+                rules.add(t);
             }
         }
         InputText rp = rpFilterText(notes);
@@ -55,6 +113,10 @@ public final class LiveHost {
             rules.add(rp);
         }
         return new StateSources(rules, List.of(), List.of(), List.of(), List.of(), notes, List.of()).withOtherBackEnd(other);
+    }
+
+    /** The rules of the iptables back end that {@code TOOL-save} does not show, and what to say about them. */
+    private record OtherBackEnd(List<InputText> rules, List<String> notes) {
     }
 
     /**
@@ -99,33 +161,37 @@ public final class LiveHost {
      * reads them too: both back ends register on the same hooks at the same priorities, so the kernel runs both and
      * a DROP or REJECT in either decides. Their rules are judged beside the main ones, never ignored.
      */
-    private void backEnds(String tool, List<String> notes, List<InputText> other) {
+    private OtherBackEnd backEnds(String tool) {
+        List<String> notes = new ArrayList<>();
+        List<InputText> other = new ArrayList<>();
         String legacy = tool + "-legacy-save";
         String nft = tool + "-nft-save";
         if (!runner.exists(legacy) || !runner.exists(nft)) {
-            return;
+            return new OtherBackEnd(other, notes);
         }
-        String read = "unknown";
-        ProcessRunner.Result v = runner.run(List.of(tool + "-save", "--version"), null, TIMEOUT);
-        String text = v.stdout() + v.stderr();
-        if (text.contains("legacy")) {
-            read = "legacy";
-        } else if (text.contains("nf_tables")) {
-            read = "nf_tables";
+        String file = programFile(tool + "-save");
+        String read = file == null ? null : backEndOf.get(file);
+        if (read == null) {
+            ProcessRunner.Result v = runner.run(List.of(tool + "-save", "--version"), null, TIMEOUT);
+            String text = v.stdout() + v.stderr();
+            read = text.contains("legacy") ? "legacy" : text.contains("nf_tables") ? "nf_tables" : "unknown";
+            if (file != null && v.ok()) {
+                backEndOf.put(file, read);
+            }
         }
         String otherSave = read.equals("legacy") ? nft : legacy;
-        if (read.equals("unknown")) {
-            return;
+        if (read.equals("unknown") || otherSave.equals(legacy) && noLegacyTable(tool)) {
+            return new OtherBackEnd(other, notes);
         }
         ProcessRunner.Result r;
         try {
             r = runner.run(List.of(otherSave), null, TIMEOUT);
         } catch (EnvironmentException e) {
             notes.add(otherSave + ": " + e.getMessage() + ": the other back end's rules were not judged");
-            return;
+            return new OtherBackEnd(other, notes);
         }
         if (!r.ok()) {
-            return;
+            return new OtherBackEnd(other, notes);
         }
         int n = (int) r.stdout().lines().filter(l -> l.startsWith("-A ")).count();
         if (n > 0) {
@@ -133,6 +199,7 @@ public final class LiveHost {
             notes.add("both " + tool + " back ends hold rules: " + tool + "-save is the " + read + " one; " + otherSave
                     + " holds " + n + " more, judged too (the kernel runs both on the same hooks)");
         }
+        return new OtherBackEnd(other, notes);
     }
 
 
@@ -178,6 +245,23 @@ public final class LiveHost {
             }
         }
         return new StateSources(List.of(), List.of(), List.of(), addresses, routes, notes);
+    }
+
+    /** The file {@code program} on PATH resolves to, with its modification time; null when not found. */
+    private static String programFile(String program) {
+        String path = System.getenv().getOrDefault("PATH", "/usr/sbin:/usr/bin:/sbin:/bin");
+        for (String dir : (path + ":/usr/sbin:/sbin").split(":")) {
+            java.nio.file.Path p = dir.isEmpty() ? null : java.nio.file.Path.of(dir, program);
+            if (p != null && java.nio.file.Files.isExecutable(p)) {
+                try {
+                    java.nio.file.Path real = p.toRealPath();
+                    return real + " " + java.nio.file.Files.getLastModifiedTime(real).toMillis();
+                } catch (java.io.IOException e) {
+                    return null;
+                }
+            }
+        }
+        return null;
     }
 
     private InputText capture(List<String> command, String name, boolean required) {

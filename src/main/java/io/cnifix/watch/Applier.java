@@ -12,11 +12,19 @@ import java.util.function.UnaryOperator;
  * transaction, roll back on failure. The command line provides it; the watcher only decides what and when.
  */
 public interface Applier {
-    /** What one apply did: its exit code (see ExitCodes), the changes made, what it left alone, why it failed. */
-    record Outcome(int exitCode, List<String> changes, List<String> untouched, String error) {
+    /**
+     * What one apply did: its exit code (see ExitCodes), the changes made, what it left alone, why it failed, and
+     * where its time went (for --verbose; empty when not measured).
+     */
+    record Outcome(int exitCode, List<String> changes, List<String> untouched, String error, String steps) {
         public Outcome {
             changes = List.copyOf(changes);
             untouched = List.copyOf(untouched);
+            steps = steps == null ? "" : steps;
+        }
+
+        public Outcome(int exitCode, List<String> changes, List<String> untouched, String error) {
+            this(exitCode, changes, untouched, error, "");
         }
 
         public boolean ok() {

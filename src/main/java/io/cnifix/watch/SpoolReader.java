@@ -77,7 +77,7 @@ public final class SpoolReader implements AutoCloseable {
                 if (id == null) {
                     log.warning("hook hand-over " + p.getFileName() + ": no container id in the state; ignored");
                 } else if (h.stage().equals("poststart")) {
-                    post.accept(new WatchEvent.Started(Engine.PODMAN, id, null));
+                    post.accept(new WatchEvent.Started(Engine.PODMAN, id, null, true));
                 } else {
                     post.accept(new WatchEvent.Stopped(Engine.PODMAN, id, null, "poststop"));
                 }

@@ -5,8 +5,15 @@ import io.cnifix.model.Engine;
 /** What the watcher reacts to. Every source (event streams, D-Bus, nftables, the spool, the timer) posts these. */
 public sealed interface WatchEvent {
 
-    /** A container started (or restarted): open its published ports. */
-    record Started(Engine engine, String id, String name) implements WatchEvent {
+    /**
+     * A container started (or restarted): open its published ports. {@code handover}: from the OCI hook, while
+     * {@code podman run} has not returned yet (its inspect waits for the run to let go of the container, and the
+     * host reads wait for the inspect, so that watch's work does not take the CPU from the run it was handed from).
+     */
+    record Started(Engine engine, String id, String name, boolean handover) implements WatchEvent {
+        public Started(Engine engine, String id, String name) {
+            this(engine, id, name, false);
+        }
     }
 
     /** A container died, stopped or was removed: remove the rules only it needed. */

@@ -10,6 +10,7 @@ import io.cnifix.ingest.InputText;
 import io.cnifix.ingest.StateSources;
 import io.cnifix.model.Engine;
 import io.cnifix.model.PortMapping;
+import io.cnifix.system.Beside;
 import io.cnifix.system.LiveContainers;
 import io.cnifix.system.LiveHost;
 import io.cnifix.system.ProcessRunner;
@@ -48,6 +49,8 @@ public final class Watcher {
     private final ProcessRunner runner;
     private final Applier applier;
     private final Log log;
+    /** One reader for the whole run: it remembers which iptables back end each program is. */
+    private final LiveHost host;
     private final LinkedBlockingDeque<WatchEvent> queue = new LinkedBlockingDeque<>();
     private final Containers containers = new Containers();
     private final List<ChildStream> streams = new ArrayList<>();
@@ -67,11 +70,15 @@ public final class Watcher {
         this.runner = runner;
         this.applier = applier;
         this.log = log;
+        this.host = new LiveHost(runner).sideBySide().skippingEmptyLegacy(Path.of("/proc/net"));
     }
 
     /** Posts an event from any thread. */
     public void post(WatchEvent e) {
         queue.offerLast(e);
+        if (e instanceof WatchEvent.Started) {
+            log.debug(describe(e) + ": event arrived"); // when, against when it is handled
+        }
     }
 
     /** The event streams this watcher runs (for tests: their children's pids). */
@@ -289,12 +296,65 @@ public final class Watcher {
         String what = describe(s);
         Long seen = startedAt.entrySet().stream().filter(e -> e.getKey().startsWith(s.id()) || s.id().startsWith(e.getKey()))
                 .map(java.util.Map.Entry::getValue).findFirst().orElse(null);
-        if (seen != null && System.nanoTime() - seen < SAME_START.toNanos() && containers.all().stream()
-                .anyMatch(k -> k.id().startsWith(s.id()) || s.id().startsWith(k.id()))) {
+        boolean known = containers.all().stream().anyMatch(k -> k.id().startsWith(s.id()) || s.id().startsWith(k.id()));
+        if (seen != null && System.nanoTime() - seen < SAME_START.toNanos() && known) {
             log.debug(what + ": handled a moment ago");
             return;
         }
+        long t0 = System.nanoTime();
+        if (known || s.handover()) {
+            // a restart we may have seen no stop of: its old rules go first, so its ports are needed before the apply;
+            // a hand-over from the OCI hook comes while podman run still runs: the reads wait until it let go
+            Containers.Known k = inspect(s, what, t0);
+            if (k == null) {
+                return;
+            }
+            Containers.Known before = containers.remove(k.id());
+            remember(k);
+            if (k.mappings().isEmpty()) {
+                log.debug(what + ": no published port with a container address");
+                return;
+            }
+            if (before != null && !before.mappings().equals(k.mappings())) {
+                pruneFor(before, what + " (old address)");
+            }
+            long ta = System.nanoTime();
+            report(what, applier.apply(() -> live(List.of(k.inspect())), true, false, UnaryOperator.identity()), ta);
+            return;
+        }
+        // A container not seen yet: its inspect runs side by side with the lock and the host reads, so the port
+        // waits for the slower of the two instead of their sum. Only its own rules are added (add, no prune), so
+        // nothing depends on its ports before the apply; a container without published ports plans nothing.
+        Beside<Containers.Known> inspect = new Beside<>("watch-inspect", () -> inspect(s, what, t0));
+        Applier.Outcome o = applier.apply(() -> {
+            Beside<StateSources> reads = new Beside<>("watch-read-host", () -> live(List.of()));
+            Containers.Known k = inspect.get();
+            StateSources read = reads.get();
+            return k == null || k.mappings().isEmpty() ? read
+                    : read.plus(new StateSources(List.of(), List.of(k.inspect()), List.of(), List.of(), List.of(), List.of()));
+        }, true, false, UnaryOperator.identity());
+        Containers.Known k = inspect.get();
+        if (k != null) {
+            containers.remove(k.id());
+            remember(k);
+            if (k.mappings().isEmpty()) {
+                log.debug(what + ": no published port with a container address");
+            }
+        }
+        if (k != null && !k.mappings().isEmpty() || !o.ok()) {
+            report(what, o, t0); // a failed apply is said even when it turned out to have nothing of its own to do
+        }
+    }
+
+    private void remember(Containers.Known k) {
+        containers.put(k);
+        startedAt.put(k.id(), System.nanoTime());
+    }
+
+    /** The container's inspect, read into what the watcher keeps; null (and said why) when it cannot be read. */
+    private Containers.Known inspect(WatchEvent.Started s, String what, long t0) {
         ProcessRunner.Result r = runner.run(inspectCommand(s.engine(), s.id()), null, INSPECT_TIMEOUT);
+        log.debug(what + ": inspect took " + (System.nanoTime() - t0) / 1_000_000 + " ms");
         if (!r.ok()) {
             String err = r.stderr().toLowerCase(Locale.ROOT);
             if (err.contains("no such")) {
@@ -302,23 +362,10 @@ public final class Watcher {
             } else {
                 log.error(what + ": cannot read its ports: " + r.describe());
             }
-            return;
+            return null;
         }
-        Containers.Known k = Containers.fromInspect(s.engine(), s.id(), new InputText(
+        return Containers.fromInspect(s.engine(), s.id(), new InputText(
                 s.engine().name().toLowerCase(Locale.ROOT) + " inspect " + Containers.shortId(s.id()), r.stdout()));
-        Containers.Known before = containers.remove(k.id());
-        containers.put(k);
-        startedAt.put(k.id(), System.nanoTime());
-        if (k.mappings().isEmpty()) {
-            log.debug(what + ": no published port with a container address");
-            return;
-        }
-        if (before != null && !before.mappings().equals(k.mappings())) {
-            pruneFor(before, what + " (old address)"); // a restart we saw no stop of
-        }
-        long t0 = System.nanoTime();
-        Applier.Outcome o = applier.apply(() -> live(List.of(k.inspect())), true, false, UnaryOperator.identity());
-        report(what, o, t0);
     }
 
     private void stopped(WatchEvent.Stopped s) {
@@ -415,6 +462,13 @@ public final class Watcher {
      */
     private void repair(String why) {
         restoreEngineRules(why);
+        if (firstContainerEventQueued()) {
+            // a container came while the engine's rules were checked (the engine's own rule changes for it set this
+            // pass off): its port goes first; the repair follows it, from a fresh read
+            log.debug(why + ": after the container events queued meanwhile");
+            queue.offerLast(new WatchEvent.FirewallChanged(why));
+            return;
+        }
         long t0 = System.nanoTime();
         Applier.Outcome o = applier.apply(() -> live(containers.inspects()), true, containersKnown, UnaryOperator.identity());
         report(why, o, t0);
@@ -425,7 +479,7 @@ public final class Watcher {
      * signal; Podman with CNI, and netavark before 1.9, do not: {@code podman network reload --all} does.
      */
     private void restoreEngineRules(String why) {
-        StateSources rules = new LiveHost(runner).rules();
+        StateSources rules = host.rules();
         Set<String> footprint = footprint(rules);
         if (containers.size() == 0) {
             this.footprint = footprint;
@@ -454,7 +508,7 @@ public final class Watcher {
         ProcessRunner.Result r = runner.run(List.of(settings.podman(), "network", "reload", "--all"), null, RELOAD_TIMEOUT);
         log.info(why + ": Podman's rules are gone (" + String.join(", ", podmanLost) + "); podman network reload --all "
                 + (r.ok() ? "done" : "failed: " + r.describe()) + " in " + (System.nanoTime() - t0) / 1_000_000 + " ms");
-        StateSources after = new LiveHost(runner).rules();
+        StateSources after = host.rules();
         Set<String> still = new TreeSet<>();
         Set<String> now = footprint(after);
         for (String j : this.footprint) {
@@ -499,49 +553,24 @@ public final class Watcher {
 
     /** The live rules, addresses and routes, with the given containers and the known networks. */
     private StateSources live(List<InputText> inspects) {
-        LiveHost live = new LiveHost(runner);
+        LiveHost live = host;
         // the three reads are independent programs: side by side, a container's port waits for the slowest, not the sum
-        Side<StateSources> nft = new Side<>(live::nft);
-        Side<StateSources> ip = new Side<>(live::addressesAndRoutes);
+        long t0 = System.nanoTime();
+        Beside<StateSources> nft = new Beside<>("watch-read-nft", live::nft);
+        Beside<StateSources> ip = new Beside<>("watch-read-ip", live::addressesAndRoutes);
         StateSources rules = live.rules();
-        return rules.plus(nft.get()).plus(ip.get())
+        long tr = System.nanoTime();
+        StateSources n = nft.get();
+        long tn = System.nanoTime();
+        StateSources a = ip.get();
+        log.debug("read: iptables " + (tr - t0) / 1_000_000 + " ms, nft by " + (tn - t0) / 1_000_000 + " ms, ip by "
+                + (System.nanoTime() - t0) / 1_000_000 + " ms");
+        return rules.plus(n).plus(a)
                 .plus(new StateSources(List.of(), inspects, containers.networks(), List.of(), List.of(), List.of()));
     }
 
-    /** One read on its own short-lived thread (no pool: the watcher is idle between events). */
-    private static final class Side<T> {
-        private final Thread thread;
-        private T value;
-        private RuntimeException failure;
-
-        Side(java.util.function.Supplier<T> read) {
-            thread = new Thread(() -> {
-                try {
-                    value = read.get();
-                } catch (RuntimeException e) {
-                    failure = e;
-                }
-            }, "watch-read");
-            thread.setDaemon(true);
-            thread.start();
-        }
-
-        T get() {
-            try {
-                thread.join();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException("interrupted while reading the host", e);
-            }
-            if (failure != null) {
-                throw failure;
-            }
-            return value;
-        }
-    }
-
     private StateSources rulesOnly() {
-        return new LiveHost(runner).rules();
+        return host.rules();
     }
 
     private List<String> inspectCommand(Engine engine, String id) {
@@ -571,6 +600,9 @@ public final class Watcher {
             log.debug(what + ": nothing to change (" + ms + " ms)");
         } else {
             log.info(what + ": " + String.join("; ", o.changes()) + " (" + ms + " ms)");
+        }
+        if (!o.steps().isEmpty()) {
+            log.debug(what + ": apply steps: " + o.steps());
         }
     }
 

@@ -3,6 +3,7 @@ package io.cnifix.system;
 import io.cnifix.Fixtures;
 import io.cnifix.ingest.StateSources;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
 import java.util.List;
@@ -40,11 +41,69 @@ class LiveHostTest {
     }
 
     @Test
+    void sideBySideReadsGiveWhatOneAtATimeGives() {
+        java.util.function.Supplier<RecordedRunner> runner = () -> host().installed("iptables-legacy-save", "iptables-nft-save")
+                .answer("iptables-legacy-save", LEGACY)
+                .answer("iptables-save --version", "iptables-save v1.8.9 (nf_tables)\n");
+        RecordedRunner one = runner.get();
+        RecordedRunner both = runner.get();
+        StateSources a = new LiveHost(one).rules();
+        StateSources b = new LiveHost(both).sideBySide().rules();
+        assertEquals(a.rules(), b.rules());
+        assertEquals(a.otherBackEnd(), b.otherBackEnd());
+        assertEquals(a.notes(), b.notes());
+        assertEquals(List.of("iptables-save"), one.calls.get(0), "one at a time: iptables-save first, as before");
+        assertEquals(new java.util.HashSet<>(one.calls), new java.util.HashSet<>(both.calls));
+    }
+
+    @Test
     void anEmptyLegacyBackEndIsNoNote() {
         RecordedRunner r = host().installed("iptables-legacy-save", "iptables-nft-save")
                 .answer("iptables-legacy-save", "")
                 .answerFile("iptables-nft-save", CNI.resolve("iptables-save.txt"));
         assertEquals(List.of(), new LiveHost(r).rules().notes());
+    }
+
+    @Test
+    void aLongLivedReaderAsksWhichBackEndIptablesIsOnce(@TempDir Path procNet) throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(new ProcessRunner().exists("iptables-save"), "needs the real iptables-save to resolve");
+        java.nio.file.Files.writeString(procNet.resolve("ip_tables_names"), "filter\n");
+        RecordedRunner r = host().installed("iptables-legacy-save", "iptables-nft-save")
+                .answer("iptables-legacy-save", LEGACY)
+                .answer("iptables-save --version", "iptables-save v1.8.9 (nf_tables)\n");
+        LiveHost live = new LiveHost(r).skippingEmptyLegacy(procNet);
+        StateSources first = live.rules();
+        StateSources second = live.rules();
+        assertEquals(first.otherBackEnd(), second.otherBackEnd());
+        assertEquals(1, r.calls.stream().filter(c -> String.join(" ", c).equals("iptables-save --version")).count(), r.calls.toString());
+        assertEquals(2, r.calls.stream().filter(c -> String.join(" ", c).equals("iptables-legacy-save")).count(),
+                "the legacy rules themselves are read every time: " + r.calls);
+        // a fresh reader asks again
+        new LiveHost(r).rules();
+        assertEquals(2, r.calls.stream().filter(c -> String.join(" ", c).equals("iptables-save --version")).count());
+    }
+
+    @Test
+    void theLegacySaveProgramIsSkippedWhileTheKernelListsNoLegacyTable(@TempDir Path procNet) throws Exception {
+        java.nio.file.Files.writeString(procNet.resolve("ip_tables_names"), "");
+        RecordedRunner r = host().installed("iptables-legacy-save", "iptables-nft-save")
+                .answer("iptables-legacy-save", LEGACY)
+                .answer("iptables-save --version", "iptables-save v1.8.9 (nf_tables)\n");
+        StateSources none = new LiveHost(r).skippingEmptyLegacy(procNet).rules();
+        assertEquals(List.of(), none.otherBackEnd());
+        assertTrue(!r.called("iptables-legacy-save"), r.calls.toString());
+
+        // once a legacy table exists in the namespace, its rules are read and judged again
+        java.nio.file.Files.writeString(procNet.resolve("ip_tables_names"), "filter\n");
+        StateSources some = new LiveHost(r).skippingEmptyLegacy(procNet).rules();
+        assertEquals(List.of("iptables-legacy-save"), some.otherBackEnd().stream().map(t -> t.name()).toList());
+
+        // unreadable (no such file): the program runs, as without the check
+        java.nio.file.Files.delete(procNet.resolve("ip_tables_names"));
+        RecordedRunner r2 = host().installed("iptables-legacy-save", "iptables-nft-save")
+                .answer("iptables-legacy-save", LEGACY)
+                .answer("iptables-save --version", "iptables-save v1.8.9 (nf_tables)\n");
+        assertEquals(1, new LiveHost(r2).skippingEmptyLegacy(procNet).rules().otherBackEnd().size());
     }
 
     @Test

@@ -23,7 +23,8 @@ final class RecordedRunner extends ProcessRunner {
     private final Map<String, Result> answers = new LinkedHashMap<>();
     private final Set<String> timeouts = new HashSet<>();
     private final Set<String> installed = new HashSet<>();
-    final List<List<String>> calls = new ArrayList<>();
+    // LiveHost reads side by side: calls come from several threads
+    final List<List<String>> calls = java.util.Collections.synchronizedList(new ArrayList<>());
 
     RecordedRunner installed(String... programs) {
         installed.addAll(List.of(programs));

@@ -59,7 +59,7 @@ class SpoolReaderTest {
         try (SpoolReader r = new SpoolReader(dir, q::add, log).start()) {
             assertFalse(Files.exists(old), "what the hook left while no watch ran is dropped (the first reconcile covers it)");
             Path a = handOver("00000000000100.2.poststart", "poststart", "{\"ociVersion\":\"1.0.2\",\"id\":\"" + ID + "\",\"pid\":4242}");
-            assertEquals(new WatchEvent.Started(Engine.PODMAN, ID, null), q.poll(10, TimeUnit.SECONDS));
+            assertEquals(new WatchEvent.Started(Engine.PODMAN, ID, null, true), q.poll(10, TimeUnit.SECONDS), "a hand-over");
             Path b = handOver("00000000000200.3.poststop", "poststop", "{\"id\":\"" + ID + "\"}");
             assertEquals(new WatchEvent.Stopped(Engine.PODMAN, ID, null, "poststop"), q.poll(10, TimeUnit.SECONDS));
             for (int i = 0; i < 100 && (Files.exists(a) || Files.exists(b)); i++) {
