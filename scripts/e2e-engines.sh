@@ -370,10 +370,7 @@ final() {
     exec 1>&9 2>&8   # an abort inside a redirected command must not swallow the summary
     ens_cleanup
     SCN=final
-    if [ -n "${ENS_ROOT_SNAPSHOT:-}" ]; then
-        if ens_root_compare; then pass "the machine's own network namespace is unchanged"; else fail "the machine's own network namespace CHANGED"; fi
-        rm -f "$ENS_ROOT_SNAPSHOT"
-    fi
+    root_unchanged "the machine's own network namespace is unchanged" "the machine's own network namespace CHANGED"
     [ $rc -ne 0 ] && [ $FAILED -eq 0 ] && fail "aborted (exit $rc)"
     say "e2e-engines: $PASSED passed, $FAILED failed ($(( $(date +%s) - T0 )) s)"
     [ $FAILED -eq 0 ] && exit 0

@@ -241,11 +241,8 @@ final() {
     exec 1>&9 2>&8
     nfs_teardown
     SCN=final
-    if [ -n "${ENS_ROOT_SNAPSHOT:-}" ]; then
-        if ens_root_compare; then pass "the machine's own namespace, nft ruleset, /run/dbus and /etc/firewalld are unchanged"
-        else fail "the machine's own namespace CHANGED"; fi
-        rm -f "$ENS_ROOT_SNAPSHOT"
-    fi
+    root_unchanged "the machine's own namespace, nft ruleset, /run/dbus and /etc/firewalld are unchanged" \
+        "the machine's own namespace CHANGED"
     [ $rc -ne 0 ] && [ $rc -ne 1 ] && fail "aborted (exit $rc)"
     say "e2e-firewalld: $PASSED passed, $FAILED failed ($(( $(date +%s) - T0 )) s)"
     [ $FAILED -eq 0 ] && exit 0

@@ -384,10 +384,7 @@ final() {
     exec 1>&9 2>&8
     ens_cleanup
     SCN=final
-    if [ -n "${ENS_ROOT_SNAPSHOT:-}" ]; then
-        if ens_root_compare; then pass "the machine's own network namespace is unchanged"; else fail "the machine's own network namespace CHANGED"; fi
-        rm -f "$ENS_ROOT_SNAPSHOT"
-    fi
+    root_unchanged "the machine's own network namespace is unchanged" "the machine's own network namespace CHANGED"
     [ "${WV6_KEEP:-0}" = 1 ] || rm -rf --one-file-system "$BASE"
     [ $rc -ne 0 ] && [ $FAILED -eq 0 ] && fail "aborted (exit $rc)"
     say "e2e-ipv6: $PASSED passed, $FAILED failed ($(( $(date +%s) - T0 )) s)"

@@ -470,11 +470,8 @@ final() {
     exec 1>&9 2>&8
     nfs_teardown
     SCN=final
-    if [ -n "${ENS_ROOT_SNAPSHOT:-}" ]; then
-        if ens_root_compare; then pass "the machine's own namespace, nft ruleset, /run/dbus and /etc/firewalld are unchanged"
-        else fail "the machine's own namespace CHANGED"; fi
-        rm -f "$ENS_ROOT_SNAPSHOT"
-    fi
+    root_unchanged "the machine's own namespace, nft ruleset, /run/dbus and /etc/firewalld are unchanged" \
+        "the machine's own namespace CHANGED"
     # set -e ends the script with the failing command's status, often 1: only a run that reached its end counts
     [ "${COMPLETED:-0}" = 1 ] || fail "aborted (exit $rc) before every shape was checked"
     say "e2e-nft: $PASSED passed, $FAILED failed ($(( $(date +%s) - T0 )) s)"

@@ -21,6 +21,14 @@ jcheck() {
 # eq DESC EXPECTED ACTUAL
 eq() { if [ "$2" = "$3" ]; then pass "$1 ($3)"; else fail "$1: expected '$2', got '$3'"; fi; }
 
+# root_unchanged PASS-TEXT FAIL-TEXT: after the run, the machine's own namespace (and whatever
+# ens_root_snapshot took with it) against the snapshot from before; the snapshot file goes
+root_unchanged() {
+    [ -n "${ENS_ROOT_SNAPSHOT:-}" ] || return 0
+    if ens_root_compare; then pass "$1"; else fail "$2"; fi
+    rm -f "$ENS_ROOT_SNAPSHOT"
+}
+
 install_extra() {
     local missing=() p
     for p in jq openjdk-17-jre-headless; do

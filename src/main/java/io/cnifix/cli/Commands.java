@@ -33,31 +33,33 @@ final class Commands {
 
     /**
      * Builds what {@code args} can reach: the named command alone, under a bare root, when nothing but {@code --debug}
-     * comes before it; the root alone for a bare {@code --version}; the full tree for help, no command, or a name that
-     * is not a command (picocli's "Did you mean" needs the names).
+     * comes before it; the bare root alone for {@code --version} with nothing else; the full tree for help, no command, or a name that
+     * is not a command (picocli's "Did you mean" needs the names). Help groups installed on whatever it builds.
      */
     static CommandLine forArgs(CommandLine.IFactory factory, String[] args) {
         String first = null;
         boolean version = false;
-        boolean onlyDebug = true;
+        boolean other = false;   // an option before the command that is neither --debug nor a version flag
         for (String a : args) {
             if (!a.startsWith("-")) {
                 first = a;
                 break;
             }
-            version |= a.equals("-V") || a.equals("--version");
-            onlyDebug &= a.equals("--debug");
+            boolean v = a.equals("-V") || a.equals("--version");
+            version |= v;
+            other |= !v && !a.equals("--debug");
         }
         Class<?> cls = first == null ? null : ALL.get(first);
-        if (cls != null && !first.equals("help") && onlyDebug) {
+        if (cls != null && !first.equals("help") && !version && !other) {
             CommandLine cl = new CommandLine(Main.bareRoot(), factory);
             add(cl, factory, first, cls);
+            HelpGroups.install(cl);
             return cl;
         }
-        if (first == null && version) {
+        if (first == null && version && !other) {
             return new CommandLine(Main.bareRoot(), factory);
         }
-        return Main.full(factory);
+        return Main.full(factory);   // with its help groups
     }
 
     private static void add(CommandLine cl, CommandLine.IFactory factory, String name, Class<?> cls) {

@@ -64,7 +64,6 @@ public class Main implements Callable<Integer> {
             System.setProperty("picocli.converters.excludes", "java\\.sql\\..*,java\\.time\\..*");
         }
         CommandLine cl = Commands.forArgs(factory, args);
-        HelpGroups.install(cl);
         versioned(cl);
         cl.setOut(new PrintWriter(ctx.out(), true));
         cl.setErr(new PrintWriter(ctx.err(), true));

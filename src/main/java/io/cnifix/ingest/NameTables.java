@@ -104,32 +104,13 @@ public final class NameTables {
         return v <= max ? v : null;
     }
 
-    /** {@code s} split at runs of blanks (no regular expression: this runs at every start). */
-    private static String[] words(String s) {
-        java.util.List<String> out = new java.util.ArrayList<>();
-        int i = 0;
-        while (i < s.length()) {
-            while (i < s.length() && Character.isWhitespace(s.charAt(i))) {
-                i++;
-            }
-            int start = i;
-            while (i < s.length() && !Character.isWhitespace(s.charAt(i))) {
-                i++;
-            }
-            if (i > start) {
-                out.add(s.substring(start, i));
-            }
-        }
-        return out.toArray(new String[0]);
-    }
-
     private static Iterable<String[]> fields(String text) {
         java.util.List<String[]> out = new java.util.ArrayList<>();
         for (String line : text.split("\n")) {
             int hash = line.indexOf('#');
             String body = (hash < 0 ? line : line.substring(0, hash)).strip();
             if (!body.isEmpty()) {
-                out.add(words(body));
+                out.add(body.split("\\s+"));
             }
         }
         return out;

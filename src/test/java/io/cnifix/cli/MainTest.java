@@ -78,6 +78,9 @@ class MainTest {
         assertEquals(0, h.code(), h.err());
         assertTrue(h.out().startsWith("Usage: cnifix [-hV] [--debug] [COMMAND]"), h.out());
         assertTrue(h.out().contains("Exit codes:") && h.out().contains("  diff "), h.out());
+        CliTest.Run both = run("-V", "-h");
+        assertEquals(0, both.code(), both.err());
+        assertTrue(both.out().contains("Exit codes:"), both.out());
         CliTest.Run bad = run("--bogus", "diff");
         assertEquals(2, bad.code());
         assertTrue(bad.err().contains("Unknown option: '--bogus'"), bad.err());
