@@ -92,6 +92,33 @@ public final class IptablesSaveParser {
         return text.contains("icmp6-") ? Family.V6 : Family.V4;
     }
 
+    /**
+     * {@code s.split("\\s+")} for a stripped {@code s}, without compiling a pattern for each of a dump's
+     * thousands of chain declarations (that regex is not one of split's single-character fast paths).
+     */
+    static String[] words(String s) {
+        List<String> out = new ArrayList<>(4);
+        int i = 0;
+        int n = s.length();
+        while (true) {
+            int start = i;
+            while (i < n && !space(s.charAt(i))) {
+                i++;
+            }
+            out.add(s.substring(start, i));
+            while (i < n && space(s.charAt(i))) {
+                i++;
+            }
+            if (i >= n) {
+                return out.toArray(new String[0]);
+            }
+        }
+    }
+
+    private static boolean space(char c) {
+        return c == ' ' || c == '\t' || c == '\n' || c == 0x0B || c == '\f' || c == '\r';
+    }
+
     /** The order iptables-save lists built-in chains in. */
     private static final List<String> HOOK_ORDER = List.of("PREROUTING", "INPUT", "FORWARD", "OUTPUT", "POSTROUTING");
 
@@ -299,7 +326,7 @@ public final class IptablesSaveParser {
 
         private void declare(String line, int lineNo) {
             needTable(lineNo, "chain declaration");
-            String[] parts = line.substring(1).strip().split("\\s+");
+            String[] parts = words(line.substring(1).strip());
             if (parts.length < 2 || parts[0].isEmpty()) {
                 throw error(lineNo, "chain declaration needs a name and a policy, e.g. ':FORWARD DROP [0:0]'");
             }

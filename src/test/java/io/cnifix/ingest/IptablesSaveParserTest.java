@@ -130,4 +130,18 @@ class IptablesSaveParserTest {
         assertTrue(e.getMessage().contains(expected), e.oneLine());
         assertTrue(e.oneLine().startsWith("t.save:" + line + ": "), e.oneLine());
     }
+
+    @Test
+    void declarationWordsSplitLikeTheWhitespaceRegex() {
+        java.util.Random random = new java.util.Random(7);
+        char[] alphabet = {'a', 'B', '-', '[', ']', ':', '0', ' ', '\t', '\u000b', '\f', '\r', '\n'};
+        for (int n = 0; n < 5000; n++) {
+            StringBuilder sb = new StringBuilder();
+            for (int i = random.nextInt(12); i > 0; i--) {
+                sb.append(alphabet[random.nextInt(alphabet.length)]);
+            }
+            String s = sb.toString().strip();
+            assertEquals(java.util.List.of(s.split("\\s+")), java.util.List.of(IptablesSaveParser.words(s)), "'" + s + "'");
+        }
+    }
 }

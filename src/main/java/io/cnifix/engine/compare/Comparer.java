@@ -105,11 +105,22 @@ public final class Comparer {
         return views.computeIfAbsent(f, k -> new FamilyView(r, k));
     }
 
+    /** From this many rules on, the findings pass is worth a second core even with no port to judge. */
+    private static final int MANY_RULES = 10_000;
+
+    private int ruleCount() {
+        int n = 0;
+        for (Ruleset r : host.rulesets()) {
+            n += r.ruleCount();
+        }
+        return n;
+    }
+
     public DiffReport compare() {
         // The structural findings read every rule but nothing the views build: on a big host they are worked out on
         // the other core while this one builds the views, which is one core's work too. A small host does both here.
         java.util.concurrent.CompletableFuture<List<Finding>> found = host.mappings().size() >= Parallel.THRESHOLD
-                ? java.util.concurrent.CompletableFuture.supplyAsync(() -> new Findings(host, adminChains).all())
+                || ruleCount() >= MANY_RULES ? java.util.concurrent.CompletableFuture.supplyAsync(() -> new Findings(host, adminChains).all())
                 : null;
         for (Family f : Family.values()) {
             view(f);
