@@ -80,6 +80,19 @@ check "... and runs without it" \
     sh -c "PATH='$work/bin':\$PATH CLASSLOG='$work/classes2.log' CNIFIX_CDS_ARCHIVE='$work/none.jsa' \
            CNIFIX_JAR='$root/usr/share/cnifix/cnifix.jar' '$root/usr/bin/cnifix' --version | grep -qx 'cnifix .*' \
         && ! grep -q 'io.cnifix.cli.Main source: shared objects file' '$work/classes2.log'"
+# a java whose archive dump is cut short, as on a full disk: the JVM would map the stub and die on SIGBUS
+mkdir -p "$work/fullbin"
+printf '%s\n' '#!/bin/sh' 'real=$1; shift' 'out=' 'for a; do case $a in -XX:SharedArchiveFile=*) out=${a#*=} ;; esac; done' \
+    '"$real" "$@"; rc=$?' \
+    'case " $* " in *" -Xshare:dump "*) head -c 4000000 "$out" > "$out.cut" && mv "$out.cut" "$out" ;; esac' 'exit $rc' \
+    > "$work/fullbin/java.sh"
+printf '%s\n' '#!/bin/sh' "exec sh '$work/fullbin/java.sh' $(command -v java) \"\$@\"" > "$work/fullbin/java"
+chmod 755 "$work/fullbin/java"
+check "make-cds-archive keeps no archive from a dump cut short, and says so" \
+    sh -c "PATH='$work/fullbin':\$PATH '$root/usr/libexec/cnifix/make-cds-archive' '$work/cut.jsa' '$root/usr/share/cnifix/cnifix.jar' \
+           2>&1 >/dev/null | grep -q 'does not work' && [ ! -e '$work/cut.jsa' ] && [ ! -e '$work/cut.jsa.tmp' ] \
+        && CNIFIX_CDS_ARCHIVE='$work/cut.jsa' CNIFIX_JAR='$root/usr/share/cnifix/cnifix.jar' '$root/usr/bin/cnifix' --version \
+           | grep -q '^cnifix '"
 check "the %post runs make-cds-archive" sh -c "rpm -qp --scripts '$rpmfile' | grep -q make-cds-archive"
 check "the packaged launcher runs the packaged jar" \
     sh -c "CNIFIX_JAR='$root/usr/share/cnifix/cnifix.jar' '$root/usr/bin/cnifix' --version | grep -q '^cnifix '"
