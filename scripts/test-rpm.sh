@@ -90,7 +90,7 @@ printf '%s\n' '#!/bin/sh' "exec sh '$work/fullbin/java.sh' $(command -v java) \"
 chmod 755 "$work/fullbin/java"
 check "make-cds-archive keeps no archive from a dump cut short, and says so" \
     sh -c "PATH='$work/fullbin':\$PATH '$root/usr/libexec/cnifix/make-cds-archive' '$work/cut.jsa' '$root/usr/share/cnifix/cnifix.jar' \
-           2>&1 >/dev/null | grep -q 'does not work' && [ ! -e '$work/cut.jsa' ] && [ ! -e '$work/cut.jsa.tmp' ] \
+           2>&1 >/dev/null | grep 'does not work' >/dev/null && [ ! -e '$work/cut.jsa' ] && [ ! -e '$work/cut.jsa.tmp' ] \
         && CNIFIX_CDS_ARCHIVE='$work/cut.jsa' CNIFIX_JAR='$root/usr/share/cnifix/cnifix.jar' '$root/usr/bin/cnifix' --version \
            | grep -q '^cnifix '"
 check "the %post runs make-cds-archive" sh -c "rpm -qp --scripts '$rpmfile' | grep -q make-cds-archive"
