@@ -108,9 +108,9 @@ java -Xmx1g -cp "$CP" io.cnifix.bench.AdminChainBench fixtures/centos7-podman-cn
 fi
 
 if want parse || want size || want nft; then
-java -cp "$CP" io.cnifix.bench.SyntheticHost "$out/x1" 2000 5 100000 >/dev/null
-! want size || java -cp "$CP" io.cnifix.bench.SyntheticHost "$out/x2" 4000 5 200000 >/dev/null
-! want nft || java -cp "$CP" io.cnifix.bench.SyntheticHost "$out/x1nft" 2000 5 100000 nft >/dev/null
+java -cp "$CP" io.cnifix.system.SyntheticHost "$out/x1" 2000 5 100000 >/dev/null
+! want size || java -cp "$CP" io.cnifix.system.SyntheticHost "$out/x2" 4000 5 200000 >/dev/null
+! want nft || java -cp "$CP" io.cnifix.system.SyntheticHost "$out/x1nft" 2000 5 100000 nft >/dev/null
 RULES=$out/x1/iptables-save.txt
 if want parse; then
 echo "-- parse (target: 100,000 rules at most 1.0x iptables-restore --test wall, at most 1.5x its memory)"

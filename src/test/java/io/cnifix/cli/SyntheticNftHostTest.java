@@ -3,7 +3,7 @@ package io.cnifix.cli;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
-import io.cnifix.bench.SyntheticHost;
+import io.cnifix.system.SyntheticHost;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

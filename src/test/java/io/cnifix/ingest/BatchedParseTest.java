@@ -1,6 +1,6 @@
 package io.cnifix.ingest;
 
-import io.cnifix.bench.SyntheticHost;
+import io.cnifix.system.SyntheticHost;
 import io.cnifix.model.Family;
 import io.cnifix.model.Ruleset;
 import org.junit.jupiter.api.Test;

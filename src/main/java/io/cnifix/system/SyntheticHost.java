@@ -1,4 +1,4 @@
-package io.cnifix.bench;
+package io.cnifix.system;
 
 import java.io.IOException;
 import java.io.Writer;
