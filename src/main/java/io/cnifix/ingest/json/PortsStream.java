@@ -101,7 +101,8 @@ final class PortsStream {
 
     /** An array element: podman ps or inspect, decided once all of it is read. */
     private static final class Element {
-        final Set<String> seen = new HashSet<>();
+        /** The members read so far, one bit each (see element): a repeated one is left to the full reader. */
+        int seen;
         String id;
         String name;
         List<String> names;
@@ -130,7 +131,7 @@ final class PortsStream {
         void emit(PortsReader.Sink sink) throws Unsure {
             if (hasSettings) {
                 inspect(this, podmanKeys ? Engine.PODMAN : Engine.DOCKER, sink);
-            } else if (seen.contains("Names") || seen.contains("Ports")) {
+            } else if ((seen & (NAMES | PORTS)) != 0) {
                 podmanPs(this, sink);
             } else {
                 throw UNSURE; // not a container: the full reader says what it is
@@ -138,42 +139,90 @@ final class PortsStream {
         }
     }
 
+    private static final int ID = 1;
+    private static final int NAME = 1 << 1;
+    private static final int NAMES = 1 << 2;
+    private static final int NETWORKS = 1 << 3;
+    private static final int IMAGE = 1 << 4;
+    private static final int IMAGE_NAME = 1 << 5;
+    private static final int LABELS = 1 << 6;
+    private static final int PORTS = 1 << 7;
+    private static final int SETTINGS = 1 << 8;
+    private static final int HOST_CONFIG = 1 << 9;
+    private static final int CONFIG = 1 << 10;
+
+    /**
+     * One array element. Only the members named here count, so only their repeats matter: the full reader's tree
+     * keeps a repeated key's last value in its first place, which this reader does not try to copy.
+     */
     private static Element element(JsonReader r) throws IOException, Unsure {
         Element e = new Element();
         r.beginObject();
         while (r.peek() == JsonToken.NAME) {
-            String key = r.nextName();
-            if (!e.seen.add(key)) {
-                throw UNSURE; // a repeated key: the full reader's tree keeps the last value in the first one's place
-            }
-            switch (key) {
-                case "Id" -> e.id = text(r);
-                case "Name" -> e.name = text(r);
-                case "Names" -> e.names = texts(r);
-                case "Networks" -> e.networks = texts(r);
+            int bit;
+            switch (r.nextName()) {
+                case "Id" -> {
+                    bit = ID;
+                    e.id = text(r);
+                }
+                case "Name" -> {
+                    bit = NAME;
+                    e.name = text(r);
+                }
+                case "Names" -> {
+                    bit = NAMES;
+                    e.names = texts(r);
+                }
+                case "Networks" -> {
+                    bit = NETWORKS;
+                    e.networks = texts(r);
+                }
                 case "Image" -> {
+                    bit = IMAGE;
                     e.imageIsText = r.peek() != JsonToken.NULL;
                     e.image = primitive(r);
                 }
                 case "ImageName" -> {
+                    bit = IMAGE_NAME;
                     e.imageNameIsText = r.peek() != JsonToken.NULL;
                     e.imageName = primitive(r);
                 }
-                case "Labels" -> e.labels = labels(r);
-                case "Ports" -> e.ports = psPorts(r);
+                case "Labels" -> {
+                    bit = LABELS;
+                    e.labels = labels(r);
+                }
+                case "Ports" -> {
+                    bit = PORTS;
+                    e.ports = psPorts(r);
+                }
                 case "NetworkSettings" -> {
+                    bit = SETTINGS;
                     e.hasSettings = true;
                     settings(r, e);
                 }
-                case "HostConfig" -> hostConfig(r, e);
-                case "Config" -> config(r, e);
+                case "HostConfig" -> {
+                    bit = HOST_CONFIG;
+                    hostConfig(r, e);
+                }
+                case "Config" -> {
+                    bit = CONFIG;
+                    config(r, e);
+                }
                 case "OCIRuntime", "ConmonPidFile", "OCIConfigPath" -> {
+                    bit = 0; // only their presence counts
                     e.podmanKeys = true;
                     skip(r);
                 }
                 case "IPAM", "network_interface", "plugins" -> throw UNSURE; // a network, or worse
-                default -> skip(r);
+                default -> {
+                    bit = 0;
+                    skip(r);
+                }
             }
+            if ((e.seen & bit) != 0) {
+                throw UNSURE;
+            }
+            e.seen |= bit;
         }
         r.endObject();
         return e;
@@ -184,20 +233,36 @@ final class PortsStream {
             return;
         }
         e.settingsObject = true;
-        Set<String> seen = new HashSet<>();
+        int seen = 0;
         r.beginObject();
         while (r.peek() == JsonToken.NAME) {
-            String key = r.nextName();
-            if (!seen.add(key)) {
+            int bit;
+            switch (r.nextName()) {
+                case "Networks" -> {
+                    bit = 1;
+                    e.endpoints = endpoints(r);
+                }
+                case "Ports" -> {
+                    bit = 2;
+                    e.portKeys = portKeys(r);
+                }
+                case "IPAddress" -> {
+                    bit = 4;
+                    e.settingsIp = text(r);
+                }
+                case "GlobalIPv6Address" -> {
+                    bit = 8;
+                    e.settingsIpv6 = text(r);
+                }
+                default -> {
+                    bit = 0;
+                    skip(r);
+                }
+            }
+            if ((seen & bit) != 0) {
                 throw UNSURE;
             }
-            switch (key) {
-                case "Networks" -> e.endpoints = endpoints(r);
-                case "Ports" -> e.portKeys = portKeys(r);
-                case "IPAddress" -> e.settingsIp = text(r);
-                case "GlobalIPv6Address" -> e.settingsIpv6 = text(r);
-                default -> skip(r);
-            }
+            seen |= bit;
         }
         r.endObject();
     }
