@@ -65,6 +65,8 @@ final class PortsStream {
                 return null;
             }
         } catch (Unsure | IOException | RuntimeException e) {
+            // IOException: malformed JSON; RuntimeException: a token of another kind than asked for (gson's
+            // IllegalStateException). Either way the tree reader reads it again and says what is wrong, and where.
             return null;
         }
         return new PortsReader.PortsDocument(sink.containers, sink.mappings, sink.networks);
