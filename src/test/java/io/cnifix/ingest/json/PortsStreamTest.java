@@ -241,21 +241,36 @@ class PortsStreamTest {
     }
 
     @Test
-    void aSyntheticHostReadsTheSameBothWays() throws IOException {
-        Path dir = Files.createTempDirectory("cnifix-ports-stream");
-        try {
-            io.cnifix.bench.SyntheticHost.write(dir, 40, 5, 2000);
-            for (String f : List.of("ports/podman-ps.json", "ports/podman-inspect.json")) {
-                InputText in = new InputText(f, Files.readString(dir.resolve(f)));
-                PortsReader.PortsDocument fast = PortsStream.read(in.name(), in.content());
-                assertNotNull(fast, f);
-                assertEquals(200, fast.mappings().size());
-                assertEquals(PortsReader.readTree(in), fast);
+    void aBigHostsPsAndInspectReadTheSameBothWays() {
+        // the shapes the benchmark's synthetic host writes (compact, one container a line), 40 containers of 5 ports
+        StringBuilder ps = new StringBuilder("[\n");
+        StringBuilder inspect = new StringBuilder("[\n");
+        for (int c = 0; c < 40; c++) {
+            String id = String.format(java.util.Locale.ROOT, "%064x", 0xc0ffee00L + c);
+            String ip = "10.88.0." + (c + 2);
+            ps.append(c == 0 ? "" : ",\n").append("{\"Id\": \"").append(id).append("\", \"Names\": [\"app").append(c)
+                    .append("\"], \"Networks\": [\"podman\"], \"State\": \"running\", \"Ports\": [");
+            inspect.append(c == 0 ? "" : ",\n").append("{\"Id\": \"").append(id).append("\", \"Name\": \"app").append(c)
+                    .append("\", \"OCIRuntime\": \"crun\", \"NetworkSettings\": {\"IPAddress\": \"").append(ip)
+                    .append("\", \"Ports\": {");
+            for (int p = 0; p < 5; p++) {
+                int host = 10000 + c * 5 + p;
+                ps.append(p == 0 ? "" : ", ").append("{\"host_ip\": \"\", \"container_port\": ").append(80 + p)
+                        .append(", \"host_port\": ").append(host).append(", \"range\": 1, \"protocol\": \"tcp\"}");
+                inspect.append(p == 0 ? "" : ", ").append("\"").append(80 + p).append("/tcp\": [{\"HostIp\": \"\", \"HostPort\": \"")
+                        .append(host).append("\"}]");
             }
-        } finally {
-            try (Stream<Path> s = Files.walk(dir)) {
-                s.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-            }
+            ps.append("]}");
+            inspect.append("}, \"Networks\": {\"podman\": {\"IPAddress\": \"").append(ip)
+                    .append("\", \"IPPrefixLen\": 16}}}, \"HostConfig\": {\"NetworkMode\": \"bridge\"}}");
+        }
+        for (InputText in : List.of(new InputText("podman-ps.json", ps.append("\n]\n").toString()),
+                new InputText("podman-inspect.json", inspect.append("\n]\n").toString()))) {
+            PortsReader.PortsDocument fast = PortsStream.read(in.name(), in.content());
+            assertNotNull(fast, in.name());
+            assertEquals(40, fast.containers().size());
+            assertEquals(200, fast.mappings().size());
+            assertEquals(PortsReader.readTree(in), fast);
         }
     }
 }
