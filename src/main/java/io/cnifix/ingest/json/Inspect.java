@@ -27,7 +27,7 @@ final class Inspect {
     }
 
     /** A container address and the network it is on (null when only the legacy top-level field gave it). */
-    private record Addr(String network, IpAddress ip) {
+    record Addr(String network, IpAddress ip) {
     }
 
     static void read(JsonDoc doc, JsonObject o, Engine engine, PortsReader.Sink sink) {
@@ -91,10 +91,13 @@ final class Inspect {
         return p;
     }
 
-    private static void emit(PortsReader.Sink sink, Set<List<Object>> seen, String id, String name, Engine engine,
+    static void emit(PortsReader.Sink sink, Set<List<Object>> seen, String id, String name, Engine engine,
                              String proto, Bind bind, int hostPort, int ctrPort, List<Addr> addrs) {
         List<Addr> targets = addrs.isEmpty() ? List.of(new Addr(null, null)) : addrs;
-        boolean served = targets.stream().anyMatch(a -> bind.appliesTo(a.ip()));
+        boolean served = false;
+        for (Addr a : targets) {
+            served |= bind.appliesTo(a.ip());
+        }
         for (Addr a : targets) {
             // A wildcard of the other family (Docker's :: for an IPv4-only container) is docker-proxy's alone and
             // comes with its own-family twin; a specific address of the other family (::1, 2001:db8::5) is the
@@ -111,7 +114,7 @@ final class Inspect {
             key.add(ctrPort);
             if (seen.add(key)) {
                 sink.add(new PortMapping(id, name, engine, a.network(), proto, bind.hostIp(), hostPort, a.ip(), ctrPort,
-                        sink.doc.name));
+                        sink.name));
             }
         }
     }

@@ -358,14 +358,23 @@ final class JsonDoc {
     }
 
     IpAddress address(String s, JsonElement at, String what) {
+        IpAddress ip = addressOrNull(s);
+        if (ip == null) {
+            throw error(at, what + ": \"" + cut(s) + "\" is not an IP address");
+        }
+        return ip;
+    }
+
+    /** The address the text gives, or null when it is not an IP address literal. */
+    static IpAddress addressOrNull(String s) {
         try {
-            if (plausible(s)) {
+            if (s != null && plausible(s)) {
                 return IpAddress.parse(s);
             }
         } catch (IllegalArgumentException ex) {
-            // reported below
+            // not an address
         }
-        throw error(at, what + ": \"" + cut(s) + "\" is not an IP address");
+        return null;
     }
 
     Cidr cidr(JsonElement e, String what) {

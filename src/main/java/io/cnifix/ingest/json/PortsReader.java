@@ -22,6 +22,8 @@ import java.util.List;
  * the element has {@code OCIRuntime}, {@code ConmonPidFile} or {@code OCIConfigPath}, Docker's otherwise;</li>
  * <li>an array of containers with {@code Names}/{@code Ports} but no {@code NetworkSettings}: podman ps.</li>
  * </ul>
+ * An array goes through PortsStream first, which reads it without a tree; what it is not sure of (every error
+ * included) is read here through JsonDoc.
  */
 public final class PortsReader {
     /** More than this many expanded mappings in one file is taken as bad input, not as a host. */
@@ -40,8 +42,14 @@ public final class PortsReader {
     }
 
     public static PortsDocument read(InputText in) {
+        PortsDocument fast = PortsStream.read(in.name(), in.content() == null ? "" : in.content());
+        return fast != null ? fast : readTree(in);
+    }
+
+    /** Through JsonDoc's tree: every document PortsStream leaves, and every error with its line. */
+    static PortsDocument readTree(InputText in) {
         JsonDoc doc = JsonDoc.parse(in);
-        Sink sink = new Sink(doc);
+        Sink sink = new Sink(doc.name);
         JsonElement root = doc.root;
         if (root.isJsonObject()) {
             JsonObject o = root.getAsJsonObject();
@@ -176,18 +184,18 @@ public final class PortsReader {
 
     /** Collects results and stops a document that expands to an absurd number of mappings. */
     static final class Sink {
-        final JsonDoc doc;
+        final String name;
         final List<Container> containers = new ArrayList<>();
         final List<PortMapping> mappings = new ArrayList<>();
         final List<Network> networks = new ArrayList<>();
 
-        Sink(JsonDoc doc) {
-            this.doc = doc;
+        Sink(String name) {
+            this.name = name;
         }
 
         void add(PortMapping m) {
             if (mappings.size() >= MAX_MAPPINGS) {
-                throw new InputException(doc.name, 0, "more than " + MAX_MAPPINGS + " port mappings in one file");
+                throw new InputException(name, 0, "more than " + MAX_MAPPINGS + " port mappings in one file");
             }
             mappings.add(m);
         }

@@ -7,6 +7,7 @@ import io.cnifix.ingest.InputText;
 
 import java.nio.charset.StandardCharsets;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -46,6 +47,26 @@ class JsonReadersFuzzTest {
             PortsReader.read(input(data));
         } catch (InputException e) {
             check(e);
+        }
+    }
+
+    /** The streaming fast path returns nothing or exactly what the tree reader returns (PortsStreamTest, fuzzed). */
+    @FuzzTest(maxDuration = "10m")
+    @DictionaryEntries({"\"NetworkSettings\"", "\"Ports\"", "\"HostIp\"", "\"HostPort\"", "\"Networks\"",
+            "\"IPAddress\"", "\"GlobalIPv6Address\"", "\"GwPriority\"", "\"OCIRuntime\"", "\"HostConfig\"",
+            "\"NetworkMode\"", "\"Config\"", "\"Labels\"", "\"Image\"", "\"ImageName\"", "\"Names\"", "\"Name\"",
+            "\"Id\"", "\"host_ip\"", "\"host_port\"", "\"container_port\"", "\"range\"", "\"protocol\"",
+            "\"tcp,udp\"", "\"80/tcp\"", "\"::\"", "\"0.0.0.0\"", "null", "true"})
+    void portsFastPathAgrees(byte[] data) {
+        InputText in = input(data);
+        PortsReader.PortsDocument fast = PortsStream.read(in.name(), in.content());
+        if (fast == null) {
+            return;
+        }
+        try {
+            assertEquals(PortsReader.readTree(in), fast);
+        } catch (InputException e) {
+            throw new AssertionError("the fast path read what the tree reader refuses: " + e.oneLine());
         }
     }
 
