@@ -5,6 +5,7 @@ import io.cnifix.engine.compare.DockerModel;
 import io.cnifix.engine.compare.PortReport;
 import io.cnifix.engine.compare.PortStatus;
 import io.cnifix.hook.PruneScope;
+import io.cnifix.ingest.EngineDnat;
 import io.cnifix.ingest.HostStateBuilder;
 import io.cnifix.ingest.InputText;
 import io.cnifix.ingest.StateSources;
@@ -64,6 +65,13 @@ public final class Watcher {
     /** False until a discovery read the engines: pruning on an empty picture would remove every rule cnifix added. */
     private boolean containersKnown;
     private volatile boolean stopping;
+    /**
+     * True while the last read showed netavark's nftables table: its rules name no container, so a start cannot be
+     * opened from them and goes to inspect at once.
+     */
+    private boolean nftEngineRules;
+    private static final java.util.regex.Pattern NETAVARK_NFT =
+            java.util.regex.Pattern.compile("\"family\":\\s*\"inet\",\\s*\"name\":\\s*\"netavark\"");
 
     public Watcher(Settings settings, ProcessRunner runner, Applier applier, Log log) {
         this.settings = settings;
@@ -322,6 +330,10 @@ public final class Watcher {
             report(what, applier.apply(() -> live(List.of(k.inspect())), true, false, UnaryOperator.identity()), ta);
             return;
         }
+        if (s.engine() == Engine.PODMAN && s.about() != null && !nftEngineRules) {
+            fromRulesFirst(s, what, t0);
+            return;
+        }
         // A container not seen yet: its inspect runs side by side with the lock and the host reads, so the port
         // waits for the slower of the two instead of their sum. Only its own rules are added (add, no prune), so
         // nothing depends on its ports before the apply; a container without published ports plans nothing.
@@ -344,6 +356,89 @@ public final class Watcher {
         if (k != null && !k.mappings().isEmpty() || !o.ok()) {
             report(what, o, t0); // a failed apply is said even when it turned out to have nothing of its own to do
         }
+    }
+
+    /**
+     * A Podman container not seen yet whose start event carried its labels: its ports are taken from the engine's
+     * DNAT rules in the host read the apply makes anyway, and opened at once; {@code podman inspect} (most of a
+     * start's time) runs after the apply, and what it says corrects anything the rules told wrong. When the rules do
+     * not give its ports (none published, a shape not understood, another container's rule in the way), the inspect
+     * runs inside the apply instead, as without this path.
+     */
+    private void fromRulesFirst(WatchEvent.Started s, String what, long t0) {
+        Containers.Known[] fromRules = {null};
+        Containers.Known[] inspected = {null};
+        boolean[] asked = {false};
+        String[] why = {null};
+        Applier.Outcome o = applier.apply(() -> {
+            StateSources read = live(List.of());
+            List<InputText> dumps = new ArrayList<>(read.rules());
+            dumps.addAll(read.otherBackEnd());
+            EngineDnat.Found f = EngineDnat.of(s.id(), s.name(), dumps);
+            fromRules[0] = Containers.fromRules(s.id(), s.name(), s.about(), f.mappings());
+            if (fromRules[0] != null) {
+                return read.plus(ports(fromRules[0].inspect()));
+            }
+            why[0] = f.problem() != null ? f.problem() : "its ports there are not one container's";
+            if (!asked[0]) {
+                asked[0] = true;
+                inspected[0] = inspect(s, what, t0);
+            }
+            Containers.Known k = inspected[0];
+            return k == null || k.mappings().isEmpty() ? read : read.plus(ports(k.inspect()));
+        }, true, false, UnaryOperator.identity());
+        Containers.Known p = fromRules[0];
+        if (p == null) {
+            log.debug(what + ": not from the engine's rules (" + why[0] + "): from podman inspect");
+            Containers.Known k = asked[0] ? inspected[0] : inspect(s, what, t0);
+            if (k != null) {
+                containers.remove(k.id());
+                remember(k);
+                if (k.mappings().isEmpty()) {
+                    log.debug(what + ": no published port with a container address");
+                }
+            }
+            if (k != null && !k.mappings().isEmpty() || !o.ok()) {
+                report(what, o, t0);
+            }
+            return;
+        }
+        containers.remove(p.id());
+        remember(p);
+        report(what + " (its ports from the engine's DNAT rules)", o, t0);
+        long ti = System.nanoTime();
+        Containers.Known k = inspect(s, what, ti);
+        if (k == null) {
+            return; // gone already (its stop event prunes what was opened), or unreadable (said): the rules' picture stays
+        }
+        containers.remove(k.id());
+        remember(k);
+        Correction c = Correction.of(p, k);
+        if (c == null && o.ok()) {
+            log.debug(what + ": podman inspect agrees with the engine's rules");
+            return;
+        }
+        if (c != null) {
+            log.info(what + ": podman inspect differs from the engine's rules (" + c.why() + "): correcting");
+            if (!c.prune().isEmpty()) {
+                List<io.cnifix.model.PortMapping> others = new ArrayList<>(containers.mappingsExcept(k.id()));
+                if (c.prune().size() < p.mappings().size()) {
+                    others.addAll(k.mappings()); // only the mappings the engine does not have go
+                }
+                long tp = System.nanoTime();
+                report(what + " (corrected)", applier.apply(this::rulesOnly, false, true,
+                        plan -> PruneScope.onlyFor(plan, c.prune(), others)), tp);
+            }
+        }
+        if (c == null || c.reapply()) {
+            long ta = System.nanoTime();
+            report(what + (c == null ? " (again, after a failed apply)" : " (corrected)"),
+                    applier.apply(() -> live(List.of(k.inspect())), true, false, UnaryOperator.identity()), ta);
+        }
+    }
+
+    private static StateSources ports(InputText inspect) {
+        return new StateSources(List.of(), List.of(inspect), List.of(), List.of(), List.of(), List.of());
     }
 
     private void remember(Containers.Known k) {
@@ -563,6 +658,7 @@ public final class Watcher {
         StateSources n = nft.get();
         long tn = System.nanoTime();
         StateSources a = ip.get();
+        nftEngineRules = n.nft().stream().anyMatch(t -> NETAVARK_NFT.matcher(t.content()).find());
         log.debug("read: iptables " + (tr - t0) / 1_000_000 + " ms, nft by " + (tn - t0) / 1_000_000 + " ms, ip by "
                 + (System.nanoTime() - t0) / 1_000_000 + " ms");
         return rules.plus(n).plus(a)
