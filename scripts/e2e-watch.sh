@@ -15,7 +15,8 @@
 #   1. watch starts (its first reconcile runs on an empty host)
 #   2. podman run web -p 8080:80: cnifix's rule for web appears; the port answers from the client namespace
 #   2b. the same through the OCI hook (scripts/hooks): the hook wrapper sees watch's lock and only drops a spool
-#      file, which watch takes; no hook worker runs
+#      file, which watch takes; no hook worker runs; watch holds the hand-over for podman's start event (it carries
+#      the labels) and opens the port from the engine's DNAT rules
 #   3. podman stop web: the rule goes; podman run filler (no port); podman start web (a new address): the rule is
 #      there for the new address, not for the old one; the port answers
 #   4. an event-stream break: the `podman events` child is killed and a container started right away (its event
@@ -199,6 +200,9 @@ await "hooked start: hooked's rule ($HOOKED_IP)" "$t0" has_rule hooked tcp/8084 
 spool_empty() { ens_in sh -c '[ -d /run/cnifix/spool ] && [ -z "$(ls -A /run/cnifix/spool)" ]'; }
 await "hooked start: watch took the hand-over" "$t0" spool_empty
 if [ ! -e "$W/hook.log" ]; then pass "no hook worker ran (watch did the work)"; else fail "a hook worker ran: $(head -3 "$W/hook.log")"; fi
+# the hand-over waits for podman's own start event, which carries the labels: the port opens from the engine's rules
+if log_has 'start hooked (.*its ports from the engine'"'"'s DNAT rules'; then pass "hooked's start was opened from the engine's DNAT rules (the hand-over held for the event)"
+else fail "hooked's start was not opened from the engine's DNAT rules"; fi
 ens_podman --hooks-dir "$H" rm -f -t 0 hooked >/dev/null
 t0=$(now_ms)
 await "hooked remove: hooked's rule removed" "$t0" no_rule hooked tcp/8084

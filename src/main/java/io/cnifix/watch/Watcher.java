@@ -41,6 +41,9 @@ public final class Watcher {
     /** A start seen twice this close together (podman events and the hook's hand-over) is acted on once. */
     static final Duration SAME_START = Duration.ofSeconds(5);
 
+    /** How long a hook's hand-over waits for podman's own start event (see {@link #started}). */
+    static final Duration HANDOVER_GRACE = Duration.ofSeconds(1);
+
     /** Firewall events closer together than this are one change (a reload is dozens of transactions). */
     static final Duration SETTLE = Duration.ofMillis(150);
     private static final Duration INSPECT_TIMEOUT = Duration.ofSeconds(60);
@@ -56,8 +59,11 @@ public final class Watcher {
     private final Containers containers = new Containers();
     private final List<ChildStream> streams = new ArrayList<>();
     private SpoolReader spool;
+    private ChildStream podmanEvents;
     /** When each container was last inspected on a start event (System.nanoTime()). */
     private final java.util.Map<String, Long> startedAt = new java.util.HashMap<>();
+    /** Hook hand-overs waiting for podman's start event, oldest first (all wait the same time, so also by due). */
+    private final List<Held> held = new ArrayList<>();
     /** Podman ports whose DNAT a network reload did not bring back: not reloaded again until the next resync. */
     private Set<String> dnatNotRestored = Set.of();
     /** Podman's jumps into its own chains as last seen (see {@link EngineFootprint}). */
@@ -103,8 +109,12 @@ public final class Watcher {
             handle(new WatchEvent.Resync("start"));
             long nextTick = System.nanoTime() + settings.interval().toNanos();
             while (true) {
-                long waitNanos = Math.max(0, nextTick - System.nanoTime());
-                WatchEvent e = next(waitNanos);
+                long until = held.isEmpty() ? nextTick : Math.min(nextTick, held.get(0).due());
+                WatchEvent e = next(Math.max(0, until - System.nanoTime()));
+                if (e == null && !held.isEmpty() && System.nanoTime() - held.get(0).due() >= 0) {
+                    release(held.remove(0).start());
+                    continue;
+                }
                 if (e == null) {
                     nextTick = System.nanoTime() + settings.interval().toNanos();
                     e = new WatchEvent.Resync("timer");
@@ -161,9 +171,10 @@ public final class Watcher {
 
     private void startStreams() {
         if (settings.podman() != null) {
-            streams.add(new ChildStream("podman events",
+            podmanEvents = new ChildStream("podman events",
                     List.of(settings.podman(), "events", "--format", "json", "--filter", "type=container"),
-                    EventLines::podman, this::post, runner, log, backoff()).start());
+                    EventLines::podman, this::post, runner, log, backoff()).start();
+            streams.add(podmanEvents);
         }
         if (settings.docker() != null) {
             streams.add(new ChildStream("docker events", docker("events", "--format", "{{json .}}", "--filter", "type=container"),
@@ -300,7 +311,51 @@ public final class Watcher {
         return full[0];
     }
 
+    /** A hand-over held back, and when it is acted on if podman's start event has not come by then. */
+    private record Held(WatchEvent.Started start, long due) {
+    }
+
+    /** True while the podman events child runs: its start event, with the labels, is then on its way. */
+    private boolean podmanEventsUp() {
+        return podmanEvents != null && podmanEvents.pid() > 0;
+    }
+
+    /** A held hand-over whose start event did not come: acted on now, as a hand-over. */
+    private void release(WatchEvent.Started s) {
+        long t0 = System.nanoTime();
+        try {
+            log.debug(describe(s) + ": no start event within " + HANDOVER_GRACE.toMillis() + " ms: acting on the hand-over");
+            startedNow(s);
+        } catch (RuntimeException ex) {
+            log.error(describe(s) + ": " + ex.getMessage());
+        }
+        log.debug(describe(s) + ": handled in " + (System.nanoTime() - t0) / 1_000_000 + " ms");
+    }
+
     private void started(WatchEvent.Started s) {
+        if (!s.handover()) {
+            held.removeIf(h -> sameId(h.start().id(), s.id())); // the event acts for it
+        } else if (podmanEventsUp() && !nftEngineRules && !knownId(s.id())) {
+            // The hook hands a start over while podman run still runs; podman's own start event follows within a
+            // moment and carries the labels, so the port can open from the engine's rules without waiting for
+            // inspect (which waits for podman run to let go). The hand-over is acted on only if that event does
+            // not come (a stream that broke just now).
+            held.add(new Held(s, System.nanoTime() + HANDOVER_GRACE.toNanos()));
+            log.debug(describe(s) + ": held for podman's start event");
+            return;
+        }
+        startedNow(s);
+    }
+
+    private static boolean sameId(String a, String b) {
+        return a.startsWith(b) || b.startsWith(a);
+    }
+
+    private boolean knownId(String id) {
+        return containers.all().stream().anyMatch(k -> sameId(k.id(), id));
+    }
+
+    private void startedNow(WatchEvent.Started s) {
         String what = describe(s);
         Long seen = startedAt.entrySet().stream().filter(e -> e.getKey().startsWith(s.id()) || s.id().startsWith(e.getKey()))
                 .map(java.util.Map.Entry::getValue).findFirst().orElse(null);
@@ -464,6 +519,7 @@ public final class Watcher {
     }
 
     private void stopped(WatchEvent.Stopped s) {
+        held.removeIf(h -> sameId(h.start().id(), s.id()));
         startedAt.keySet().removeIf(id -> id.startsWith(s.id()) || s.id().startsWith(id));
         Containers.Known k = containers.remove(s.id());
         if (k == null || k.mappings().isEmpty()) {
