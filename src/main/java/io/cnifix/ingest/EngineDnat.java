@@ -64,13 +64,12 @@ public final class EngineDnat {
         }
         Set<PortMapping> out = new LinkedHashSet<>();
         for (InputText dump : dumps) {
-            Map<String, List<String>> chains;
+            String problem;
             try {
-                chains = natChains(dump.content());
+                problem = fromDump(id, name, dump.name(), natChains(dump.content()), out);
             } catch (RuntimeException e) {
-                return Found.none(dump.name() + ": " + e.getMessage());
+                problem = "not read: " + e.getMessage(); // a quote left open, a number past any port: no guess
             }
-            String problem = fromDump(id, name, dump.name(), chains, out);
             if (problem != null) {
                 return Found.none(dump.name() + ": " + problem);
             }

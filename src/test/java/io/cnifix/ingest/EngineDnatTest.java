@@ -176,6 +176,8 @@ class EngineDnatTest {
                 {"-d 10.0.0.0/8 -p tcp -m tcp --dport 8080", "10.88.0.2:80"},        // a host network, not an address
                 {"-p tcp -m tcp --dport 8081", "10.88.0.2:80"},                      // no rule for the jump's port
                 {"-p tcp -m tcp --dport 8080", "not-an-address"},
+                {"-p tcp -m tcp --dport 8080", "10.88.0.2:99999999999"},            // past any number
+                {"-p tcp -m tcp --dport 8080 -m comment --comment \"open", "10.88.0.2:80"}, // a quote left open
         };
         for (String[] c : cases) {
             EngineDnat.Found f = EngineDnat.of("dddddddddddd0001", "x", List.of(new InputText("iptables-save", base.formatted(c[0], c[1]))));
