@@ -109,10 +109,13 @@ public final class Watcher {
             handle(new WatchEvent.Resync("start"));
             long nextTick = System.nanoTime() + settings.interval().toNanos();
             while (true) {
+                if (!held.isEmpty() && System.nanoTime() - held.get(0).due() >= 0) {
+                    release(held.remove(0).start()); // due, even while other events keep coming
+                    continue;
+                }
                 long until = held.isEmpty() ? nextTick : Math.min(nextTick, held.get(0).due());
                 WatchEvent e = next(Math.max(0, until - System.nanoTime()));
                 if (e == null && !held.isEmpty() && System.nanoTime() - held.get(0).due() >= 0) {
-                    release(held.remove(0).start());
                     continue;
                 }
                 if (e == null) {

@@ -34,7 +34,7 @@ class WatcherStartTest {
     /** What happened, in order: the programs run ("run podman inspect") and the applies ("apply add ...") */
     private final List<String> steps = new ArrayList<>();
     private final List<StateSources> applied = new ArrayList<>();
-    private final List<String> logged = new ArrayList<>();
+    private final List<String> logged = java.util.Collections.synchronizedList(new ArrayList<>());
 
     private final class Host extends ProcessRunner {
         String rules;
@@ -52,6 +52,16 @@ class WatcherStartTest {
                 return new Result(command, 0, inspect, "");
             }
             return new Result(command, 127, "", command.get(0) + ": not here");
+        }
+
+        /** The event streams: a child that stays up and says nothing (events come from the test). */
+        @Override
+        public Process start(List<String> command) {
+            try {
+                return new ProcessBuilder("sleep", "60").start();
+            } catch (java.io.IOException e) {
+                throw new IllegalStateException(e);
+            }
         }
 
         @Override
@@ -135,5 +145,49 @@ class WatcherStartTest {
         List<String> f = flow();
         assertEquals(List.of("run podman inspect", "apply add [podman inspect 234fe35c4e49]"), f);
         assertFalse(applied.get(0).ports().stream().anyMatch(t -> t.name().contains("DNAT rules")));
+    }
+
+    /** Runs the watcher (its podman events child is up) until {@code until} is logged; returns the log then. */
+    private List<String> running(Watcher w, String until, WatchEvent... events) throws Exception {
+        Thread t = new Thread(w::run, "watcher-under-test");
+        t.start();
+        try {
+            await("resync (start");
+            await("podman events: listening");
+            for (WatchEvent e : events) {
+                w.post(e);
+            }
+            await(until);
+            return List.copyOf(logged);
+        } finally {
+            w.post(new WatchEvent.Shutdown());
+            t.join(10_000);
+        }
+    }
+
+    private void await(String text) throws InterruptedException {
+        for (int i = 0; i < 1000 && logged.stream().noneMatch(l -> l.contains(text)); i++) {
+            Thread.sleep(10);
+        }
+        assertTrue(logged.stream().anyMatch(l -> l.contains(text)), "no '" + text + "' in " + logged);
+    }
+
+    @Test
+    void aHandOverWaitsForPodmansStartEventWhichOpensThePortFromTheRules() throws Exception {
+        Watcher w = watcher(host(inspect("10.88.0.2", "{}")));
+        List<String> log = running(w, "inspect agrees", new WatchEvent.Started(Engine.PODMAN, WEB, null, true),
+                new WatchEvent.Started(Engine.PODMAN, WEB, "web", false, ABOUT));
+        assertTrue(log.stream().anyMatch(l -> l.contains("held for podman's start event")), log.toString());
+        assertTrue(log.stream().anyMatch(l -> l.contains("its ports from the engine's DNAT rules")), log.toString());
+        assertFalse(log.stream().anyMatch(l -> l.contains("acting on the hand-over")), log.toString());
+    }
+
+    @Test
+    void aHandOverWhoseStartEventNeverComesIsActedOnAsBefore() throws Exception {
+        Watcher w = watcher(host(inspect("10.88.0.2", "{}")));
+        List<String> log = running(w, "podman start (234fe35c4e49): changed", new WatchEvent.Started(Engine.PODMAN, WEB, null, true));
+        assertTrue(log.stream().anyMatch(l -> l.contains("acting on the hand-over")), log.toString());
+        assertTrue(flow().contains("apply add [podman inspect 234fe35c4e49]"), flow().toString());
+        assertFalse(log.stream().anyMatch(l -> l.contains("its ports from the engine's DNAT rules")), log.toString());
     }
 }
