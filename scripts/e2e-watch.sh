@@ -15,7 +15,8 @@
 #   1. watch starts (its first reconcile runs on an empty host)
 #   2. podman run web -p 8080:80: cnifix's rule for web appears; the port answers from the client namespace
 #   2b. the same through the OCI hook (scripts/hooks): the hook wrapper sees watch's lock and only drops a spool
-#      file, which watch takes; no hook worker runs
+#      file, which watch takes; no hook worker runs; watch holds the hand-over for podman's start event (it carries
+#      the labels) and opens the port from the engine's DNAT rules
 #   3. podman stop web: the rule goes; podman run filler (no port); podman start web (a new address): the rule is
 #      there for the new address, not for the old one; the port answers
 #   4. an event-stream break: the `podman events` child is killed and a container started right away (its event
@@ -24,6 +25,8 @@
 #      engine's DNAT and cnifix's rules: watch sees the change (nft monitor), runs `podman network reload --all`
 #      and re-adds cnifix's rules; both ports answer again
 #   5b. firewalld's D-Bus Reloaded signal (on a private bus: watch --dbus-address) starts a repair pass
+#   5d. the same label on a start learnt from podman events alone: opened narrowed at once from the engine's DNAT
+#      rules and the event's labels (step 2 checks too that web's start took that path and podman inspect agreed)
 #   6. podman rm -f web: its rule goes, late's stays
 #   7. SIGTERM: watch exits 0 within 10 s and leaves no child behind
 # Prints PASS/FAIL per check, the latencies, and "N passed, M failed"; exits 1 on any failure. Everything is torn
@@ -175,6 +178,11 @@ WEB_IP=$(container_ip web)
 await "start: web's rule ($WEB_IP)" "$t0" has_rule web tcp/8080 "$WEB_IP"
 eq "web answers from the client namespace" 200 "$(probe 8080)"
 eq "exactly one cnifix rule" 1 "$(ipt_save | grep -c -- '--comment "cnifix: ' || true)"
+# learnt from podman events alone: its ports came from the engine's DNAT rules, podman inspect ran after and agreed
+inspect_agreed() { log_has 'start web (.*podman inspect agrees with the engine'"'"'s rules'; }
+if log_has 'start web (.*its ports from the engine'"'"'s DNAT rules'; then pass "web's start was opened from the engine's DNAT rules"
+else fail "web's start was not opened from the engine's DNAT rules"; fi
+await "start: podman inspect ran after and agreed" "$t0" inspect_agreed
 
 step "2b. the OCI hook hands over to watch (the wrapper sees watch's lock and only drops a spool file)"
 H=$ENS_STATE/hooks.d
@@ -192,6 +200,9 @@ await "hooked start: hooked's rule ($HOOKED_IP)" "$t0" has_rule hooked tcp/8084 
 spool_empty() { ens_in sh -c '[ -d /run/cnifix/spool ] && [ -z "$(ls -A /run/cnifix/spool)" ]'; }
 await "hooked start: watch took the hand-over" "$t0" spool_empty
 if [ ! -e "$W/hook.log" ]; then pass "no hook worker ran (watch did the work)"; else fail "a hook worker ran: $(head -3 "$W/hook.log")"; fi
+# the hand-over waits for podman's own start event, which carries the labels: the port opens from the engine's rules
+if log_has 'start hooked (.*its ports from the engine'"'"'s DNAT rules'; then pass "hooked's start was opened from the engine's DNAT rules (the hand-over held for the event)"
+else fail "hooked's start was not opened from the engine's DNAT rules"; fi
 ens_podman --hooks-dir "$H" rm -f -t 0 hooked >/dev/null
 t0=$(now_ms)
 await "hooked remove: hooked's rule removed" "$t0" no_rule hooked tcp/8084
@@ -269,6 +280,22 @@ for round in 1 2; do
     fi
 done
 ens_podman --hooks-dir "$H" rm -f -t 0 onlyme filler2 >/dev/null
+step "5d. the same label on a start learnt from podman events alone (no hook)"
+# the label comes from the event, so the rule opened from the engine's DNAT rules is the narrowed one from the start
+ens_podman run -d --name onlyev --label "io.cnifix.allow-from=$ENS_CLIENT_IP/32" -p 8086:80 \
+    "${ENS_PODMAN_RUN_OPTS[@]}" "$ENS_IMAGE" httpd -f -p 80 -h /www >/dev/null
+t0=$(now_ms)
+EV_IP=$(container_ip onlyev)
+narrowed_ev() { ipt_save | grep -- '--comment "cnifix: onlyev tcp/8086"' | grep -qF -- "-s $ENS_CLIENT_IP/32 -d $1/32"; }
+await "labelled start from events: onlyev's rule narrowed to $ENS_CLIENT_IP ($EV_IP)" "$t0" narrowed_ev "$EV_IP"
+if log_has 'start onlyev (.*its ports from the engine'"'"'s DNAT rules'; then pass "onlyev's start was opened from the engine's DNAT rules"
+else fail "onlyev's start was not opened from the engine's DNAT rules"; fi
+eq "labelled start from events: no rule open to everyone" 0 "$(ipt_save | grep -- '--comment "cnifix: onlyev tcp/8086"' | grep -vc -- "-s $ENS_CLIENT_IP/32" || true)"
+eq "labelled start from events: another address does not get in" timeout "$(from "$SECOND" 8086)"
+if log_has 'start onlyev (.*differs from the engine'; then fail "podman inspect had to correct onlyev's start"; else pass "podman inspect did not have to correct onlyev's start"; fi
+ens_podman rm -f -t 0 onlyev >/dev/null
+t0=$(now_ms)
+await "labelled remove from events: onlyev's rule removed" "$t0" no_rule onlyev tcp/8086
 
 step "6. podman rm -f web"
 ens_podman rm -f -t 0 web >/dev/null

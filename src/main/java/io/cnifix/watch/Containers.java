@@ -5,7 +5,9 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonParser;
 import io.cnifix.ingest.InputText;
 import io.cnifix.ingest.json.PortsReader;
+import com.google.gson.JsonObject;
 import io.cnifix.model.Engine;
+import io.cnifix.model.IpAddress;
 import io.cnifix.model.PortMapping;
 
 import java.util.ArrayList;
@@ -83,6 +85,94 @@ public final class Containers {
             // keep the id the event gave
         }
         return id;
+    }
+
+    /**
+     * A started container as the engine's DNAT rules and its start event describe it, written as the one-element
+     * {@code podman inspect} array every later pass reads (Id, Name, ImageName, Config.Labels, NetworkSettings): so
+     * the apply plans it exactly as it would from the engine's answer. Null when the mappings cannot be written that
+     * way (Podman publishes every port on every address of the container, so they must be ports times addresses);
+     * the text is read back and must give the same mappings.
+     */
+    public static Known fromRules(String id, String name, WatchEvent.About about, List<PortMapping> mappings) {
+        if (mappings.isEmpty() || about == null) {
+            return null;
+        }
+        Map<String, IpAddress> byFamily = new LinkedHashMap<>();
+        java.util.Set<String> networks = new java.util.LinkedHashSet<>();
+        for (PortMapping m : mappings) {
+            if (m.containerIp() == null || !m.containerIp().equals(byFamily.computeIfAbsent(m.containerIp().family().name(), f -> m.containerIp()))) {
+                return null; // two addresses of one family: which ports go where is not a product
+            }
+            networks.add(m.network());
+        }
+        JsonObject ports = new JsonObject();
+        for (PortMapping m : mappings) {
+            String key = m.containerPort() + "/" + m.protocol();
+            if (!ports.has(key)) {
+                ports.add(key, new JsonArray());
+            }
+            JsonObject b = new JsonObject();
+            b.addProperty("HostIp", m.hostIp() == null ? "" : m.hostIp().toString());
+            b.addProperty("HostPort", String.valueOf(m.hostPort()));
+            if (!ports.getAsJsonArray(key).contains(b)) {
+                ports.getAsJsonArray(key).add(b);
+            }
+        }
+        JsonObject endpoint = new JsonObject();
+        IpAddress v4 = byFamily.get(io.cnifix.model.Family.V4.name());
+        IpAddress v6 = byFamily.get(io.cnifix.model.Family.V6.name());
+        endpoint.addProperty("IPAddress", v4 == null ? "" : v4.toString());
+        endpoint.addProperty("GlobalIPv6Address", v6 == null ? "" : v6.toString());
+        JsonObject settings = endpoint.deepCopy();
+        settings.add("Ports", ports);
+        String network = networks.size() == 1 ? networks.iterator().next() : null;
+        if (network != null) {
+            JsonObject nets = new JsonObject();
+            nets.add(network, endpoint);
+            settings.add("Networks", nets);
+        }
+        JsonObject labels = new JsonObject();
+        about.labels().forEach(labels::addProperty);
+        JsonObject config = new JsonObject();
+        config.add("Labels", labels);
+        if (about.image() != null) {
+            config.addProperty("Image", about.image());
+        }
+        JsonObject c = new JsonObject();
+        c.addProperty("Id", mappings.get(0).containerId());
+        c.addProperty("Name", name == null ? shortId(id) : name);
+        if (about.image() != null) {
+            c.addProperty("ImageName", about.image());
+        }
+        c.addProperty("OCIRuntime", ""); // what marks an inspect as Podman's; the runtime is not known here
+        c.add("Config", config);
+        JsonObject host = new JsonObject();
+        host.addProperty("NetworkMode", "bridge"); // the engine's DNAT rules: kernel forwarding, not rootless
+        c.add("HostConfig", host);
+        c.add("NetworkSettings", settings);
+        JsonArray one = new JsonArray();
+        one.add(c);
+        Known k;
+        try {
+            k = fromInspect(Engine.PODMAN, id, new InputText("podman's DNAT rules for " + shortId(id), one.toString()));
+        } catch (RuntimeException e) {
+            return null;
+        }
+        return sameMappings(k.mappings(), mappings) ? k : null;
+    }
+
+    /** The same published ports to the same addresses (whatever source and network name each side gives). */
+    public static boolean sameMappings(List<PortMapping> a, List<PortMapping> b) {
+        return keys(a).equals(keys(b));
+    }
+
+    private static java.util.Set<List<Object>> keys(List<PortMapping> ms) {
+        java.util.Set<List<Object>> out = new java.util.HashSet<>();
+        for (PortMapping m : ms) {
+            out.add(java.util.Arrays.asList(m.protocol(), m.hostIp(), m.hostPort(), m.containerIp(), m.containerPort()));
+        }
+        return out;
     }
 
     static String shortId(String id) {

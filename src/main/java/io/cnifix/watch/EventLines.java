@@ -38,12 +38,31 @@ public final class EventLines {
         }
         String name = str(o, "Name");
         if (PODMAN_START.contains(status)) {
-            return Optional.of(new WatchEvent.Started(Engine.PODMAN, id, name));
+            return Optional.of(new WatchEvent.Started(Engine.PODMAN, id, name, false, podmanAbout(o)));
         }
         if (PODMAN_STOP.contains(status)) {
             return Optional.of(new WatchEvent.Stopped(Engine.PODMAN, id, name, status));
         }
         return Optional.empty();
+    }
+
+    /**
+     * Podman (4.x, 5.x) puts the container's labels, and only them, in "Attributes"; an event without that object
+     * (or with a value that is not text) says nothing about the labels, so null: the start then waits for inspect.
+     */
+    private static WatchEvent.About podmanAbout(JsonObject o) {
+        JsonElement a = o.get("Attributes");
+        if (a == null || !a.isJsonObject()) {
+            return null;
+        }
+        java.util.Map<String, String> labels = new java.util.LinkedHashMap<>();
+        for (java.util.Map.Entry<String, JsonElement> e : a.getAsJsonObject().entrySet()) {
+            if (!e.getValue().isJsonPrimitive()) {
+                return null;
+            }
+            labels.put(e.getKey(), e.getValue().getAsString());
+        }
+        return new WatchEvent.About(str(o, "Image"), labels);
     }
 
     /** One line of {@code docker events --format '{{json .}}'}. */

@@ -5,6 +5,7 @@ import io.cnifix.engine.compare.DockerModel;
 import io.cnifix.engine.compare.PortReport;
 import io.cnifix.engine.compare.PortStatus;
 import io.cnifix.hook.PruneScope;
+import io.cnifix.ingest.EngineDnat;
 import io.cnifix.ingest.HostStateBuilder;
 import io.cnifix.ingest.InputText;
 import io.cnifix.ingest.StateSources;
@@ -40,6 +41,9 @@ public final class Watcher {
     /** A start seen twice this close together (podman events and the hook's hand-over) is acted on once. */
     static final Duration SAME_START = Duration.ofSeconds(5);
 
+    /** How long a hook's hand-over waits for podman's own start event (see {@link #started}). */
+    static final Duration HANDOVER_GRACE = Duration.ofSeconds(1);
+
     /** Firewall events closer together than this are one change (a reload is dozens of transactions). */
     static final Duration SETTLE = Duration.ofMillis(150);
     private static final Duration INSPECT_TIMEOUT = Duration.ofSeconds(60);
@@ -55,8 +59,11 @@ public final class Watcher {
     private final Containers containers = new Containers();
     private final List<ChildStream> streams = new ArrayList<>();
     private SpoolReader spool;
+    private ChildStream podmanEvents;
     /** When each container was last inspected on a start event (System.nanoTime()). */
     private final java.util.Map<String, Long> startedAt = new java.util.HashMap<>();
+    /** Hook hand-overs waiting for podman's start event, oldest first (all wait the same time, so also by due). */
+    private final List<Held> held = new ArrayList<>();
     /** Podman ports whose DNAT a network reload did not bring back: not reloaded again until the next resync. */
     private Set<String> dnatNotRestored = Set.of();
     /** Podman's jumps into its own chains as last seen (see {@link EngineFootprint}). */
@@ -64,6 +71,13 @@ public final class Watcher {
     /** False until a discovery read the engines: pruning on an empty picture would remove every rule cnifix added. */
     private boolean containersKnown;
     private volatile boolean stopping;
+    /**
+     * True while the last read showed netavark's nftables table: its rules name no container, so a start cannot be
+     * opened from them and goes to inspect at once.
+     */
+    private boolean nftEngineRules;
+    private static final java.util.regex.Pattern NETAVARK_NFT =
+            java.util.regex.Pattern.compile("\"family\":\\s*\"inet\",\\s*\"name\":\\s*\"netavark\"");
 
     public Watcher(Settings settings, ProcessRunner runner, Applier applier, Log log) {
         this.settings = settings;
@@ -95,8 +109,15 @@ public final class Watcher {
             handle(new WatchEvent.Resync("start"));
             long nextTick = System.nanoTime() + settings.interval().toNanos();
             while (true) {
-                long waitNanos = Math.max(0, nextTick - System.nanoTime());
-                WatchEvent e = next(waitNanos);
+                if (!held.isEmpty() && System.nanoTime() - held.get(0).due() >= 0) {
+                    release(held.remove(0).start()); // due, even while other events keep coming
+                    continue;
+                }
+                long until = held.isEmpty() ? nextTick : Math.min(nextTick, held.get(0).due());
+                WatchEvent e = next(Math.max(0, until - System.nanoTime()));
+                if (e == null && !held.isEmpty() && System.nanoTime() - held.get(0).due() >= 0) {
+                    continue;
+                }
                 if (e == null) {
                     nextTick = System.nanoTime() + settings.interval().toNanos();
                     e = new WatchEvent.Resync("timer");
@@ -153,9 +174,10 @@ public final class Watcher {
 
     private void startStreams() {
         if (settings.podman() != null) {
-            streams.add(new ChildStream("podman events",
+            podmanEvents = new ChildStream("podman events",
                     List.of(settings.podman(), "events", "--format", "json", "--filter", "type=container"),
-                    EventLines::podman, this::post, runner, log, backoff()).start());
+                    EventLines::podman, this::post, runner, log, backoff()).start();
+            streams.add(podmanEvents);
         }
         if (settings.docker() != null) {
             streams.add(new ChildStream("docker events", docker("events", "--format", "{{json .}}", "--filter", "type=container"),
@@ -292,7 +314,51 @@ public final class Watcher {
         return full[0];
     }
 
+    /** A hand-over held back, and when it is acted on if podman's start event has not come by then. */
+    private record Held(WatchEvent.Started start, long due) {
+    }
+
+    /** True while the podman events child runs: its start event, with the labels, is then on its way. */
+    private boolean podmanEventsUp() {
+        return podmanEvents != null && podmanEvents.pid() > 0;
+    }
+
+    /** A held hand-over whose start event did not come: acted on now, as a hand-over. */
+    private void release(WatchEvent.Started s) {
+        long t0 = System.nanoTime();
+        try {
+            log.debug(describe(s) + ": no start event within " + HANDOVER_GRACE.toMillis() + " ms: acting on the hand-over");
+            startedNow(s);
+        } catch (RuntimeException ex) {
+            log.error(describe(s) + ": " + ex.getMessage());
+        }
+        log.debug(describe(s) + ": handled in " + (System.nanoTime() - t0) / 1_000_000 + " ms");
+    }
+
     private void started(WatchEvent.Started s) {
+        if (!s.handover()) {
+            held.removeIf(h -> sameId(h.start().id(), s.id())); // the event acts for it
+        } else if (podmanEventsUp() && !nftEngineRules && !knownId(s.id())) {
+            // The hook hands a start over while podman run still runs; podman's own start event follows within a
+            // moment and carries the labels, so the port can open from the engine's rules without waiting for
+            // inspect (which waits for podman run to let go). The hand-over is acted on only if that event does
+            // not come (a stream that broke just now).
+            held.add(new Held(s, System.nanoTime() + HANDOVER_GRACE.toNanos()));
+            log.debug(describe(s) + ": held for podman's start event");
+            return;
+        }
+        startedNow(s);
+    }
+
+    private static boolean sameId(String a, String b) {
+        return a.startsWith(b) || b.startsWith(a);
+    }
+
+    private boolean knownId(String id) {
+        return containers.all().stream().anyMatch(k -> sameId(k.id(), id));
+    }
+
+    private void startedNow(WatchEvent.Started s) {
         String what = describe(s);
         Long seen = startedAt.entrySet().stream().filter(e -> e.getKey().startsWith(s.id()) || s.id().startsWith(e.getKey()))
                 .map(java.util.Map.Entry::getValue).findFirst().orElse(null);
@@ -322,6 +388,10 @@ public final class Watcher {
             report(what, applier.apply(() -> live(List.of(k.inspect())), true, false, UnaryOperator.identity()), ta);
             return;
         }
+        if (s.engine() == Engine.PODMAN && s.about() != null && !nftEngineRules) {
+            fromRulesFirst(s, what, t0);
+            return;
+        }
         // A container not seen yet: its inspect runs side by side with the lock and the host reads, so the port
         // waits for the slower of the two instead of their sum. Only its own rules are added (add, no prune), so
         // nothing depends on its ports before the apply; a container without published ports plans nothing.
@@ -344,6 +414,89 @@ public final class Watcher {
         if (k != null && !k.mappings().isEmpty() || !o.ok()) {
             report(what, o, t0); // a failed apply is said even when it turned out to have nothing of its own to do
         }
+    }
+
+    /**
+     * A Podman container not seen yet whose start event carried its labels: its ports are taken from the engine's
+     * DNAT rules in the host read the apply makes anyway, and opened at once; {@code podman inspect} (most of a
+     * start's time) runs after the apply, and what it says corrects anything the rules told wrong. When the rules do
+     * not give its ports (none published, a shape not understood, another container's rule in the way), the inspect
+     * runs inside the apply instead, as without this path.
+     */
+    private void fromRulesFirst(WatchEvent.Started s, String what, long t0) {
+        Containers.Known[] fromRules = {null};
+        Containers.Known[] inspected = {null};
+        boolean[] asked = {false};
+        String[] why = {null};
+        Applier.Outcome o = applier.apply(() -> {
+            StateSources read = live(List.of());
+            List<InputText> dumps = new ArrayList<>(read.rules());
+            dumps.addAll(read.otherBackEnd());
+            EngineDnat.Found f = EngineDnat.of(s.id(), s.name(), dumps);
+            fromRules[0] = Containers.fromRules(s.id(), s.name(), s.about(), f.mappings());
+            if (fromRules[0] != null) {
+                return read.plus(ports(fromRules[0].inspect()));
+            }
+            why[0] = f.problem() != null ? f.problem() : "its ports there are not one container's";
+            if (!asked[0]) {
+                asked[0] = true;
+                inspected[0] = inspect(s, what, t0);
+            }
+            Containers.Known k = inspected[0];
+            return k == null || k.mappings().isEmpty() ? read : read.plus(ports(k.inspect()));
+        }, true, false, UnaryOperator.identity());
+        Containers.Known p = fromRules[0];
+        if (p == null) {
+            log.debug(what + ": not from the engine's rules (" + why[0] + "): from podman inspect");
+            Containers.Known k = asked[0] ? inspected[0] : inspect(s, what, t0);
+            if (k != null) {
+                containers.remove(k.id());
+                remember(k);
+                if (k.mappings().isEmpty()) {
+                    log.debug(what + ": no published port with a container address");
+                }
+            }
+            if (k != null && !k.mappings().isEmpty() || !o.ok()) {
+                report(what, o, t0);
+            }
+            return;
+        }
+        containers.remove(p.id());
+        remember(p);
+        report(what + " (its ports from the engine's DNAT rules)", o, t0);
+        long ti = System.nanoTime();
+        Containers.Known k = inspect(s, what, ti);
+        if (k == null) {
+            return; // gone already (its stop event prunes what was opened), or unreadable (said): the rules' picture stays
+        }
+        containers.remove(k.id());
+        remember(k);
+        Correction c = Correction.of(p, k);
+        if (c == null && o.ok()) {
+            log.debug(what + ": podman inspect agrees with the engine's rules");
+            return;
+        }
+        if (c != null) {
+            log.info(what + ": podman inspect differs from the engine's rules (" + c.why() + "): correcting");
+            if (!c.prune().isEmpty()) {
+                List<io.cnifix.model.PortMapping> others = new ArrayList<>(containers.mappingsExcept(k.id()));
+                if (c.prune().size() < p.mappings().size()) {
+                    others.addAll(k.mappings()); // only the mappings the engine does not have go
+                }
+                long tp = System.nanoTime();
+                report(what + " (corrected)", applier.apply(this::rulesOnly, false, true,
+                        plan -> PruneScope.onlyFor(plan, c.prune(), others)), tp);
+            }
+        }
+        if (c == null || c.reapply()) {
+            long ta = System.nanoTime();
+            report(what + (c == null ? " (again, after a failed apply)" : " (corrected)"),
+                    applier.apply(() -> live(List.of(k.inspect())), true, false, UnaryOperator.identity()), ta);
+        }
+    }
+
+    private static StateSources ports(InputText inspect) {
+        return new StateSources(List.of(), List.of(inspect), List.of(), List.of(), List.of(), List.of());
     }
 
     private void remember(Containers.Known k) {
@@ -369,6 +522,7 @@ public final class Watcher {
     }
 
     private void stopped(WatchEvent.Stopped s) {
+        held.removeIf(h -> sameId(h.start().id(), s.id()));
         startedAt.keySet().removeIf(id -> id.startsWith(s.id()) || s.id().startsWith(id));
         Containers.Known k = containers.remove(s.id());
         if (k == null || k.mappings().isEmpty()) {
@@ -563,6 +717,7 @@ public final class Watcher {
         StateSources n = nft.get();
         long tn = System.nanoTime();
         StateSources a = ip.get();
+        nftEngineRules = n.nft().stream().anyMatch(t -> NETAVARK_NFT.matcher(t.content()).find());
         log.debug("read: iptables " + (tr - t0) / 1_000_000 + " ms, nft by " + (tn - t0) / 1_000_000 + " ms, ip by "
                 + (System.nanoTime() - t0) / 1_000_000 + " ms");
         return rules.plus(n).plus(a)

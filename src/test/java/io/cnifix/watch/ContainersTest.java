@@ -52,4 +52,44 @@ class ContainersTest {
         assertEquals(List.of(), Containers.split(Engine.PODMAN, new InputText("x", "not json")));
         assertEquals(List.of(), Containers.split(Engine.PODMAN, new InputText("x", "[{\"NoId\":1}]")));
     }
+
+    private static final String WEB = "234fe35c4e49a143640127d25430c167ba1b6eb2ed216b467215b0033979e61c";
+
+    private static List<PortMapping> webFromRules() throws Exception {
+        InputText rules = new InputText("iptables-save",
+                Files.readString(Path.of("src/test/resources/io/cnifix/ingest/engine-dnat/netavark14-podman43.txt")));
+        return io.cnifix.ingest.EngineDnat.of(WEB, "web", List.of(rules)).mappings();
+    }
+
+    @Test
+    void aStartFromTheRulesReadsBackAsAnInspectWithTheEventsLabels() throws Exception {
+        List<PortMapping> derived = webFromRules();
+        assertEquals(4, derived.size());
+        WatchEvent.About about = new WatchEvent.About("localhost/cnifix-busybox:latest",
+                java.util.Map.of("io.cnifix.allow-from", "1.2.3.4/32", "foo", "bar"));
+        Containers.Known k = Containers.fromRules(WEB, "web", about, derived);
+        assertEquals(WEB, k.id());
+        assertEquals("web", k.name());
+        assertTrue(Containers.sameMappings(derived, k.mappings()), k.mappings().toString());
+        PortsReader.PortsDocument doc = PortsReader.read(k.inspect());
+        io.cnifix.model.Container c = doc.containers().get(0);
+        assertEquals(Engine.PODMAN, c.engine());
+        assertEquals("localhost/cnifix-busybox:latest", c.image());
+        assertEquals(about.labels(), c.labels());
+        assertEquals(List.of("podman"), c.networks());
+        assertEquals(false, c.rootless());
+    }
+
+    @Test
+    void aStartFromTheRulesNeedsTheLabelsAndPortsTimesAddresses() throws Exception {
+        List<PortMapping> derived = webFromRules();
+        WatchEvent.About about = new WatchEvent.About(null, java.util.Map.of());
+        assertNull(Containers.fromRules(WEB, "web", null, derived), "labels unknown");
+        assertNull(Containers.fromRules(WEB, "web", about, List.of()), "no ports");
+        // a second IPv4 address for one of the ports: Podman would publish every port on both, the rules do not
+        PortMapping first = derived.get(0);
+        List<PortMapping> two = new java.util.ArrayList<>(derived);
+        two.add(first.withContainerIp(io.cnifix.model.IpAddress.parse("10.89.0.2"), "other"));
+        assertNull(Containers.fromRules(WEB, "web", about, two));
+    }
 }

@@ -18,8 +18,21 @@ class EventLinesTest {
 
     @Test
     void podmanStartAndRestartOpen() {
-        assertEquals(Optional.of(new WatchEvent.Started(Engine.PODMAN, ID, "web")), EventLines.podman(podman("start", "container")));
-        assertEquals(Optional.of(new WatchEvent.Started(Engine.PODMAN, ID, "web")), EventLines.podman(podman("restart", "container")));
+        WatchEvent.About about = new WatchEvent.About("localhost/cnifix-busybox:latest", java.util.Map.of("io.cnifix.ports", "8080"));
+        assertEquals(Optional.of(new WatchEvent.Started(Engine.PODMAN, ID, "web", false, about)), EventLines.podman(podman("start", "container")));
+        assertEquals(Optional.of(new WatchEvent.Started(Engine.PODMAN, ID, "web", false, about)), EventLines.podman(podman("restart", "container")));
+    }
+
+    @Test
+    void podmanStartCarriesTheLabelsOnlyWhenTheEventHasThem() {
+        // as podman 4.3.1 prints a start without labels: "Attributes" is there, empty
+        String plain = "{\"ID\":\"" + ID + "\",\"Image\":\"localhost/cnifix-busybox:latest\",\"Name\":\"plain\",\"Status\":\"start\","
+                + "\"Time\":\"2026-12-06T20:06:45.217321822Z\",\"Type\":\"container\",\"Attributes\":{}}";
+        assertEquals(new WatchEvent.About("localhost/cnifix-busybox:latest", java.util.Map.of()),
+                ((WatchEvent.Started) EventLines.podman(plain).orElseThrow()).about());
+        // no Attributes, or one that is not text: the labels are unknown, so nothing is taken from the event
+        assertEquals(null, ((WatchEvent.Started) EventLines.podman(plain.replace(",\"Attributes\":{}", "")).orElseThrow()).about());
+        assertEquals(null, ((WatchEvent.Started) EventLines.podman(plain.replace("{}", "{\"a\":{\"b\":1}}")).orElseThrow()).about());
     }
 
     @Test
