@@ -85,8 +85,7 @@ public final class ChildStream implements AutoCloseable {
                 } catch (IOException e) {
                     // the child went away or was closed: handled below like an end of stream
                 }
-                p.destroy();
-                int code = waitFor(p);
+                int code = ended(p);
                 if (closed) {
                     return;
                 }
@@ -105,6 +104,23 @@ public final class ChildStream implements AutoCloseable {
                 return;
             }
         }
+    }
+
+    /**
+     * The exit code of a child whose output ended: its own when it exits within a moment (its output can close just
+     * before it exits, and a SIGTERM then would log "exit 143" for a stream that ended by itself), else it is told
+     * to stop.
+     */
+    private static int ended(Process p) {
+        try {
+            if (p.waitFor(250, java.util.concurrent.TimeUnit.MILLISECONDS)) {
+                return p.exitValue();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        p.destroy();
+        return waitFor(p);
     }
 
     private static int waitFor(Process p) {
