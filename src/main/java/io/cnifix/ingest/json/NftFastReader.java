@@ -53,26 +53,40 @@ final class NftFastReader {
     private static final Broken BROKEN = new Broken();
 
     private final String s;
+    /**
+     * The text as Latin-1 bytes, one per char of {@link #s} (a char outside Latin-1 reads as '?'): scanned by
+     * index, which C1's code does far faster than String.charAt.
+     */
+    private final byte[] b;
+    private final int n;
     private final NftReader reader;
     private int pos;
-    /** One copy of each string token's text: names and values repeat 40,000 times. */
+    /** One copy of each string token's text (names and values repeat 40,000 times), with its bytes and hash. */
     private String[] interned = new String[1024];
+    private byte[][] internedBytes = new byte[1024][];
+    private int[] internedHashes = new int[1024];
     private int internedCount;
     /** The last number token: its value when {@link #numberExact}, else read from its text. */
     private long numberValue;
     private boolean numberExact;
     private int numberStart;
 
-    private NftFastReader(String text, NftReader reader) {
+    private NftFastReader(String text, byte[] bytes, NftReader reader) {
         this.s = text;
+        this.b = bytes;
+        this.n = bytes.length;
         this.reader = reader;
     }
 
     /** The tables, or null when the document is not of the plain shape or not strict JSON. */
     static List<NftTable> read(String content, String source) {
         String text = content.startsWith("\uFEFF") ? content.substring(1) : content;
+        byte[] bytes = text.getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
+        if (bytes.length != text.length()) {
+            return null; // characters beyond the BMP: the bytes would not line up with the text
+        }
         NftReader reader = new NftReader();
-        NftFastReader f = new NftFastReader(text, reader);
+        NftFastReader f = new NftFastReader(text, bytes, reader);
         try {
             return f.document() ? reader.tables(source) : null;
         } catch (IOException | RuntimeException e) {
@@ -83,7 +97,7 @@ final class NftFastReader {
 
     private boolean document() throws IOException {
         ws();
-        if (pos >= s.length() || s.charAt(pos) != '{') {
+        if (pos >= n || b[pos] != '{') {
             return false;
         }
         pos++;
@@ -122,7 +136,7 @@ final class NftFastReader {
             return false;
         }
         ws();
-        return pos == s.length();
+        return pos == n;
     }
 
     /** One element of the "nftables" array. */
@@ -769,8 +783,8 @@ final class NftFastReader {
     /* ---- the scan ---- */
 
     private void ws() {
-        while (pos < s.length()) {
-            char c = s.charAt(pos);
+        while (pos < n) {
+            byte c = b[pos];
             if (c != ' ' && c != '\n' && c != '\r' && c != '\t') {
                 return;
             }
@@ -780,10 +794,10 @@ final class NftFastReader {
 
     private char peek() {
         ws();
-        if (pos >= s.length()) {
+        if (pos >= n) {
             throw BROKEN;
         }
-        return s.charAt(pos);
+        return (char) (b[pos] & 0xff);
     }
 
     private char next() {
@@ -870,8 +884,13 @@ final class NftFastReader {
     }
 
     private void literal(String word) {
-        if (!s.startsWith(word, pos)) {
+        if (pos + word.length() > n) {
             throw BROKEN;
+        }
+        for (int i = 0; i < word.length(); i++) {
+            if (b[pos + i] != word.charAt(i)) {
+                throw BROKEN;
+            }
         }
         pos += word.length();
     }
@@ -880,8 +899,7 @@ final class NftFastReader {
     private void number() {
         numberStart = pos;
         int i = pos;
-        int n = s.length();
-        boolean negative = i < n && s.charAt(i) == '-';
+        boolean negative = i < n && b[i] == '-';
         if (negative) {
             i++;
         }
@@ -890,12 +908,12 @@ final class NftFastReader {
         }
         long v = 0;
         int digits = 0;
-        if (s.charAt(i) == '0') {
+        if (b[i] == '0') {
             i++;
             digits = 1;
-        } else if (s.charAt(i) >= '1' && s.charAt(i) <= '9') {
-            while (i < n && s.charAt(i) >= '0' && s.charAt(i) <= '9') {
-                v = v * 10 + (s.charAt(i) - '0');
+        } else if (b[i] >= '1' && b[i] <= '9') {
+            while (i < n && b[i] >= '0' && b[i] <= '9') {
+                v = v * 10 + (b[i] - '0');
                 digits++;
                 i++;
                 if (digits > 15) {
@@ -906,25 +924,25 @@ final class NftFastReader {
             throw BROKEN;
         }
         boolean whole = true;
-        if (i < n && s.charAt(i) == '.') {
+        if (i < n && b[i] == '.') {
             whole = false;
             i++;
             int from = i;
-            while (i < n && s.charAt(i) >= '0' && s.charAt(i) <= '9') {
+            while (i < n && b[i] >= '0' && b[i] <= '9') {
                 i++;
             }
             if (i == from) {
                 throw BROKEN;
             }
         }
-        if (i < n && (s.charAt(i) == 'e' || s.charAt(i) == 'E')) {
+        if (i < n && (b[i] == 'e' || b[i] == 'E')) {
             whole = false;
             i++;
-            if (i < n && (s.charAt(i) == '+' || s.charAt(i) == '-')) {
+            if (i < n && (b[i] == '+' || b[i] == '-')) {
                 i++;
             }
             int from = i;
-            while (i < n && s.charAt(i) >= '0' && s.charAt(i) <= '9') {
+            while (i < n && b[i] >= '0' && b[i] <= '9') {
                 i++;
             }
             if (i == from) {
@@ -942,31 +960,34 @@ final class NftFastReader {
             throw BROKEN;
         }
         int start = pos;
-        int n = s.length();
         int h = 0;
+        boolean odd = false;
         while (true) {
             if (pos >= n) {
                 throw BROKEN;
             }
-            char c = s.charAt(pos);
+            int c = b[pos] & 0xff;
             if (c == '"') {
                 break;
             }
             if (c == '\\' || c < 0x20) {
                 throw OTHER;
             }
+            odd |= c == '?';
             h = 31 * h + c;
             pos++;
         }
-        String out = intern(start, pos, h);
+        // '?' may stand for a char outside Latin-1: such a token is taken from the text itself, and not shared
+        String out = odd ? s.substring(start, pos) : intern(start, pos, h);
         pos++;
         return out;
     }
 
+    /** A number's text, shared like strings (a number token is ASCII). */
     private String intern(int from, int to) {
         int h = 0;
         for (int i = from; i < to; i++) {
-            h = 31 * h + s.charAt(i);
+            h = 31 * h + (b[i] & 0xff);
         }
         return intern(from, to, h);
     }
@@ -975,33 +996,41 @@ final class NftFastReader {
         int mask = interned.length - 1;
         int len = to - from;
         for (int i = (h ^ (h >>> 16)) & mask; ; i = (i + 1) & mask) {
-            String x = interned[i];
+            byte[] x = internedBytes[i];
             if (x == null) {
-                String made = s.substring(from, to);
+                String made = new String(b, from, len, java.nio.charset.StandardCharsets.ISO_8859_1);
                 interned[i] = made;
+                internedBytes[i] = java.util.Arrays.copyOfRange(b, from, to);
+                internedHashes[i] = h;
                 if (++internedCount * 2 > interned.length) {
                     grow();
                 }
                 return made;
             }
-            if (x.length() == len && x.hashCode() == h && s.regionMatches(from, x, 0, len)) {
-                return x;
+            if (internedHashes[i] == h && x.length == len && java.util.Arrays.equals(x, 0, len, b, from, to)) {
+                return interned[i];
             }
         }
     }
 
     private void grow() {
         String[] old = interned;
+        byte[][] oldBytes = internedBytes;
+        int[] oldHashes = internedHashes;
         interned = new String[old.length * 2];
+        internedBytes = new byte[old.length * 2][];
+        internedHashes = new int[old.length * 2];
         int mask = interned.length - 1;
-        for (String x : old) {
-            if (x != null) {
-                int h = x.hashCode();
+        for (int k = 0; k < old.length; k++) {
+            if (old[k] != null) {
+                int h = oldHashes[k];
                 int i = (h ^ (h >>> 16)) & mask;
                 while (interned[i] != null) {
                     i = (i + 1) & mask;
                 }
-                interned[i] = x;
+                interned[i] = old[k];
+                internedBytes[i] = oldBytes[k];
+                internedHashes[i] = h;
             }
         }
     }
@@ -1047,18 +1076,17 @@ final class NftFastReader {
      */
     private void skipLoose() {
         int depth = 0;
-        int n = s.length();
         do {
             if (pos >= n) {
                 throw BROKEN;
             }
-            char c = s.charAt(pos++);
+            char c = (char) (b[pos++] & 0xff);
             if (c == '"') {
                 while (true) {
                     if (pos >= n) {
                         throw BROKEN;
                     }
-                    char d = s.charAt(pos++);
+                    char d = (char) (b[pos++] & 0xff);
                     if (d == '\\') {
                         pos++;
                     } else if (d == '"') {
@@ -1076,7 +1104,7 @@ final class NftFastReader {
                 pos--;
                 return;
             }
-        } while (depth > 0 || pos < n && isValueChar(s.charAt(pos)));
+        } while (depth > 0 || pos < n && isValueChar((char) (b[pos] & 0xff)));
     }
 
     /** A character that continues a number or literal at the top of a skipped value. */

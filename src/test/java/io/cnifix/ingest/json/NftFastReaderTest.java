@@ -136,6 +136,23 @@ class NftFastReaderTest {
     }
 
     @Test
+    void textBeyondLatin1ReadsTheSame() {
+        for (String comment : List.of("caf\u00e9", "5 \u20ac?", "??", "\u20ac", "a\u0100b", "x\ud83d\ude00y")) {
+            String json = "{\"nftables\": [{\"rule\": {\"family\": \"ip\", \"table\": \"t\", \"chain\": \"c\", \"comment\": \"" + comment
+                    + "\", \"expr\": [{\"match\": {\"left\": {\"meta\": {\"key\": \"iifname\"}}, \"right\": \"" + comment + "\"}}]}},"
+                    + " {\"rule\": {\"family\": \"ip\", \"table\": \"t\", \"chain\": \"c\", \"comment\": \"" + comment.replace('\u20ac', '\u0101') + "\"}}]}";
+            List<NftTable> tree = NftReader.readTree(new InputText("t", json));
+            assertEquals(tree, NftReader.read(new InputText("t", json)), comment);
+            assertEquals(comment, tree.get(0).chain("c").rules().get(0).comment());
+            // the same bytes once read as Latin-1 ('?' for both), another text
+            assertEquals(comment.replace('\u20ac', '\u0101'), tree.get(0).chain("c").rules().get(1).comment());
+            if (comment.codePoints().count() == comment.length()) {
+                assertEquals(tree, NftFastReader.read(json, "t"), comment);
+            }
+        }
+    }
+
+    @Test
     void documentsOfAnotherShapeOrBrokenAreLeftToTheOtherReaders() {
         for (String json : List.of("", "[]", "{\"x\": 1, \"nftables\": []}", "{\"nftables\": [], \"x\": 1}",
                 "{\"nftables\": [1,]}", "{\"nftables\": [{\"rule\": {\"chain\": 'c'}}]}", "{\"nftables\": [01]}",
