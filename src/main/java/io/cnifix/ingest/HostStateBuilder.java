@@ -61,7 +61,10 @@ public final class HostStateBuilder {
                 : completed(() -> parseRules(s.rules(), names));
         // A large nft dump (netavark's table for 10,000 ports is 13 MB) is read on a thread of its own meanwhile: read
         // here after the ports, it was the longest task of such a host while the rules' parser sat idle.
-        long nftChars = s.nft().stream().mapToLong(t -> t.content() == null ? 0 : t.content().length()).sum();
+        long nftChars = 0;
+        for (InputText t : s.nft()) {
+            nftChars += t.content() == null ? 0 : t.content().length();
+        }
         java.util.concurrent.CompletableFuture<List<NftTable>> nftRead = nftChars >= LARGE_DUMP
                 ? java.util.concurrent.CompletableFuture.supplyAsync(() -> readNft(s.nft()), HostStateBuilder::onOwnThread)
                 : null;
