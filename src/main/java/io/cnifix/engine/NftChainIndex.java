@@ -46,9 +46,16 @@ final class NftChainIndex {
             }
         }
         unguarded = rest.toArray();
-        tcpLists.forEach((k, v) -> tcp.put(k, v.toArray()));
-        udpLists.forEach((k, v) -> udp.put(k, v.toArray()));
-        thLists.forEach((k, v) -> th.put(k, v.toArray()));
+        // loops, not lambdas: each lambda is a class spun at run time on a cold JVM, none in the CDS archive
+        for (Map.Entry<Integer, Ints> e : tcpLists.entrySet()) {
+            tcp.put(e.getKey(), e.getValue().toArray());
+        }
+        for (Map.Entry<Integer, Ints> e : udpLists.entrySet()) {
+            udp.put(e.getKey(), e.getValue().toArray());
+        }
+        for (Map.Entry<Integer, Ints> e : thLists.entrySet()) {
+            th.put(e.getKey(), e.getValue().toArray());
+        }
     }
 
     /** A growable list of ints, ascending as rules are added in order. */
@@ -96,7 +103,13 @@ final class NftChainIndex {
                 }
             }
             for (NftExpr v : values) {
-                lists.computeIfAbsent((int) (long) (Long) ((NftExpr.Value) v).value(), k -> new Ints()).add(index);
+                int port = (int) (long) (Long) ((NftExpr.Value) v).value();
+                Ints list = lists.get(port);
+                if (list == null) {
+                    list = new Ints();
+                    lists.put(port, list);
+                }
+                list.add(index);
             }
             return true;
         }
@@ -111,7 +124,11 @@ final class NftChainIndex {
                 || !("==".equals(m.op()) || "!=".equals(m.op()))) {
             return false;
         }
-        Object c = constants.computeIfAbsent(m.right(), NftChainIndex::parse);
+        Object c = constants.get(m.right());
+        if (c == null) {
+            c = parse(m.right());
+            constants.put(m.right(), c);
+        }
         if (c instanceof Boolean prefix) {
             return prefix;
         }

@@ -68,7 +68,11 @@ public final class Simulator {
             orderKeys(h, pipeline.of(h), false);
         }
         for (NftTable t : nft) {
-            chainsByName.put(t, t.chainsByName());
+            Map<String, NftChain> byName = new HashMap<>();
+            for (NftChain c : t.chains()) {
+                byName.putIfAbsent(c.name(), c);
+            }
+            chainsByName.put(t, byName);
             for (NftChain c : t.chains()) {
                 if (c.rules().size() >= NftChainIndex.MIN_RULES) {
                     nftIndexes.put(c, new NftChainIndex(c));
