@@ -5,7 +5,6 @@ import io.cnifix.model.nft.NftExpr;
 import io.cnifix.model.nft.NftRule;
 import io.cnifix.model.nft.NftStmt;
 
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -20,40 +19,97 @@ import java.util.Map;
  */
 final class NftChainIndex {
     static final int MIN_RULES = 32;
+    private static final int[] NONE = new int[0];
 
-    /** Per protocol ("tcp", "udp", or "th" for either), port to rule indexes; plus the rules without such a guard. */
-    private final Map<String, Map<Integer, List<Integer>>> byPort = new HashMap<>();
-    private final List<Integer> unguarded = new ArrayList<>();
-    private final Map<Long, int[]> cache = new java.util.concurrent.ConcurrentHashMap<>();
+    /** Per protocol (tcp, udp, th for either), port to the ascending indexes of the rules it guards. */
+    private final Map<Integer, int[]> tcp = new HashMap<>();
+    private final Map<Integer, int[]> udp = new HashMap<>();
+    private final Map<Integer, int[]> th = new HashMap<>();
+    /** The rules without such a guard, ascending. */
+    private final int[] unguarded;
+    /**
+     * Per address constant (shared by the reader among rules), what it parses to: netavark's 30,000 SETMARK and
+     * DNAT rules test the same two or three, and parsing each once per rule was most of building the index.
+     */
+    private final Map<NftExpr, Object> constants = new java.util.IdentityHashMap<>();
+    private static final Object NOT_AN_ADDRESS = new Object();
 
     NftChainIndex(NftChain chain) {
         List<NftRule> rules = chain.rules();
+        Map<Integer, Ints> tcpLists = new HashMap<>();
+        Map<Integer, Ints> udpLists = new HashMap<>();
+        Map<Integer, Ints> thLists = new HashMap<>();
+        Ints rest = new Ints();
         for (int i = 0; i < rules.size(); i++) {
-            if (!guard(rules.get(i), i)) {
-                unguarded.add(i);
+            if (!guard(rules.get(i), i, tcpLists, udpLists, thLists)) {
+                rest.add(i);
             }
+        }
+        unguarded = rest.toArray();
+        // loops, not lambdas: each lambda is a class spun at run time on a cold JVM, none in the CDS archive
+        for (Map.Entry<Integer, Ints> e : tcpLists.entrySet()) {
+            tcp.put(e.getKey(), e.getValue().toArray());
+        }
+        for (Map.Entry<Integer, Ints> e : udpLists.entrySet()) {
+            udp.put(e.getKey(), e.getValue().toArray());
+        }
+        for (Map.Entry<Integer, Ints> e : thLists.entrySet()) {
+            th.put(e.getKey(), e.getValue().toArray());
         }
     }
 
-    private boolean guard(NftRule r, int index) {
+    /** A growable list of ints, ascending as rules are added in order. */
+    private static final class Ints {
+        int[] values = new int[2];
+        int size;
+
+        void add(int v) {
+            if (size > 0 && values[size - 1] == v) {
+                return; // a set naming the port twice
+            }
+            if (size == values.length) {
+                values = java.util.Arrays.copyOf(values, size * 2);
+            }
+            values[size++] = v;
+        }
+
+        int[] toArray() {
+            return java.util.Arrays.copyOf(values, size);
+        }
+    }
+
+    private boolean guard(NftRule r, int index, Map<Integer, Ints> tcpLists, Map<Integer, Ints> udpLists, Map<Integer, Ints> thLists) {
         for (NftStmt s : r.statements()) {
             if (s instanceof NftStmt.Passive || isAddressTest(s)) {
                 continue;
             }
             if (!(s instanceof NftStmt.Match m) || !(m.left() instanceof NftExpr.Payload p) || !p.field().equals("dport")
-                    || !List.of("tcp", "udp", "th").contains(p.protocol()) || !("==".equals(m.op()) || "in".equals(m.op()))) {
+                    || !("==".equals(m.op()) || "in".equals(m.op()))) {
+                return false;
+            }
+            Map<Integer, Ints> lists = switch (p.protocol()) {
+                case "tcp" -> tcpLists;
+                case "udp" -> udpLists;
+                case "th" -> thLists;
+                default -> null;
+            };
+            if (lists == null) {
                 return false;
             }
             List<NftExpr> values = m.right() instanceof NftExpr.SetLiteral set ? set.elements() : List.of(m.right());
-            List<Integer> ports = new ArrayList<>();
             for (NftExpr v : values) {
                 if (!(v instanceof NftExpr.Value val) || !(val.value() instanceof Long n) || n < 0 || n > 65535) {
                     return false;
                 }
-                ports.add((int) (long) n);
             }
-            for (int port : ports) {
-                byPort.computeIfAbsent(p.protocol(), k -> new HashMap<>()).computeIfAbsent(port, k -> new ArrayList<>()).add(index);
+            for (NftExpr v : values) {
+                int port = (int) (long) (Long) ((NftExpr.Value) v).value();
+                Ints list = lists.get(port);
+                if (list == null) {
+                    list = new Ints();
+                    lists.put(port, list);
+                }
+                list.add(index);
             }
             return true;
         }
@@ -61,44 +117,73 @@ final class NftChainIndex {
     }
 
     /** {@code ip|ip6 saddr|daddr ==|!= ADDRESS|PREFIX}, with a constant that parses: never unknown for a packet. */
-    private static boolean isAddressTest(NftStmt s) {
+    private boolean isAddressTest(NftStmt s) {
         if (!(s instanceof NftStmt.Match m) || !(m.left() instanceof NftExpr.Payload p)
                 || !(p.protocol().equals("ip") || p.protocol().equals("ip6"))
                 || !(p.field().equals("saddr") || p.field().equals("daddr"))
                 || !("==".equals(m.op()) || "!=".equals(m.op()))) {
             return false;
         }
+        Object c = constants.get(m.right());
+        if (c == null) {
+            c = parse(m.right());
+            constants.put(m.right(), c);
+        }
+        if (c instanceof Boolean prefix) {
+            return prefix;
+        }
+        // an address of the other family would compare as unknown
+        return c == (p.protocol().equals("ip") ? io.cnifix.model.Family.V4 : io.cnifix.model.Family.V6);
+    }
+
+    /** A prefix: whether it parses; an address: its family; anything else: not an address. */
+    private static Object parse(NftExpr right) {
         try {
-            if (m.right() instanceof NftExpr.Prefix x) {
+            if (right instanceof NftExpr.Prefix x) {
                 io.cnifix.model.Cidr.parse(x.address() + "/" + x.length());
-                return true;
+                return Boolean.TRUE;
             }
-            if (m.right() instanceof NftExpr.Value v && v.value() instanceof String text) {
-                // an address of the other family would compare as unknown
-                return io.cnifix.model.IpAddress.parse(text).family()
-                        == (p.protocol().equals("ip") ? io.cnifix.model.Family.V4 : io.cnifix.model.Family.V6);
+            if (right instanceof NftExpr.Value v && v.value() instanceof String text) {
+                return io.cnifix.model.IpAddress.parse(text).family();
             }
         } catch (RuntimeException notAnAddress) {
-            return false;
+            return Boolean.FALSE;
         }
-        return false;
+        return Boolean.FALSE;
     }
 
     /** Rule indexes, ascending, that a packet of {@code protocol} to {@code port} can match. */
     int[] candidates(int protocol, boolean hasPorts, int port) {
-        long key = ((long) protocol << 32) | (hasPorts ? port : 0x1ffff);
-        return cache.computeIfAbsent(key, k -> {
-            List<Integer> out = new ArrayList<>(unguarded);
-            if (hasPorts) {
-                String name = protocol == 6 ? "tcp" : protocol == 17 ? "udp" : null;
-                if (name != null && byPort.containsKey(name)) {
-                    out.addAll(byPort.get(name).getOrDefault(port, List.of()));
-                }
-                if (byPort.containsKey("th")) {
-                    out.addAll(byPort.get("th").getOrDefault(port, List.of()));
-                }
+        if (!hasPorts) {
+            return unguarded;
+        }
+        Map<Integer, int[]> own = protocol == 6 ? tcp : protocol == 17 ? udp : null;
+        int[] a = own == null ? NONE : own.getOrDefault(port, NONE);
+        int[] b = th.getOrDefault(port, NONE);
+        if (a.length == 0 && b.length == 0) {
+            return unguarded;
+        }
+        return merge(merge(unguarded, a), b);
+    }
+
+    /** The ascending union of two ascending arrays. */
+    private static int[] merge(int[] a, int[] b) {
+        if (b.length == 0) {
+            return a;
+        }
+        if (a.length == 0) {
+            return b;
+        }
+        int[] out = new int[a.length + b.length];
+        int i = 0;
+        int j = 0;
+        int n = 0;
+        while (i < a.length || j < b.length) {
+            int v = j >= b.length || i < a.length && a[i] < b[j] ? a[i++] : b[j++];
+            if (n == 0 || out[n - 1] != v) {
+                out[n++] = v;
             }
-            return out.stream().mapToInt(Integer::intValue).sorted().distinct().toArray();
-        });
+        }
+        return n == out.length ? out : java.util.Arrays.copyOf(out, n);
     }
 }

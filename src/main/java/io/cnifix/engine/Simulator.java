@@ -50,6 +50,8 @@ public final class Simulator {
     /** The same by table label and chain name, to find a stand-in's rule. */
     private final Map<String, Map<String, List<StandIns>>> standInsByName = new HashMap<>();
     private final Map<NftChain, NftChainIndex> nftIndexes = new IdentityHashMap<>();
+    /** Each table's chains by name (the first of a name, as NftTable.chain finds it): where jumps and gotos go. */
+    private final Map<NftTable, Map<String, NftChain>> chainsByName = new IdentityHashMap<>();
 
     public Simulator(Ruleset rules, HostNet net) {
         this(rules, List.of(), net);
@@ -66,13 +68,18 @@ public final class Simulator {
             orderKeys(h, pipeline.of(h), false);
         }
         for (NftTable t : nft) {
+            Map<String, NftChain> byName = new HashMap<>();
+            for (NftChain c : t.chains()) {
+                byName.putIfAbsent(c.name(), c);
+            }
+            chainsByName.put(t, byName);
             for (NftChain c : t.chains()) {
                 if (c.rules().size() >= NftChainIndex.MIN_RULES) {
                     nftIndexes.put(c, new NftChainIndex(c));
                 }
                 StandIns si = new StandIns(t, c);
                 standIns.put(c, si);
-                standInsByName.computeIfAbsent(t.label(), k -> new HashMap<>()).computeIfAbsent(c.name(), k -> new ArrayList<>(1)).add(si);
+                standInsByName.computeIfAbsent(si.label, k -> new HashMap<>()).computeIfAbsent(c.name(), k -> new ArrayList<>(1)).add(si);
             }
         }
     }
@@ -81,11 +88,14 @@ public final class Simulator {
     private static final class StandIns {
         final NftTable table;
         final NftChain chain;
+        /** The table's label, made once: every stand-in and every decision of the chain names it. */
+        final String label;
         final java.util.concurrent.atomic.AtomicReferenceArray<Rule> made;
 
         StandIns(NftTable table, NftChain chain) {
             this.table = table;
             this.chain = chain;
+            this.label = table.label();
             this.made = new java.util.concurrent.atomic.AtomicReferenceArray<>(chain.rules().size());
         }
 
@@ -95,7 +105,7 @@ public final class Simulator {
                 return r;
             }
             NftRule n = chain.rules().get(i);
-            Rule fresh = new Rule(table.label(), chain.name(), i + 1, table.source(), (int) Math.min(Integer.MAX_VALUE, n.handle()),
+            Rule fresh = new Rule(label, chain.name(), i + 1, table.source(), (int) Math.min(Integer.MAX_VALUE, n.handle()),
                     n.text(), List.of(), new Target.None());
             return made.compareAndSet(i, null, fresh) ? fresh : made.get(i);
         }
@@ -414,13 +424,25 @@ public final class Simulator {
             if (reversed != null) {
                 return inOrder(h, reversed ? reverse(group) : group, delivery, nat);
             }
+            // Each chain sets the hook before its rules read it: set here, the chains' recorded states compare alike.
+            flow.hook = h;
             Flow.Saved start = flow.save();
             Decider acceptedBefore = accepted;
-            Trace stop = inOrder(h, group, delivery, nat);
-            if (sensitive && !sameEitherWay(h, group, delivery, nat, start, acceptedBefore, stop)) {
+            List<Ran> ran = new ArrayList<>(group.size());
+            Trace stop = inOrder(h, group, delivery, nat, start, ran, null);
+            if (sensitive && !sameEitherWay(h, group, delivery, nat, start, acceptedBefore, stop, ran)) {
                 throw new Fork(key);
             }
             return stop;
+        }
+
+        /**
+         * One base chain of a group as the first order ran it: from what packet state, to what state and outcome.
+         * The other order meets the same chain from the same state when the chains before it there changed
+         * nothing (netavark's or firewalld's forward chain beside iptables' FORWARD accepts and marks nothing):
+         * its outcome is then the one recorded, and is not worked out again.
+         */
+        private record Ran(Pipeline.Stage stage, Flow.Saved entry, Flow.Saved exit, Trace stop) {
         }
 
         /** Set by inOrder: whether the group did something whose order could matter (a verdict, a NAT, a mark). */
@@ -429,12 +451,32 @@ public final class Simulator {
         private int quiet;
 
         private Trace inOrder(Hook h, List<Pipeline.Stage> order, String delivery, boolean nat) {
+            return inOrder(h, order, delivery, nat, null, null, null);
+        }
+
+        /**
+         * With {@code record}, adds each chain run to it ({@code start}: the state before the first); with
+         * {@code replay}, takes a chain's outcome from it when the chain meets the state it was recorded from.
+         */
+        private Trace inOrder(Hook h, List<Pipeline.Stage> order, String delivery, boolean nat, Flow.Saved start,
+                             List<Ran> record, List<Ran> replay) {
             boolean changed = false;
             Trace stop = null;
+            Flow.Saved entry = start;
             for (Pipeline.Stage s : order) {
                 if (nat && natBound(h)) {
                     changed = true;
                     break;
+                }
+                Ran known = replay == null ? null : replayed(s, replay);
+                if (known != null) {
+                    changed = true; // only the other order replays, and what it changed is compared by the caller
+                    flow.restore(known.exit());
+                    stop = known.stop();
+                    if (stop != null) {
+                        break;
+                    }
+                    continue;
                 }
                 long mark = flow.mark;
                 long connMark = flow.connMark;
@@ -444,6 +486,11 @@ public final class Simulator {
                 boolean snat = flow.sourceNatted;
                 boolean untracked = flow.untracked;
                 stop = stage(h, s, delivery);
+                if (record != null) {
+                    Flow.Saved exit = flow.save();
+                    record.add(new Ran(s, entry, exit, stop));
+                    entry = exit;
+                }
                 if (stop != null || mark != flow.mark || connMark != flow.connMark || destination.hi() != flow.destination.hi()
                         || destination.lo() != flow.destination.lo() || port != flow.destinationPort
                         || dnat != flow.destinationNatted || snat != flow.sourceNatted || untracked != flow.untracked) {
@@ -455,6 +502,34 @@ public final class Simulator {
             }
             sensitive = changed;
             return stop;
+        }
+
+        /** The recorded run of {@code s}, when the packet meets it now in the state it met it then. */
+        private Ran replayed(Pipeline.Stage s, List<Ran> replay) {
+            for (Ran r : replay) {
+                if (r.stage() == s) {
+                    return isNow(r.entry()) ? r : null;
+                }
+            }
+            return null;
+        }
+
+        /** Whether the packet is in state {@code s} now (field by field: a record's equals is slow in C1 code). */
+        private boolean isNow(Flow.Saved s) {
+            Flow f = flow;
+            return f.sourcePort == s.sourcePort() && f.destinationPort == s.destinationPort() && f.mark == s.mark()
+                    && f.connMark == s.connMark() && f.hasConntrack == s.hasConntrack() && f.untracked == s.untracked()
+                    && f.destinationNatted == s.destinationNatted() && f.sourceNatted == s.sourceNatted()
+                    && f.hook == s.hook() && f.origSourcePort == s.origSourcePort()
+                    && f.origDestinationPort == s.origDestinationPort() && f.reply == s.reply()
+                    && f.natSourcePort == s.natSourcePort() && java.util.Objects.equals(f.source, s.source())
+                    && java.util.Objects.equals(f.destination, s.destination())
+                    && java.util.Objects.equals(f.inInterface, s.inInterface())
+                    && java.util.Objects.equals(f.outInterface, s.outInterface())
+                    && java.util.Objects.equals(f.origSource, s.origSource())
+                    && java.util.Objects.equals(f.origDestination, s.origDestination())
+                    && java.util.Objects.equals(f.natSource, s.natSource())
+                    && f.recentEntries.equals(s.recentEntries());
         }
 
         private static List<Pipeline.Stage> reverse(List<Pipeline.Stage> group) {
@@ -471,7 +546,7 @@ public final class Simulator {
          * rule it would have to assume) forks as before.
          */
         private boolean sameEitherWay(Hook h, List<Pipeline.Stage> group, String delivery, boolean nat, Flow.Saved start,
-                                      Decider acceptedBefore, Trace stop) {
+                                      Decider acceptedBefore, Trace stop, List<Ran> ran) {
             if (stop != null && stop.verdict() == Verdict.UNKNOWN) {
                 return false;
             }
@@ -484,8 +559,8 @@ public final class Simulator {
             quiet++;
             boolean same;
             try {
-                Trace other = inOrder(h, reverse(group), delivery, nat);
-                same = stop == null ? other == null && end.equals(flow.save())
+                Trace other = inOrder(h, reverse(group), delivery, nat, null, null, ran);
+                same = stop == null ? other == null && isNow(end)
                         : other != null && other.verdict() != Verdict.UNKNOWN && sameOutcome(stop, other);
             } catch (Fork f) {
                 same = false;
@@ -721,9 +796,14 @@ public final class Simulator {
         /** Walks one native nftables base chain and what it jumps to. */
         private TableOutcome traverseNft(Pipeline.NftStage st) {
             NftTable table = st.table();
+            // The words of each step only when a path is kept: most traces of a diff keep none, or only the rules.
+            boolean say = quiet == 0 && path != null;
             Deque<Object[]> stack = new ArrayDeque<>();
             NftChain chain = st.chain();
             int index = 0;
+            int[] only = null;
+            NftChain onlyChain = null;
+            int onlyPort = -1;
             rules:
             while (true) {
                 if (++steps > MAX_STEPS) {
@@ -741,7 +821,13 @@ public final class Simulator {
                 if (onePort && scope != null) {
                     NftChainIndex ix = nftIndexes.get(chain);
                     if (ix != null) {
-                        int next = nextCandidate(ix, index);
+                        if (only == null || onlyChain != chain || onlyPort != flow.destinationPort) {
+                            // once per chain entered (not per rule), again only if a rule changed the port
+                            only = ix.candidates(flow.packet.protocol(), flow.packet.hasPorts(), flow.destinationPort);
+                            onlyChain = chain;
+                            onlyPort = flow.destinationPort;
+                        }
+                        int next = nextCandidate(only, index);
                         if (next >= chain.rules().size()) {
                             index = next;
                             continue;
@@ -753,7 +839,7 @@ public final class Simulator {
                 Rule standIn = standIn(chain, index);
                 String shown = "yes";
                 NftStmt.Verdict verdict = null;
-                List<String> did = new ArrayList<>();
+                List<String> did = say ? new ArrayList<>() : null;
                 for (NftStmt stmt : r.statements()) {
                     if (stmt instanceof NftStmt.Match || stmt instanceof NftStmt.Limit) {
                         Tri m = stmt instanceof NftStmt.Match mt ? nftMatcher.match(mt, flow, table) : Tri.UNKNOWN;
@@ -773,7 +859,9 @@ public final class Simulator {
                     } else if (stmt instanceof NftStmt.Passive || stmt instanceof NftStmt.NoTrack) {
                         if (stmt instanceof NftStmt.NoTrack && st.priority() < Pipeline.CONNTRACK) {
                             flow.untracked = true;
-                            did.add("notrack");
+                            if (say) {
+                                did.add("notrack");
+                            }
                         }
                     } else if (stmt instanceof NftStmt.SetMark sm) {
                         Object v = nftMatcher.value(sm.value(), flow);
@@ -785,10 +873,14 @@ public final class Simulator {
                             if (flow.hasConntrack) {
                                 flow.connMark = value & 0xffffffffL;
                             }
-                            did.add("ct mark 0x" + Long.toHexString(flow.connMark));
+                            if (say) {
+                                did.add("ct mark 0x" + Long.toHexString(flow.connMark));
+                            }
                         } else {
                             flow.mark = value & 0xffffffffL;
-                            did.add("mark 0x" + Long.toHexString(flow.mark));
+                            if (say) {
+                                did.add("mark 0x" + Long.toHexString(flow.mark));
+                            }
                         }
                     } else if (stmt instanceof NftStmt.Nat nat) {
                         String outcome = nftNat(nat, table);
@@ -831,46 +923,46 @@ public final class Simulator {
                         return new TableOutcome(Verdict.UNKNOWN, nftDecider(st, r, standIn), standIn);
                     }
                 }
-                String prefix = did.isEmpty() ? "" : String.join(", ", did) + "; ";
+                String prefix = !say || did.isEmpty() ? "" : String.join(", ", did) + "; ";
                 if (verdict == null) {
-                    step(standIn, shown, prefix + "next");
+                    step(standIn, shown, say ? prefix + "next" : null);
                     index++;
                     continue;
                 }
                 switch (verdict.kind()) {
                     case "accept" -> {
-                        step(standIn, shown, prefix + "ACCEPT (ends this base chain)");
+                        step(standIn, shown, say ? prefix + "ACCEPT (ends this base chain)" : null);
                         return new TableOutcome(Verdict.ACCEPT, nftDecider(st, r, standIn), null);
                     }
                     case "drop" -> {
-                        step(standIn, shown, prefix + "DROP");
+                        step(standIn, shown, say ? prefix + "DROP" : null);
                         return new TableOutcome(Verdict.DROP, nftDecider(st, r, standIn), null);
                     }
                     case "reject" -> {
-                        step(standIn, shown, prefix + "REJECT");
+                        step(standIn, shown, say ? prefix + "REJECT" : null);
                         return new TableOutcome(Verdict.REJECT, nftDecider(st, r, standIn), null);
                     }
                     case "continue" -> {
-                        step(standIn, shown, prefix + "continue");
+                        step(standIn, shown, say ? prefix + "continue" : null);
                         index++;
                     }
                     case "return" -> {
                         if (stack.isEmpty()) {
-                            step(standIn, shown, prefix + "return to policy");
+                            step(standIn, shown, say ? prefix + "return to policy" : null);
                             return nftPolicy(st);
                         }
                         Object[] frame = stack.pop();
-                        step(standIn, shown, prefix + "return to " + ((NftChain) frame[0]).name());
+                        step(standIn, shown, say ? prefix + "return to " + ((NftChain) frame[0]).name() : null);
                         chain = (NftChain) frame[0];
                         index = (Integer) frame[1];
                     }
                     case "jump", "goto" -> {
-                        NftChain target = verdict.target() == null ? null : table.chain(verdict.target());
+                        NftChain target = verdict.target() == null ? null : chainsByName.get(table).get(verdict.target());
                         if (target == null || stack.size() > 64) {
-                            step(standIn, shown, prefix + verdict.kind() + " to a chain not in the dump");
+                            step(standIn, shown, say ? prefix + verdict.kind() + " to a chain not in the dump" : null);
                             return new TableOutcome(Verdict.UNKNOWN, nftDecider(st, r, standIn), standIn);
                         }
-                        step(standIn, shown, prefix + verdict.kind() + " " + target.name());
+                        step(standIn, shown, say ? prefix + verdict.kind() + " " + target.name() : null);
                         if (verdict.kind().equals("jump")) {
                             stack.push(new Object[] {chain, index + 1});
                         }
@@ -878,7 +970,7 @@ public final class Simulator {
                         index = 0;
                     }
                     default -> {
-                        step(standIn, shown, prefix + verdict.kind() + " (decided in user space)");
+                        step(standIn, shown, say ? prefix + verdict.kind() + " (decided in user space)" : null);
                         return new TableOutcome(Verdict.UNKNOWN, nftDecider(st, r, standIn), standIn);
                     }
                 }
@@ -886,8 +978,7 @@ public final class Simulator {
         }
 
         /** The first rule at or after {@code index} that the index says this packet can match. */
-        private int nextCandidate(NftChainIndex ix, int index) {
-            int[] c = ix.candidates(flow.packet.protocol(), flow.packet.hasPorts(), flow.destinationPort);
+        private int nextCandidate(int[] c, int index) {
             int at = java.util.Arrays.binarySearch(c, index);
             if (at < 0) {
                 at = -at - 1;
@@ -896,13 +987,13 @@ public final class Simulator {
         }
 
         private Decider nftDecider(Pipeline.NftStage st, NftRule r, Rule standIn) {
-            return new Decider.ByNftRule(st.table().label(), st.chain().name(), st.priority(), r, standIn);
+            return new Decider.ByNftRule(standIns.get(st.chain()).label, st.chain().name(), st.priority(), r, standIn);
         }
 
         private TableOutcome nftPolicy(Pipeline.NftStage st) {
             String policy = st.chain().base().policy();
             return new TableOutcome(st.chain().base().dropPolicy() ? Verdict.DROP : Verdict.ACCEPT,
-                    new Decider.ByNftPolicy(st.table().label(), st.chain().name(), st.priority(), policy), null);
+                    new Decider.ByNftPolicy(standIns.get(st.chain()).label, st.chain().name(), st.priority(), policy), null);
         }
 
         /**
@@ -960,6 +1051,9 @@ public final class Simulator {
                 flow.destinationPort = (int) (long) p;
             }
             flow.destinationNatted |= !before.equals(flow.destination) || beforePort != flow.destinationPort;
+            if (quiet > 0 || path == null) {
+                return "DNAT"; // no path to word it for
+            }
             return "DNAT to " + (flow.packet.hasPorts() ? flow.destination.withPort(flow.destinationPort) : flow.destination.toString());
         }
 

@@ -33,10 +33,14 @@ public final class NftReader {
     /** Deeper expressions than this are kept as unknown: fuzzed input must not exhaust the stack. */
     private static final int MAX_DEPTH = 48;
 
-    private NftReader() {
+    NftReader() {
     }
 
     public static List<NftTable> read(InputText in) {
+        List<NftTable> fast = NftFastReader.read(in.content() == null ? "" : in.content(), in.name());
+        if (fast != null) {
+            return fast;
+        }
         try {
             List<NftTable> streamed = streamed(in);
             if (streamed != null) {
@@ -110,26 +114,24 @@ public final class NftReader {
     private final Map<String, String> strings = new HashMap<>();
     private final Map<NftExpr, NftExpr> leaves = new HashMap<>();
 
-    private void item(JsonElement e) {
+    /** One item of the "nftables" array, from its tree. */
+    void item(JsonElement e) {
         if (!e.isJsonObject()) {
             return;
         }
         JsonObject item = e.getAsJsonObject();
         if (item.has("table") && item.get("table").isJsonObject()) {
             JsonObject t = item.getAsJsonObject("table");
-            table(tables, str(t, "family"), str(t, "name"));
+            addTable(str(t, "family"), str(t, "name"));
         } else if (item.has("chain") && item.get("chain").isJsonObject()) {
             JsonObject c = item.getAsJsonObject("chain");
-            Builder b = table(tables, str(c, "family"), str(c, "table"));
-            String name = str(c, "name");
             NftChain.Base base = null;
             if (c.has("hook")) {
                 Integer prio = priority(c.get("prio"));
                 base = new NftChain.Base(orElse(str(c, "type"), "filter"), str(c, "hook"), prio == null ? 0 : prio,
                         orElse(str(c, "policy"), "accept"));
             }
-            ChainBuilder cb = b.chains.computeIfAbsent(name, k -> new ChainBuilder());
-            cb.base = base;
+            addChain(str(c, "family"), str(c, "table"), str(c, "name"), base);
         } else if ((item.has("set") || item.has("map")) && item.get(item.has("set") ? "set" : "map").isJsonObject()) {
             JsonObject s = item.getAsJsonObject(item.has("set") ? "set" : "map");
             Builder b = table(tables, str(s, "family"), str(s, "table"));
@@ -138,7 +140,6 @@ public final class NftReader {
             JsonObject r = item.getAsJsonObject("rule");
             String family = str(r, "family");
             String tableName = str(r, "table");
-            Builder b = table(tables, family, tableName);
             String chain = str(r, "chain");
             JsonElement handle = r.get("handle");
             long h = handle != null && handle.isJsonPrimitive() && handle.getAsJsonPrimitive().isNumber() ? handle.getAsLong() : 0;
@@ -149,12 +150,29 @@ public final class NftReader {
                     stmts.add(statement(s));
                 }
             }
-            b.chains.computeIfAbsent(chain, k -> new ChainBuilder()).rules
-                    .add(new NftRule(family, tableName, chain, h, stmts, str(r, "comment")));
+            addRule(family, tableName, chain, h, stmts, str(r, "comment"));
         }
     }
 
-    private List<NftTable> tables(String source) {
+    /* What an item adds, whichever reader (tree or NftFastReader) read it. */
+
+    void addTable(String family, String name) {
+        table(tables, family, name);
+    }
+
+    void addChain(String family, String table, String name, NftChain.Base base) {
+        Builder b = table(tables, family, table);
+        ChainBuilder cb = b.chains.computeIfAbsent(name, k -> new ChainBuilder());
+        cb.base = base;
+    }
+
+    void addRule(String family, String table, String chain, long handle, List<NftStmt> statements, String comment) {
+        Builder b = table(tables, family, table);
+        b.chains.computeIfAbsent(chain, k -> new ChainBuilder()).rules
+                .add(new NftRule(family, table, chain, handle, statements, comment));
+    }
+
+    List<NftTable> tables(String source) {
         List<NftTable> out = new ArrayList<>();
         for (Builder b : tables.values()) {
             List<NftChain> chains = new ArrayList<>();
@@ -200,10 +218,15 @@ public final class NftReader {
             return null;
         }
         JsonPrimitive p = e.getAsJsonPrimitive();
-        if (p.isNumber()) {
-            return p.getAsInt();
+        return priority(p.getAsString(), p.isNumber());
+    }
+
+    /** {@code text}: a JSON number's text ({@code number}) or a string's (or a boolean's) value. */
+    static Integer priority(String text, boolean number) {
+        if (number) {
+            return new NumberText(text).intValue();
         }
-        String s = p.getAsString().replace(" ", "");
+        String s = text.replace(" ", "");
         int sign = Math.max(s.indexOf('+'), s.indexOf('-', 1));
         String head = sign > 0 ? s.substring(0, sign) : s;
         int offset = 0;
@@ -283,7 +306,7 @@ public final class NftReader {
         return expr(d, depth + 1);
     }
 
-    private static boolean isVerdict(String k) {
+    static boolean isVerdict(String k) {
         return switch (k) {
             case "accept", "drop", "continue", "return", "jump", "goto", "reject", "queue" -> true;
             default -> false;
@@ -499,13 +522,13 @@ public final class NftReader {
         return e != null && e.isJsonPrimitive() ? shared(e.getAsString()) : null;
     }
 
-    private String shared(String s) {
+    String shared(String s) {
         String had = strings.putIfAbsent(s, s);
         return had == null ? s : had;
     }
 
     @SuppressWarnings("unchecked")
-    private <T extends NftExpr> T leaf(T e) {
+    <T extends NftExpr> T leaf(T e) {
         NftExpr had = leaves.putIfAbsent(e, e);
         return had == null ? e : (T) had;
     }
