@@ -190,4 +190,37 @@ class WatcherStartTest {
         assertTrue(flow().contains("apply add [podman inspect 234fe35c4e49]"), flow().toString());
         assertFalse(log.stream().anyMatch(l -> l.contains("its ports from the engine's DNAT rules")), log.toString());
     }
+
+    @Test
+    void aFirewallChangeWhileAHandOverIsHeldIsRepairedAfterTheStart() throws Exception {
+        Watcher w = watcher(host(inspect("10.88.0.2", "{}")));
+        Thread t = new Thread(w::run, "watcher-under-test");
+        t.start();
+        try {
+            await("podman events: listening");
+            // the hand-over and the engine's rule change come first; podman's start event only once the change waits
+            w.post(new WatchEvent.Started(Engine.PODMAN, WEB, null, true));
+            w.post(new WatchEvent.FirewallChanged("ruleset changed by the engine", 0));
+            await("ruleset changed by the engine: after the held start");
+            assertFalse(logged.stream().anyMatch(l -> l.contains("ruleset changed by the engine: handled in")), logged.toString());
+            w.post(new WatchEvent.Started(Engine.PODMAN, WEB, "web", false, ABOUT));
+            await("ruleset changed by the engine: handled in");
+            List<String> log = List.copyOf(logged);
+            int opened = indexOf(log, "its ports from the engine's DNAT rules");
+            assertTrue(opened >= 0 && opened < indexOf(log, "ruleset changed by the engine: handled in"), log.toString());
+            assertFalse(log.stream().anyMatch(l -> l.contains("acting on the hand-over")), log.toString());
+        } finally {
+            w.post(new WatchEvent.Shutdown());
+            t.join(10_000);
+        }
+    }
+
+    private static int indexOf(List<String> log, String text) {
+        for (int i = 0; i < log.size(); i++) {
+            if (log.get(i).contains(text)) {
+                return i;
+            }
+        }
+        return -1;
+    }
 }
