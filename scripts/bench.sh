@@ -28,7 +28,7 @@ repo=$PWD
 ROUNDS=${1:-7}
 BIG_ROUNDS=$(( ROUNDS / 2 + 1 ))
 SEED=fixtures/centos7-podman-cni
-FLAGS=(-XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xshare:auto -Xms32m -Xmn16m)   # the launcher's (scripts/cnifix)
+FLAGS=(-XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xshare:auto -Xms32m -Xmn16m -XX:PretenureSizeThreshold=1048576)   # the launcher's (scripts/cnifix)
 
 command -v /usr/bin/time >/dev/null 2>&1 || [ -x /usr/bin/time ] || {
     [ "$(id -u)" = 0 ] || { echo "bench: /usr/bin/time is missing (apt-get install time)" >&2; exit 3; }
