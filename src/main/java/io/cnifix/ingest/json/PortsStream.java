@@ -287,38 +287,8 @@ final class PortsStream {
     }
 
     private static Endpoint endpoint(JsonReader r) throws IOException, Unsure {
-        String ip = null;
-        String ipv6 = null;
-        String gw = null;
-        int seen = 0;
-        r.beginObject();
-        while (r.peek() == JsonToken.NAME) {
-            int bit;
-            switch (r.nextName()) {
-                case "IPAddress" -> {
-                    bit = 1;
-                    ip = text(r);
-                }
-                case "GlobalIPv6Address" -> {
-                    bit = 2;
-                    ipv6 = text(r);
-                }
-                case "GwPriority" -> {
-                    bit = 4;
-                    gw = text(r);
-                }
-                default -> {
-                    bit = 0;
-                    skip(r);
-                }
-            }
-            if ((seen & bit) != 0) {
-                throw UNSURE;
-            }
-            seen |= bit;
-        }
-        r.endObject();
-        return new Endpoint(ip, ipv6, gw);
+        String[] m = textMembers(r, "IPAddress", "GlobalIPv6Address", "GwPriority");
+        return new Endpoint(m[0], m[1], m[2]);
     }
 
     private static List<PortKey> portKeys(JsonReader r) throws IOException, Unsure {
@@ -350,33 +320,8 @@ final class PortsStream {
     }
 
     private static Binding binding(JsonReader r) throws IOException, Unsure {
-        String hostIp = null;
-        String hostPort = null;
-        int seen = 0;
-        r.beginObject();
-        while (r.peek() == JsonToken.NAME) {
-            int bit;
-            switch (r.nextName()) {
-                case "HostIp" -> {
-                    bit = 1;
-                    hostIp = text(r);
-                }
-                case "HostPort" -> {
-                    bit = 2;
-                    hostPort = text(r);
-                }
-                default -> {
-                    bit = 0;
-                    skip(r);
-                }
-            }
-            if ((seen & bit) != 0) {
-                throw UNSURE;
-            }
-            seen |= bit;
-        }
-        r.endObject();
-        return new Binding(hostIp, hostPort);
+        String[] m = textMembers(r, "HostIp", "HostPort");
+        return new Binding(m[0], m[1]);
     }
 
     private static List<PsPort> psPorts(JsonReader r) throws IOException, Unsure {
@@ -393,50 +338,10 @@ final class PortsStream {
     }
 
     private static PsPort psPort(JsonReader r) throws IOException, Unsure {
-        String hostIp = null;
-        String hostPort = null;
-        String ctrPort = null;
-        String range = null;
-        String protocol = null;
-        int seen = 0;
-        r.beginObject();
-        while (r.peek() == JsonToken.NAME) {
-            int bit;
-            switch (r.nextName()) {
-                case "host_ip" -> {
-                    bit = 1;
-                    hostIp = text(r);
-                }
-                case "host_port" -> {
-                    bit = 2;
-                    hostPort = text(r);
-                }
-                case "container_port" -> {
-                    bit = 4;
-                    ctrPort = text(r);
-                }
-                case "range" -> {
-                    bit = 8;
-                    range = text(r);
-                }
-                case "protocol" -> {
-                    bit = 16;
-                    protocol = text(r);
-                }
-                default -> {
-                    bit = 0;
-                    skip(r);
-                }
-            }
-            if ((seen & bit) != 0) {
-                throw UNSURE;
-            }
-            seen |= bit;
-        }
-        r.endObject();
+        String[] m = textMembers(r, "host_ip", "host_port", "container_port", "range", "protocol");
         // Podman writes 0 for a single port in some versions; both mean one port.
-        int span = range == null ? 1 : Math.max(1, (int) integer(range, 0, 65535));
-        return new PsPort(hostIp, port(hostPort), port(ctrPort), span, protocol);
+        int span = m[3] == null ? 1 : Math.max(1, (int) integer(m[3], 0, 65535));
+        return new PsPort(m[0], port(m[1]), port(m[2]), span, m[4]);
     }
 
     private static void hostConfig(JsonReader r, Element e) throws IOException, Unsure {
@@ -519,6 +424,34 @@ final class PortsStream {
     }
 
     /** True (and the null read) when the next value is JSON null; false when it is anything else. */
+    /**
+     * An object whose members named in {@code names} are read as text (null when absent or JSON null), the others
+     * skipped; a member it reads twice makes the document unsure (the tree reader keeps the last, as gson does).
+     */
+    private static String[] textMembers(JsonReader r, String... names) throws IOException, Unsure {
+        String[] out = new String[names.length];
+        int seen = 0;
+        r.beginObject();
+        while (r.peek() == JsonToken.NAME) {
+            String name = r.nextName();
+            int i = 0;
+            while (i < names.length && !names[i].equals(name)) {
+                i++;
+            }
+            if (i == names.length) {
+                skip(r);
+                continue;
+            }
+            if ((seen & (1 << i)) != 0) {
+                throw UNSURE;
+            }
+            seen |= 1 << i;
+            out[i] = text(r);
+        }
+        r.endObject();
+        return out;
+    }
+
     private static boolean nullValue(JsonReader r) throws IOException {
         if (r.peek() == JsonToken.NULL) {
             r.nextNull();
