@@ -301,10 +301,7 @@ final class NftFastReader {
     }
 
     private NftStmt statement() {
-        if (peek() != '{') {
-            throw OTHER;
-        }
-        pos++;
+        openObject();
         ws();
         if (peek() == '}') {
             throw OTHER;
@@ -364,11 +361,16 @@ final class NftFastReader {
         return new NftStmt.Verdict(kind, target, detail);
     }
 
-    private NftStmt match() {
+    /** Steps into an object, or leaves the item to the tree reader when the value is something else. */
+    private void openObject() {
         if (peek() != '{') {
             throw OTHER;
         }
         pos++;
+    }
+
+    private NftStmt match() {
+        openObject();
         NftExpr left = null;
         NftExpr right = null;
         String op = null;
@@ -384,10 +386,7 @@ final class NftFastReader {
     }
 
     private NftStmt vmap() {
-        if (peek() != '{') {
-            throw OTHER;
-        }
-        pos++;
+        openObject();
         NftExpr key = null;
         NftExpr data = null;
         for (String k = firstKey(); k != null; k = nextKey()) {
@@ -427,10 +426,7 @@ final class NftFastReader {
     }
 
     private NftStmt mangle() {
-        if (peek() != '{') {
-            throw OTHER;
-        }
-        pos++;
+        openObject();
         NftExpr key = null;
         NftExpr value = null;
         for (String k = firstKey(); k != null; k = nextKey()) {
@@ -708,10 +704,7 @@ final class NftFastReader {
      * be there (JSON null counts), or the tree reader keeps the expression as unknown.
      */
     private String[] fields(String a, String b, String c) {
-        if (peek() != '{') {
-            throw OTHER;
-        }
-        pos++;
+        openObject();
         String[] out = new String[3];
         boolean[] seen = new boolean[3];
         for (String k = firstKey(); k != null; k = nextKey()) {
@@ -730,10 +723,7 @@ final class NftFastReader {
     }
 
     private NftExpr fib() {
-        if (peek() != '{') {
-            throw OTHER;
-        }
-        pos++;
+        openObject();
         List<String> flags = new ArrayList<>();
         String result = null;
         for (String k = firstKey(); k != null; k = nextKey()) {
@@ -750,10 +740,7 @@ final class NftFastReader {
     }
 
     private NftExpr prefix() {
-        if (peek() != '{') {
-            throw OTHER;
-        }
-        pos++;
+        openObject();
         String addr = null;
         boolean hasAddr = false;
         Integer len = null;
