@@ -423,9 +423,16 @@ public final class Watcher {
             Containers.Known k = inspect.get();
             StateSources read = reads.get();
             return k == null || k.mappings().isEmpty() ? read
-                    : read.plus(new StateSources(List.of(), List.of(k.inspect()), List.of(), List.of(), List.of(), List.of()));
+                    : read.plus(ports(k.inspect()));
         }, true, false, UnaryOperator.identity());
-        Containers.Known k = inspect.get();
+        settle(what, inspect.get(), o, t0);
+    }
+
+    /**
+     * Keeps what inspect said of a started container and reports the apply made for it; a failed apply is said even
+     * when it turned out to have nothing of its own to do.
+     */
+    private void settle(String what, Containers.Known k, Applier.Outcome o, long t0) {
         if (k != null) {
             containers.remove(k.id());
             remember(k);
@@ -434,7 +441,7 @@ public final class Watcher {
             }
         }
         if (k != null && !k.mappings().isEmpty() || !o.ok()) {
-            report(what, o, t0); // a failed apply is said even when it turned out to have nothing of its own to do
+            report(what, o, t0);
         }
     }
 
@@ -470,17 +477,7 @@ public final class Watcher {
         Containers.Known p = fromRules[0];
         if (p == null) {
             log.debug(what + ": not from the engine's rules (" + why[0] + "): from podman inspect");
-            Containers.Known k = asked[0] ? inspected[0] : inspect(s, what, t0);
-            if (k != null) {
-                containers.remove(k.id());
-                remember(k);
-                if (k.mappings().isEmpty()) {
-                    log.debug(what + ": no published port with a container address");
-                }
-            }
-            if (k != null && !k.mappings().isEmpty() || !o.ok()) {
-                report(what, o, t0);
-            }
+            settle(what, asked[0] ? inspected[0] : inspect(s, what, t0), o, t0);
             return;
         }
         containers.remove(p.id());
