@@ -162,8 +162,20 @@ public final class IptablesSaveParser {
                         end = n;
                     }
                     lineNo++;
-                    int stop = end > i && text.charAt(end - 1) == '\r' ? end - 1 : end;
-                    line(text.substring(i, stop), lineNo);
+                    // a rule line (most of a dump) stays a place in the text: see TextSpan
+                    int from = i;
+                    int to = end;
+                    while (from < to && Character.isWhitespace(text.charAt(from))) {
+                        from++;
+                    }
+                    while (to > from && Character.isWhitespace(text.charAt(to - 1))) {
+                        to--;
+                    }
+                    if (from < to && text.charAt(from) == '-') {
+                        rule(text, from, to, lineNo);
+                    } else {
+                        line(text.substring(from, to), lineNo);
+                    }
                     i = end + 1;
                 }
                 if (table != null) {
@@ -266,9 +278,8 @@ public final class IptablesSaveParser {
                 if (close < 0 || !counters(line.substring(1, close))) {
                     throw error(lineNo, "bad counters, expected [packets:bytes]");
                 }
-                rule(line.substring(close + 1).strip(), lineNo);
-            } else if (c == '-') {
-                rule(line, lineNo);
+                String rest = line.substring(close + 1).strip();
+                rule(rest, 0, rest.length(), lineNo);
             } else {
                 throw error(lineNo, "expected a table (*name), chain (:NAME), rule (-A) or COMMIT, got '" + abbreviate(line) + "'");
             }
@@ -365,15 +376,15 @@ public final class IptablesSaveParser {
          * Takes the rule's place in its chain and queues the line: the chain name is read here (the place and the
          * "not declared" error depend on the lines before), the rest where its batch is parsed.
          */
-        private void rule(String line, int lineNo) {
+        private void rule(String base, int start, int end, int lineNo) {
             needTable(lineNo, "rule");
-            String chain = leadingChain(line);
+            String chain = leadingChain(base, start, end);
             List<Rule> chainRules = chain == null ? null : rules.get(chain);
             if (chainRules == null) {
                 // an odd spelling or an undeclared chain: split the whole line here, for the error the line earns first
-                RuleTokens tokens = RuleTokens.split(line, file, lineNo, words);
+                RuleTokens tokens = RuleTokens.split(base, start, end, file, lineNo, words);
                 if (tokens.size() < 2 || !(tokens.values.get(0).equals("-A") || tokens.values.get(0).equals("--append"))) {
-                    throw error(lineNo, "expected '-A CHAIN ...', got '" + abbreviate(line) + "'");
+                    throw error(lineNo, "expected '-A CHAIN ...', got '" + abbreviate(base.substring(start, end)) + "'");
                 }
                 chain = tokens.values.get(1);
                 chainRules = rules.get(chain);
@@ -389,23 +400,25 @@ public final class IptablesSaveParser {
                 }
                 filling = new RuleBatch(file, family, names, table, chainNames);
             }
-            filling.add(line, lineNo, chainRules, chainRules.size() - 1);
+            filling.add(base, start, end, lineNo, chainRules, chainRules.size() - 1);
             if (filling.full()) {
                 submit();
             }
         }
 
-        /** The word after a plain leading {@code -A} (or {@code --append}), or null when the line is spelled otherwise. */
-        private String leadingChain(String line) {
+        /**
+         * The word after a plain leading {@code -A} (or {@code --append}) of the line {@code line[from, n)}, or null
+         * when the line is spelled otherwise.
+         */
+        private String leadingChain(String line, int from, int n) {
             int i;
-            if (line.startsWith("-A")) {
-                i = 2;
-            } else if (line.startsWith("--append")) {
-                i = 8;
+            if (line.startsWith("-A", from)) {
+                i = from + 2;
+            } else if (line.startsWith("--append", from)) {
+                i = from + 8;
             } else {
                 return null;
             }
-            int n = line.length();
             if (i >= n || (line.charAt(i) != ' ' && line.charAt(i) != '\t')) {
                 return null;
             }

@@ -2,6 +2,7 @@ package io.cnifix.ingest;
 
 import io.cnifix.model.Family;
 import io.cnifix.model.Rule;
+import io.cnifix.model.TextSpan;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -21,7 +22,10 @@ final class RuleBatch {
     private final NameTables names;
     private final String table;
     private final Set<String> chains;
-    private final String[] lines = new String[SIZE];
+    /** Each line as {@code bases[i][starts[i], ends[i])}: the dump's text itself, not a string per line. */
+    private final String[] bases = new String[SIZE];
+    private final int[] starts = new int[SIZE];
+    private final int[] ends = new int[SIZE];
     private final int[] lineNos = new int[SIZE];
     private final List<List<Rule>> places = new ArrayList<>(SIZE);
     private final int[] indexes = new int[SIZE];
@@ -40,9 +44,11 @@ final class RuleBatch {
         this.chains = chains;
     }
 
-    /** A rule line that is {@code place.get(index)} of its chain once parsed. */
-    void add(String line, int lineNo, List<Rule> place, int index) {
-        lines[count] = line;
+    /** The rule line {@code base[start, end)}, which is {@code place.get(index)} of its chain once parsed. */
+    void add(String base, int start, int end, int lineNo, List<Rule> place, int index) {
+        bases[count] = base;
+        starts[count] = start;
+        ends[count] = end;
         lineNos[count] = lineNo;
         places.add(place);
         indexes[count] = index;
@@ -57,12 +63,12 @@ final class RuleBatch {
     void run(WordTable words) {
         try {
             for (int i = 0; i < count; i++) {
-                String line = lines[i];
                 int lineNo = lineNos[i];
-                RuleTokens tokens = RuleTokens.split(line, file, lineNo, words);
+                RuleTokens tokens = RuleTokens.split(bases[i], starts[i], ends[i], file, lineNo, words);
                 RuleLineParser p = new RuleLineParser(file, lineNo, family, tokens, 2, chains, names, notes);
                 p.parse();
-                parsed[i] = new Rule(table, tokens.values.get(1), indexes[i] + 1, file, lineNo, line, p.matches, p.target);
+                parsed[i] = new Rule(table, tokens.values.get(1), indexes[i] + 1, file, lineNo,
+                        new TextSpan(bases[i], starts[i], ends[i]), p.matches, p.target);
             }
         } catch (RuntimeException | Error e) {
             failure = e;

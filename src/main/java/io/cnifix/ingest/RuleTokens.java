@@ -22,9 +22,14 @@ public final class RuleTokens {
      * same table, and a word seen before makes no new string.
      */
     static RuleTokens split(String line, String file, int lineNo, WordTable words) {
+        return split(line, 0, line.length(), file, lineNo, words);
+    }
+
+    /** The line {@code text[from, to)}, split without making it a string of its own. */
+    static RuleTokens split(String text, int from, int to, String file, int lineNo, WordTable words) {
         RuleTokens t = new RuleTokens();
-        int n = line.length();
-        char[] cs = words != null ? words.chars(line) : line.toCharArray();
+        int n = to - from;
+        char[] cs = words != null ? words.chars(text, from, to) : text.substring(from, to).toCharArray();
         int i = 0;
         StringBuilder value = null;
         while (i < n) {
@@ -39,7 +44,8 @@ public final class RuleTokens {
                 i++;
             }
             if (i == n || c != '"') {
-                String word = words != null && shared(cs, start, i) ? words.word(line, cs, start, i) : line.substring(start, i);
+                String word = words != null && shared(cs, start, i) ? words.word(text, from, cs, start, i)
+                        : text.substring(from + start, from + i);
                 t.values.add(word);
                 if (t.raws != t.values) {
                     t.raws.add(word);
@@ -86,7 +92,7 @@ public final class RuleTokens {
             String v = value.toString();
             t.values.add(words != null && !v.isEmpty() && v.length() <= WordTable.MAX_LENGTH
                     && shared(v.toCharArray(), 0, v.length()) ? words.word(v) : v);
-            t.raws.add(line.substring(start, i));
+            t.raws.add(text.substring(from + start, from + i));
         }
         return t;
     }

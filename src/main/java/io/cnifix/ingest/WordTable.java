@@ -22,10 +22,15 @@ final class WordTable {
      * {@code String.charAt} to a call with its own bounds check, which was a quarter of splitting a big dump.
      */
     char[] chars(String line) {
-        if (scratch.length < line.length()) {
-            scratch = new char[Math.max(line.length(), scratch.length * 2)];
+        return chars(line, 0, line.length());
+    }
+
+    /** The characters of {@code text[from, to)}, from index 0 of the array. */
+    char[] chars(String text, int from, int to) {
+        if (scratch.length < to - from) {
+            scratch = new char[Math.max(to - from, scratch.length * 2)];
         }
-        line.getChars(0, line.length(), scratch, 0);
+        text.getChars(from, to, scratch, 0);
         return scratch;
     }
 
@@ -43,17 +48,17 @@ final class WordTable {
         return lookup(line, start, end, h);
     }
 
-    /** The same, with {@code cs} holding {@code line}'s characters (from {@link #chars}). */
-    String word(String line, char[] cs, int start, int end) {
+    /** The same, with {@code cs} holding the characters of {@code text} from {@code from} on (from {@link #chars}). */
+    String word(String text, int from, char[] cs, int start, int end) {
         int len = end - start;
         if (len == 0 || len > MAX_LENGTH) {
-            return line.substring(start, end);
+            return text.substring(from + start, from + end);
         }
         int h = 0;
         for (int i = start; i < end; i++) {
             h = 31 * h + cs[i];
         }
-        return lookup(line, start, end, h);
+        return lookup(text, from + start, from + end, h);
     }
 
     /** {@code h}: the word's String.hashCode. */

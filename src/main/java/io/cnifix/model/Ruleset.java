@@ -57,7 +57,7 @@ public record Ruleset(Family family, String source, Map<String, Table> tables, L
                 List<Rule> kept = new ArrayList<>();
                 for (Rule r : c.rules()) {
                     if (!drop.contains(r)) {
-                        kept.add(new Rule(r.table(), r.chain(), kept.size() + 1, r.source(), r.line(), r.text(), r.matches(), r.target()));
+                        kept.add(new Rule(r.table(), r.chain(), kept.size() + 1, r.source(), r.line(), r.span(), r.matches(), r.target()));
                     }
                 }
                 chains.put(c.name(), new Chain(c.name(), c.policy(), kept));
