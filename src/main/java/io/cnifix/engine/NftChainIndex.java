@@ -5,7 +5,6 @@ import io.cnifix.model.nft.NftExpr;
 import io.cnifix.model.nft.NftRule;
 import io.cnifix.model.nft.NftStmt;
 
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -22,9 +21,9 @@ final class NftChainIndex {
     private static final int[] NONE = new int[0];
 
     /** Per protocol (tcp, udp, th for either), port to the ascending indexes of the rules it guards. */
-    private final Map<Integer, int[]> tcp = new HashMap<>();
-    private final Map<Integer, int[]> udp = new HashMap<>();
-    private final Map<Integer, int[]> th = new HashMap<>();
+    private final PortLists tcp;
+    private final PortLists udp;
+    private final PortLists th;
     /** The rules without such a guard, ascending. */
     private final int[] unguarded;
     /**
@@ -36,36 +35,38 @@ final class NftChainIndex {
 
     NftChainIndex(NftChain chain) {
         List<NftRule> rules = chain.rules();
-        Map<Integer, Ints> tcpLists = new HashMap<>();
-        Map<Integer, Ints> udpLists = new HashMap<>();
-        Map<Integer, Ints> thLists = new HashMap<>();
-        Ints rest = new Ints();
+        Pairs tcpPairs = new Pairs();
+        Pairs udpPairs = new Pairs();
+        Pairs thPairs = new Pairs();
+        Pairs rest = new Pairs();
         for (int i = 0; i < rules.size(); i++) {
-            if (!guard(rules.get(i), i, tcpLists, udpLists, thLists)) {
-                rest.add(i);
+            if (!guard(rules.get(i), i, tcpPairs, udpPairs, thPairs)) {
+                rest.add(0, i);
             }
         }
-        unguarded = rest.toArray();
-        // loops, not lambdas: each lambda is a class spun at run time on a cold JVM, none in the CDS archive
-        for (Map.Entry<Integer, Ints> e : tcpLists.entrySet()) {
-            tcp.put(e.getKey(), e.getValue().toArray());
-        }
-        for (Map.Entry<Integer, Ints> e : udpLists.entrySet()) {
-            udp.put(e.getKey(), e.getValue().toArray());
-        }
-        for (Map.Entry<Integer, Ints> e : thLists.entrySet()) {
-            th.put(e.getKey(), e.getValue().toArray());
-        }
+        unguarded = rest.indexes();
+        tcp = tcpPairs.lists();
+        udp = udpPairs.lists();
+        th = thPairs.lists();
     }
 
-    /** A growable list of ints, ascending as rules are added in order. */
-    private static final class Ints {
-        int[] values = new int[2];
+    /**
+     * (port, rule index) pairs as longs, port in the high half: sorted, they group by port with the indexes
+     * ascending. Boxed ports in hash maps of growable lists took 20 ms of a cold diff for netavark's 40,000 rules.
+     */
+    private static final class Pairs {
+        long[] values = new long[16];
         int size;
+        /** Whether the pairs came in ascending order (netavark writes its rules by port): no sort needed. */
+        boolean sorted = true;
 
-        void add(int v) {
-            if (size > 0 && values[size - 1] == v) {
-                return; // a set naming the port twice
+        void add(int port, int index) {
+            long v = (long) port << 32 | index;
+            if (size > 0 && values[size - 1] >= v) {
+                if (values[size - 1] == v) {
+                    return; // a set naming the port twice
+                }
+                sorted = false;
             }
             if (size == values.length) {
                 values = java.util.Arrays.copyOf(values, size * 2);
@@ -73,12 +74,57 @@ final class NftChainIndex {
             values[size++] = v;
         }
 
-        int[] toArray() {
-            return java.util.Arrays.copyOf(values, size);
+        int[] indexes() {
+            int[] out = new int[size];
+            for (int i = 0; i < size; i++) {
+                out[i] = (int) values[i];
+            }
+            return out;
+        }
+
+        PortLists lists() {
+            if (!sorted) {
+                java.util.Arrays.sort(values, 0, size);
+            }
+            int distinct = 0;
+            for (int i = 0; i < size; i++) {
+                if (i == 0 || values[i] >>> 32 != values[i - 1] >>> 32) {
+                    distinct++;
+                }
+            }
+            int[] ports = new int[distinct];
+            int[][] lists = new int[distinct][];
+            int from = 0;
+            for (int k = 0; k < distinct; k++) {
+                long port = values[from] >>> 32;
+                int to = from;
+                while (to < size && values[to] >>> 32 == port) {
+                    to++;
+                }
+                int[] list = new int[to - from];
+                int n = 0;
+                for (int j = from; j < to; j++) {
+                    if (j == from || values[j] != values[j - 1]) {
+                        list[n++] = (int) values[j]; // a set naming a port twice, out of order, repeats a pair
+                    }
+                }
+                ports[k] = (int) port;
+                lists[k] = n == list.length ? list : java.util.Arrays.copyOf(list, n);
+                from = to;
+            }
+            return new PortLists(ports, lists);
         }
     }
 
-    private boolean guard(NftRule r, int index, Map<Integer, Ints> tcpLists, Map<Integer, Ints> udpLists, Map<Integer, Ints> thLists) {
+    /** Ascending ports, each with the ascending indexes of the rules it guards. */
+    private record PortLists(int[] ports, int[][] lists) {
+        int[] of(int port) {
+            int at = java.util.Arrays.binarySearch(ports, port);
+            return at < 0 ? NONE : lists[at];
+        }
+    }
+
+    private boolean guard(NftRule r, int index, Pairs tcpPairs, Pairs udpPairs, Pairs thPairs) {
         for (NftStmt s : r.statements()) {
             if (s instanceof NftStmt.Passive || isAddressTest(s)) {
                 continue;
@@ -87,13 +133,13 @@ final class NftChainIndex {
                     || !("==".equals(m.op()) || "in".equals(m.op()))) {
                 return false;
             }
-            Map<Integer, Ints> lists = switch (p.protocol()) {
-                case "tcp" -> tcpLists;
-                case "udp" -> udpLists;
-                case "th" -> thLists;
+            Pairs pairs = switch (p.protocol()) {
+                case "tcp" -> tcpPairs;
+                case "udp" -> udpPairs;
+                case "th" -> thPairs;
                 default -> null;
             };
-            if (lists == null) {
+            if (pairs == null) {
                 return false;
             }
             List<NftExpr> values = m.right() instanceof NftExpr.SetLiteral set ? set.elements() : List.of(m.right());
@@ -103,13 +149,7 @@ final class NftChainIndex {
                 }
             }
             for (NftExpr v : values) {
-                int port = (int) (long) (Long) ((NftExpr.Value) v).value();
-                Ints list = lists.get(port);
-                if (list == null) {
-                    list = new Ints();
-                    lists.put(port, list);
-                }
-                list.add(index);
+                pairs.add((int) (long) (Long) ((NftExpr.Value) v).value(), index);
             }
             return true;
         }
@@ -157,9 +197,9 @@ final class NftChainIndex {
         if (!hasPorts) {
             return unguarded;
         }
-        Map<Integer, int[]> own = protocol == 6 ? tcp : protocol == 17 ? udp : null;
-        int[] a = own == null ? NONE : own.getOrDefault(port, NONE);
-        int[] b = th.getOrDefault(port, NONE);
+        PortLists own = protocol == 6 ? tcp : protocol == 17 ? udp : null;
+        int[] a = own == null ? NONE : own.of(port);
+        int[] b = th.of(port);
         if (a.length == 0 && b.length == 0) {
             return unguarded;
         }

@@ -113,6 +113,11 @@ public final class Comparer {
         for (Ruleset r : host.rulesets()) {
             n += r.ruleCount();
         }
+        for (io.cnifix.model.nft.NftTable t : host.nftTables()) {
+            for (io.cnifix.model.nft.NftChain c : t.chains()) {
+                n += c.rules().size();
+            }
+        }
         return n;
     }
 
@@ -120,7 +125,7 @@ public final class Comparer {
         // The structural findings read every rule but nothing the views build: on a big host they are worked out on
         // the other core while this one builds the views, which is one core's work too. A small host does both here.
         java.util.concurrent.CompletableFuture<List<Finding>> found = host.mappings().size() >= Parallel.THRESHOLD
-                || ruleCount() >= MANY_RULES ? java.util.concurrent.CompletableFuture.supplyAsync(() -> new Findings(host, adminChains).all())
+                || ruleCount() >= MANY_RULES ? java.util.concurrent.CompletableFuture.supplyAsync(this::structuralFindings)
                 : null;
         for (Family f : Family.values()) {
             view(f);
@@ -129,8 +134,7 @@ public final class Comparer {
         IntentJudge intents = new IntentJudge(host.containers());
         List<PortReport> ports = Parallel.stream(host.mappings()).map(this::judge).map(intents::apply).toList();
         List<Exposure> exposures = exposures();
-        List<Finding> findings = found == null ? new Findings(host, adminChains).all() : joined(found);
-        findings.addAll(NativeNft.findings(host.nftTables(), host.ruleset(Family.V4), host.ruleset(Family.V6)));
+        List<Finding> findings = found == null ? structuralFindings() : joined(found);
         if (!host.mappings().isEmpty()) {
             for (FamilyView v : views.values()) {
                 String note = v.outside.standIn ? SourceWording.standInNote(host, v.rules.family(), v.outside.destinations.get(0)) : null;
@@ -142,6 +146,13 @@ public final class Comparer {
         DiffReport report = new DiffReport(ports, exposures, findings);
         // The other iptables back end runs on the same hooks: its decisions count too.
         return host.otherBackEnd().isEmpty() ? report : OtherBackEnd.fold(host, report, h -> new Comparer(h, model, adminChains).compare());
+    }
+
+    /** The findings about rules and tables themselves, no port judged: a netavark host's 40,000 nft rules too. */
+    private List<Finding> structuralFindings() {
+        List<Finding> out = new Findings(host, adminChains).all();
+        out.addAll(NativeNft.findings(host.nftTables(), host.ruleset(Family.V4), host.ruleset(Family.V6)));
+        return out;
     }
 
     private static <T> T joined(java.util.concurrent.CompletableFuture<T> f) {
