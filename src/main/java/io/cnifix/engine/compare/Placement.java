@@ -28,10 +28,16 @@ public final class Placement {
         if (filter == null) {
             return out;
         }
-        AdminRules admin = new AdminRules(rs, adminChains);
+        AdminRules admin = null;
         for (Chain c : filter.chains().values()) {
-            Rule lowestAdmin = null;
             List<Rule> rules = c.rules();
+            if (!anyOwned(rules)) {
+                continue; // most chains, and every chain of a host cnifix never changed: no admin test needed
+            }
+            if (admin == null) {
+                admin = new AdminRules(rs, adminChains);
+            }
+            Rule lowestAdmin = null;
             for (int i = rules.size() - 1; i >= 0; i--) {
                 Rule r = rules.get(i);
                 if (isOwned(r)) {
@@ -45,6 +51,15 @@ public final class Placement {
         }
         out.sort((a, b) -> Integer.compare(a.owned().line(), b.owned().line()));
         return out;
+    }
+
+    private static boolean anyOwned(List<Rule> rules) {
+        for (int i = 0, n = rules.size(); i < n; i++) {
+            if (isOwned(rules.get(i))) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static boolean isOwned(Rule r) {
