@@ -28,7 +28,7 @@ repo=$PWD
 ROUNDS=${1:-7}
 BIG_ROUNDS=$(( ROUNDS / 2 + 1 ))
 SEED=fixtures/centos7-podman-cni
-FLAGS=(-XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xshare:auto -Xms64m -Xmn16m -XX:PretenureSizeThreshold=1048576)   # the launcher's (scripts/cnifix)
+FLAGS=(-XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:Tier3BackEdgeThreshold=6000 -Xshare:auto -Xms64m -Xmn16m -XX:PretenureSizeThreshold=1048576)   # the launcher's (scripts/cnifix)
 if read -r thp < /sys/kernel/mm/transparent_hugepage/enabled 2>/dev/null && [[ $thp == *"[madvise]"* ]]; then
     FLAGS+=(-XX:+UseTransparentHugePages)   # as the launcher adds them
 fi
