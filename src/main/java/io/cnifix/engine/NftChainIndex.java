@@ -31,7 +31,6 @@ final class NftChainIndex {
      * DNAT rules test the same two or three, and parsing each once per rule was most of building the index.
      */
     private final Map<NftExpr, Object> constants = new java.util.IdentityHashMap<>();
-    private static final Object NOT_AN_ADDRESS = new Object();
 
     NftChainIndex(NftChain chain) {
         List<NftRule> rules = chain.rules();

@@ -261,8 +261,8 @@ public final class IptablesSaveParser {
             return new InputException(file, line, message);
         }
 
-        private void line(String raw, int lineNo) {
-            String line = raw.strip();
+        /** A line other than a rule, already stripped by {@link #run}. */
+        private void line(String line, int lineNo) {
             if (line.isEmpty() || line.charAt(0) == '#') {
                 return;
             }

@@ -21,10 +21,6 @@ public record TextSpan(String base, int start, int end) {
         return end - start;
     }
 
-    public boolean contentEquals(String s) {
-        return s.length() == length() && base.regionMatches(start, s, 0, length());
-    }
-
     @Override
     public boolean equals(Object o) {
         return o instanceof TextSpan t && t.length() == length() && base.regionMatches(start, t.base, t.start, length());

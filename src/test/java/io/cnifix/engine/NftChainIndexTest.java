@@ -78,4 +78,22 @@ class NftChainIndexTest {
         return "{\"rule\": {\"family\": \"inet\", \"table\": \"v\", \"chain\": \"" + chain + "\", \"handle\": " + handle
                 + ", \"expr\": [" + expr + "]}}";
     }
+
+    @Test
+    void aPortNamedTwiceOrOutOfOrderListsItsRuleOnce() {
+        String tcp = "{\"match\": {\"op\": \"==\", \"left\": {\"payload\": {\"protocol\": \"tcp\", \"field\": \"dport\"}}, \"right\": ";
+        List<String> items = new ArrayList<>();
+        items.add("{\"table\": {\"family\": \"inet\", \"name\": \"v\"}}");
+        items.add("{\"chain\": {\"family\": \"inet\", \"table\": \"v\", \"name\": \"dn\"}}");
+        items.add(rule(1, "dn", tcp + "{\"set\": [9001, 9000, 9001]}}}, {\"accept\": null}"));
+        items.add(rule(2, "dn", tcp + "9000}}, {\"accept\": null}"));
+        items.add(rule(3, "dn", tcp + "8999}}, {\"accept\": null}"));
+        List<NftTable> nft = NftReader.read(new InputText("t", "{\"nftables\": [" + String.join(",", items) + "]}"));
+        NftChainIndex ix = new NftChainIndex(nft.get(0).chain("dn"));
+        assertEquals("[0]", java.util.Arrays.toString(ix.candidates(6, true, 9001)));
+        assertEquals("[0, 1]", java.util.Arrays.toString(ix.candidates(6, true, 9000)));
+        assertEquals("[2]", java.util.Arrays.toString(ix.candidates(6, true, 8999)));
+        assertEquals("[]", java.util.Arrays.toString(ix.candidates(6, true, 9002)));
+        assertEquals("[]", java.util.Arrays.toString(ix.candidates(17, true, 9000)));
+    }
 }
