@@ -113,11 +113,31 @@ public final class TerminalText {
             }
         }
 
+        /** Runs of bytes that pass unchanged go on as one write: a byte at a time was a tenth of printing a big diff. */
         @Override
         public void write(byte[] b, int off, int len) throws IOException {
-            for (int i = off; i < off + len; i++) {
-                write(b[i]);
+            int end = off + len;
+            int i = off;
+            while (i < end) {
+                int j = i;
+                if (sgr == null && !lead) {
+                    while (j < end && plain(b[j] & 0xff)) {
+                        j++;
+                    }
+                }
+                if (j > i) {
+                    out.write(b, i, j - i);
+                    i = j;
+                } else {
+                    write(b[i]);
+                    i++;
+                }
             }
+        }
+
+        /** A byte that {@link #write(int)} passes on as it is whatever came before it. */
+        private static boolean plain(int b) {
+            return b >= 0x20 && b != 0x7f && b != 0xc2 || b == '\n' || b == '\t';
         }
 
         private void hex(int b) throws IOException {

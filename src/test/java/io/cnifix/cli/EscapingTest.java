@@ -113,4 +113,32 @@ class EscapingTest {
         assertEquals("\\u001b[31mgap", b.toString(StandardCharsets.UTF_8));
         assertEquals("a\\u001bb\n\tc", TerminalText.escape("a\u001bb\n\tc"));
     }
+    /** A buffer written whole comes out exactly as the same bytes written one at a time, split anywhere. */
+    @Test
+    void runsWrittenWholeComeOutAsByteByByte() {
+        byte[] alphabet = {'a', ' ', '\n', '\t', 0x1b, '[', '3', '1', 'm', 0x07, 0x7f, (byte) 0xc2, (byte) 0x85, (byte) 0xc3, (byte) 0xbc};
+        java.util.Random random = new java.util.Random(7);
+        for (boolean colours : new boolean[] {true, false}) {
+            for (int k = 0; k < 5_000; k++) {
+                byte[] data = new byte[random.nextInt(40)];
+                for (int i = 0; i < data.length; i++) {
+                    data[i] = alphabet[random.nextInt(alphabet.length)];
+                }
+                ByteArrayOutputStream one = new ByteArrayOutputStream();
+                PrintStream single = TerminalText.escaping(new PrintStream(one, true, StandardCharsets.UTF_8), colours);
+                for (byte x : data) {
+                    single.write(x);
+                }
+                single.close();
+                ByteArrayOutputStream whole = new ByteArrayOutputStream();
+                PrintStream bulk = TerminalText.escaping(new PrintStream(whole, true, StandardCharsets.UTF_8), colours);
+                int cut = data.length == 0 ? 0 : random.nextInt(data.length);
+                bulk.write(data, 0, cut);
+                bulk.write(data, cut, data.length - cut);
+                bulk.close();
+                assertEquals(java.util.Arrays.toString(one.toByteArray()), java.util.Arrays.toString(whole.toByteArray()),
+                        java.util.Arrays.toString(data));
+            }
+        }
+    }
 }

@@ -31,6 +31,25 @@ class TextOutputTest {
         assertEquals(3, TextTable.visible(TextTable.cut("\u001b[31mabcdef\u001b[0m", 3)));
     }
 
+    /** The scan counts what the colour-stripping regex it replaced leaves, on every mix of escape-like characters. */
+    @Test
+    void visibleLengthLeavesOutExactlyTheColourCodes() {
+        java.util.regex.Pattern sgr = java.util.regex.Pattern.compile("\u001b\\[[0-9;]*m");
+        char[] alphabet = {'\u001b', '[', '3', ';', 'm', 'x', '…'};
+        java.util.Random random = new java.util.Random(42);
+        for (int k = 0; k < 20_000; k++) {
+            StringBuilder sb = new StringBuilder();
+            for (int i = random.nextInt(12); i > 0; i--) {
+                sb.append(alphabet[random.nextInt(alphabet.length)]);
+            }
+            String s = sb.toString();
+            assertEquals(sgr.matcher(s).replaceAll("").length(), TextTable.visible(s), s);
+        }
+        assertEquals(4, TextTable.visible("\u001b[\u001b[31mok\u001b[0m"));
+        assertEquals(0, TextTable.visible("\u001b[m"));
+        assertEquals(2, TextTable.visible("\u001b["));
+    }
+
     @Test
     void pluralsAreRight() {
         assertEquals("1 port", Words.count(1, "port"));
