@@ -105,8 +105,9 @@ public final class Simulator {
                 return r;
             }
             NftRule n = chain.rules().get(i);
+            // its text is written only if something shows it: most stand-ins are met, few decide
             Rule fresh = new Rule(label, chain.name(), i + 1, table.source(), (int) Math.min(Integer.MAX_VALUE, n.handle()),
-                    n.text(), List.of(), new Target.None());
+                    io.cnifix.model.TextSpan.later(n::text), List.of(), new Target.None());
             return made.compareAndSet(i, null, fresh) ? fresh : made.get(i);
         }
     }
