@@ -112,11 +112,6 @@ public final class Simulator {
         }
     }
 
-    /** The stand-in of rule {@code i} of {@code chain}. */
-    private Rule standIn(NftChain chain, int i) {
-        return standIns.get(chain).at(i);
-    }
-
     public Pipeline pipeline() {
         return pipeline;
     }
@@ -805,6 +800,10 @@ public final class Simulator {
             int[] only = null;
             NftChain onlyChain = null;
             int onlyPort = -1;
+            // the chain's stand-ins and index, looked up again only when the walk moves to another chain
+            NftChain met = null;
+            StandIns standInsOfChain = null;
+            NftChainIndex ix = null;
             rules:
             while (true) {
                 if (++steps > MAX_STEPS) {
@@ -819,25 +818,27 @@ public final class Simulator {
                     index = (Integer) frame[1];
                     continue;
                 }
-                if (onePort && scope != null) {
-                    NftChainIndex ix = nftIndexes.get(chain);
-                    if (ix != null) {
-                        if (only == null || onlyChain != chain || onlyPort != flow.destinationPort) {
-                            // once per chain entered (not per rule), again only if a rule changed the port
-                            only = ix.candidates(flow.packet.protocol(), flow.packet.hasPorts(), flow.destinationPort);
-                            onlyChain = chain;
-                            onlyPort = flow.destinationPort;
-                        }
-                        int next = nextCandidate(only, index);
-                        if (next >= chain.rules().size()) {
-                            index = next;
-                            continue;
-                        }
-                        index = next;
+                if (chain != met) {
+                    met = chain;
+                    standInsOfChain = standIns.get(chain);
+                    ix = onePort && scope != null ? nftIndexes.get(chain) : null;
+                }
+                if (ix != null) {
+                    if (only == null || onlyChain != chain || onlyPort != flow.destinationPort) {
+                        // once per chain entered (not per rule), again only if a rule changed the port
+                        only = ix.candidates(flow.packet.protocol(), flow.packet.hasPorts(), flow.destinationPort);
+                        onlyChain = chain;
+                        onlyPort = flow.destinationPort;
                     }
+                    int next = nextCandidate(only, index);
+                    if (next >= chain.rules().size()) {
+                        index = next;
+                        continue;
+                    }
+                    index = next;
                 }
                 NftRule r = chain.rules().get(index);
-                Rule standIn = standIn(chain, index);
+                Rule standIn = standInsOfChain.at(index);
                 String shown = "yes";
                 NftStmt.Verdict verdict = null;
                 List<String> did = say ? new ArrayList<>() : null;
