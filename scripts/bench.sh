@@ -29,10 +29,8 @@ ROUNDS=${1:-7}
 BIG_ROUNDS=$(( ROUNDS / 2 + 1 ))   # the 2,000- and 4,000-container pairs; the parse and nft pairs, whose ratios sit
 # near their 1.0x targets on a machine whose speed drifts, take the full ROUNDS for a steadier median
 SEED=fixtures/centos7-podman-cni
-FLAGS=(-XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:Tier3BackEdgeThreshold=6000 -Xshare:auto -Xms64m -Xmn16m -XX:PretenureSizeThreshold=1048576)   # the launcher's (scripts/cnifix)
-if read -r thp < /sys/kernel/mm/transparent_hugepage/enabled 2>/dev/null && [[ $thp == *"[madvise]"* ]]; then
-    FLAGS+=(-XX:+UseTransparentHugePages)   # as the launcher adds them
-fi
+mapfile -t FLAGS < <(CNIFIX_PRINT_JAVA_FLAGS=1 scripts/cnifix)   # the launcher's own, for the hello-world floor
+mapfile -t WATCH_FLAGS < <(CNIFIX_PRINT_JAVA_FLAGS=1 scripts/cnifix watch)
 
 command -v /usr/bin/time >/dev/null 2>&1 || [ -x /usr/bin/time ] || {
     [ "$(id -u)" = 0 ] || { echo "bench: /usr/bin/time is missing (apt-get install time)" >&2; exit 3; }
@@ -206,7 +204,7 @@ if want podman && [ "$(id -u)" = 0 ] && command -v podman >/dev/null; then
     printf '%-58s %5.2fx wall (%.2f s vs %.2f s), %d rounds\n' "podman run -d -p, hooked / hook-less" \
         "$(awk -v a="$hw" -v b="$pwl" 'BEGIN{print a/b}')" "$hw" "$pwl" "$ROUNDS"
     # with cnifix watch: how soon after podman run returns does the port answer?
-    nsenter -t "$ENS_HOLDER_PID" -m -n -- java "${FLAGS[@]}" -Xms32m -jar "$repo/target/cnifix.jar" watch --podman "$pw" --docker none \
+    nsenter -t "$ENS_HOLDER_PID" -m -n -- java "${WATCH_FLAGS[@]}" -jar "$repo/target/cnifix.jar" watch --podman "$pw" --docker none \
         --no-firewalld --interval 3600 --backup-dir "$ENS_STATE/backups" --lock-file "$ENS_STATE/cnifix.lock" \
         ${BENCH_DEBUG:+--verbose} 2> "$ENS_STATE/watch.log" &
     wpid=$!
