@@ -57,7 +57,7 @@ final class DiffCommand implements Callable<Integer> {
             if (pairs != null) {
                 j.put("against", DiffJson.against(pairs));
             }
-            ctx.out().println(Json.write(j));
+            Json.print(ctx.out(), j);
         } else {
             DiffText text = new DiffText(ctx.out(), output.color(ctx), output.width(ctx), output.quiet);
             text.print(report);

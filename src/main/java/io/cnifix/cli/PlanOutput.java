@@ -30,7 +30,7 @@ final class PlanOutput {
                 // the same keys whether or not anything was applied or persisted
                 j.putAll(Json.obj("applied", false, "backup", null, "persisted", null));
                 j.putAll(extra);
-                out.println(Json.write(j));
+                Json.print(out, j);
             }
             case "iptables" -> {
                 Scripts.commands(plan).forEach(out::println);

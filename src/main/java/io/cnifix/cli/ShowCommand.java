@@ -41,7 +41,7 @@ final class ShowCommand implements Callable<Integer> {
         HostState host = state.load(ctx);
         Verbose.read(ctx, output, host, null);
         if (output.json()) {
-            ctx.out().println(Json.write(json(host)));
+            Json.print(ctx.out(), json(host));
         } else {
             text(host);
         }

@@ -37,7 +37,7 @@ final class StatusCommand implements Callable<Integer> {
         List<Owned> owned = Ownership.of(host);
         List<io.cnifix.remedy.NftOwnership.Owned> nft = io.cnifix.remedy.NftOwnership.of(host);
         if (output.json()) {
-            ctx.out().println(Json.write(json(host, owned, nft)));
+            Json.print(ctx.out(), json(host, owned, nft));
         } else {
             text(host, owned, nft);
         }

@@ -73,7 +73,7 @@ final class TraceCommand implements Callable<Integer> {
         }
         Trace t = new Simulator(rules, host.nftTables(), HostNet.of(host, localAddresses(), extraRoutes())).trace(packet);
         if (output.json()) {
-            ctx.out().println(Json.write(json(t)));
+            Json.print(ctx.out(), json(t));
         } else {
             text(t);
         }
