@@ -46,6 +46,12 @@ public final class Planner {
     private final ChainOverride override;
     /** Additions in native nftables chains: positioned by handle when drafted (see NftDrafts). */
     private final List<Proposal> nftAdds = new ArrayList<>();
+    /** Per rule set (by identity), its filter rules' specs to the chain holding each: see chainHolding. */
+    private final Map<Ruleset, Map<String, String>> holders = new java.util.IdentityHashMap<>();
+    /** The family and spec of each draft in draftsSeen, in order: see drafted. */
+    private List<Draft> draftsSeen;
+    private final Set<String> draftKeys = new java.util.HashSet<>();
+    private int draftsCounted;
 
     public Planner(HostState host, DockerModel model, Set<String> extraAdmin, ChainOverride override) {
         this.host = host;
@@ -159,12 +165,12 @@ public final class Planner {
      * Drafts each spec not drafted yet; one whose rule is in the chain already is left alone, with {@code present}'s
      * message naming the chain that holds it. True when something was drafted.
      */
-    private static boolean draftEach(Family family, Ruleset rules, List<String> specs, List<Draft> drafts, List<String> untouched,
+    private boolean draftEach(Family family, Ruleset rules, List<String> specs, List<Draft> drafts, List<String> untouched,
                                      java.util.function.Function<String, String> present,
                                      java.util.function.Function<String, Draft> draft) {
         boolean added = false;
         for (String spec : specs) {
-            if (drafts.stream().anyMatch(d -> d.spec().equals(spec) && d.family() == family)) {
+            if (drafted(drafts, family, spec)) {
                 continue;
             }
             String there = chainHolding(rules, spec);
@@ -276,15 +282,40 @@ public final class Planner {
                 spec -> new Draft(family, "INPUT", after, after == null ? 1 : null, spec, m, p.why()));
     }
 
-    private static String chainHolding(Ruleset rules, String spec) {
+    /**
+     * The first filter chain holding the rule {@code -A CHAIN spec}, or null. Looked up in an index of the rule set's
+     * filter rules made once: scanning every rule for every draft made a 2,000-container host's suggest take minutes.
+     */
+    private String chainHolding(Ruleset rules, String spec) {
+        return holders.computeIfAbsent(rules, Planner::specsByChain).get(spec);
+    }
+
+    /** Each filter rule's text after "-A CHAIN ", to the first chain (in the set's order) that holds it. */
+    private static Map<String, String> specsByChain(Ruleset rules) {
+        Map<String, String> out = new java.util.HashMap<>();
         for (Chain c : rules.table("filter").chains().values()) {
+            String prefix = "-A " + c.name() + " ";
             for (Rule r : c.rules()) {
-                if (r.text().equals("-A " + c.name() + " " + spec)) {
-                    return c.name();
+                String text = r.text();
+                if (text.startsWith(prefix)) {
+                    out.putIfAbsent(text.substring(prefix.length()), c.name());
                 }
             }
         }
-        return null;
+        return out;
+    }
+
+    /** Whether {@code drafts} holds a draft of {@code spec} for {@code family} (drafts are only ever appended to). */
+    private boolean drafted(List<Draft> drafts, Family family, String spec) {
+        if (drafts != draftsSeen) {
+            draftsSeen = drafts;
+            draftKeys.clear();
+            draftsCounted = 0;
+        }
+        for (; draftsCounted < drafts.size(); draftsCounted++) {
+            draftKeys.add(drafts.get(draftsCounted).family() + " " + drafts.get(draftsCounted).spec());
+        }
+        return draftKeys.contains(family + " " + spec);
     }
 
     private Intent intentOf(PortMapping m) {

@@ -17,7 +17,8 @@ import java.util.Set;
  * the first jump to an engine chain.
  */
 public final class AdminRules {
-    private final Set<String> adminChains = new HashSet<>();
+    /** Per table, its admin chains: looked up for every rule of every path a plan places a rule by. */
+    private final java.util.Map<String, Set<String>> adminChains = new java.util.HashMap<>();
     private int firstEngineJump = Integer.MAX_VALUE;
 
     public AdminRules(Ruleset rules, Set<String> named) {
@@ -30,7 +31,7 @@ public final class AdminRules {
             }
             while (!todo.isEmpty()) {
                 String c = todo.pop();
-                if (!adminChains.add(t.name() + "/" + c)) {
+                if (!adminChains.computeIfAbsent(t.name(), k -> new HashSet<>()).add(c)) {
                     continue;
                 }
                 for (Rule r : t.chain(c).rules()) {
@@ -71,7 +72,8 @@ public final class AdminRules {
     }
 
     public boolean isAdmin(Rule r) {
-        if (adminChains.contains(r.table() + "/" + r.chain())) {
+        Set<String> ofTable = adminChains.get(r.table());
+        if (ofTable != null && ofTable.contains(r.chain())) {
             return true;
         }
         return r.table().equals("filter") && r.chain().equals("FORWARD") && r.number() < firstEngineJump;
