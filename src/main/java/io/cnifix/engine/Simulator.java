@@ -798,7 +798,6 @@ public final class Simulator {
             NftChain chain = st.chain();
             int index = 0;
             int[] only = null;
-            NftChain onlyChain = null;
             int onlyPort = -1;
             // the chain's stand-ins and index, looked up again only when the walk moves to another chain
             NftChain met = null;
@@ -822,12 +821,12 @@ public final class Simulator {
                     met = chain;
                     standInsOfChain = standIns.get(chain);
                     ix = onePort && scope != null ? nftIndexes.get(chain) : null;
+                    only = null;
                 }
                 if (ix != null) {
-                    if (only == null || onlyChain != chain || onlyPort != flow.destinationPort) {
+                    if (only == null || onlyPort != flow.destinationPort) {
                         // once per chain entered (not per rule), again only if a rule changed the port
                         only = ix.candidates(flow.packet.protocol(), flow.packet.hasPorts(), flow.destinationPort);
-                        onlyChain = chain;
                         onlyPort = flow.destinationPort;
                     }
                     int next = nextCandidate(only, index);

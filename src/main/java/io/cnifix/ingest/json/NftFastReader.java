@@ -99,22 +99,10 @@ final class NftFastReader {
 
     private void seed(String k) {
         byte[] kb = k.getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
-        int h = 0;
-        for (byte x : kb) {
-            h = 31 * h + (x & 0xff);
-        }
-        int mask = interned.length - 1;
-        for (int i = (h ^ (h >>> 16)) & mask; ; i = (i + 1) & mask) {
-            if (interned[i] == null) {
-                interned[i] = k;
-                internedBytes[i] = kb;
-                internedHashes[i] = h;
-                internedCount++;
-                return;
-            }
-            if (interned[i].equals(k)) {
-                return;
-            }
+        int h = hash(kb, 0, kb.length);
+        int i = slot(kb, 0, kb.length, h);
+        if (interned[i] == null) {
+            put(i, k, kb, h);
         }
     }
 
@@ -1012,31 +1000,46 @@ final class NftFastReader {
 
     /** A number's text, shared like strings (a number token is ASCII). */
     private String intern(int from, int to) {
+        return intern(from, to, hash(b, from, to));
+    }
+
+    /** The hash {@link #string} works out as it scans a token. */
+    private static int hash(byte[] x, int from, int to) {
         int h = 0;
         for (int i = from; i < to; i++) {
-            h = 31 * h + (b[i] & 0xff);
+            h = 31 * h + (x[i] & 0xff);
         }
-        return intern(from, to, h);
+        return h;
     }
 
     private String intern(int from, int to, int h) {
+        int i = slot(b, from, to, h);
+        if (interned[i] != null) {
+            return interned[i];
+        }
+        String made = new String(b, from, to - from, java.nio.charset.StandardCharsets.ISO_8859_1);
+        put(i, made, java.util.Arrays.copyOfRange(b, from, to), h);
+        return made;
+    }
+
+    /** The slot holding the text {@code x[from, to)}, or the empty slot where it goes. */
+    private int slot(byte[] x, int from, int to, int h) {
         int mask = interned.length - 1;
         int len = to - from;
         for (int i = (h ^ (h >>> 16)) & mask; ; i = (i + 1) & mask) {
-            byte[] x = internedBytes[i];
-            if (x == null) {
-                String made = new String(b, from, len, java.nio.charset.StandardCharsets.ISO_8859_1);
-                interned[i] = made;
-                internedBytes[i] = java.util.Arrays.copyOfRange(b, from, to);
-                internedHashes[i] = h;
-                if (++internedCount * 2 > interned.length) {
-                    grow();
-                }
-                return made;
+            byte[] y = internedBytes[i];
+            if (y == null || internedHashes[i] == h && y.length == len && java.util.Arrays.equals(y, 0, len, x, from, to)) {
+                return i;
             }
-            if (internedHashes[i] == h && x.length == len && java.util.Arrays.equals(x, 0, len, b, from, to)) {
-                return interned[i];
-            }
+        }
+    }
+
+    private void put(int i, String text, byte[] bytes, int h) {
+        interned[i] = text;
+        internedBytes[i] = bytes;
+        internedHashes[i] = h;
+        if (++internedCount * 2 > interned.length) {
+            grow();
         }
     }
 
